@@ -1,0 +1,143 @@
+"""Writes with rules for people and access: memberships, invitations, API tokens."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.keys import API_TOKEN_PREFIX, hash_key, new_key
+from accounts.models import ApiToken, Invitation, Membership, User
+from accounts.notifications import notify
+from config.errors import DomainError
+
+
+def membership_role(*, user, partner) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = Membership.objects.filter(user=user, partner=partner).only("role").first()
+    return membership.role if membership else None
+
+
+def partner_invite(*, partner, email: str, role: str, invited_by: User) -> tuple[Invitation, str]:
+    """Invite `email` to `partner`; returns the invitation and the one-time link that joins it."""
+    if membership_role(user=invited_by, partner=partner) != Membership.Role.OWNER:
+        raise DomainError.forbidden("Only an owner of this partner can invite people.")
+    email = User.objects.normalize_email(email).strip()
+    if Membership.objects.filter(partner=partner, user__email__iexact=email).exists():
+        raise DomainError.invalid(f"{email} is already a member of {partner.name}.", code="member")
+    key = new_key()
+    invitation = Invitation.objects.create(
+        partner=partner,
+        email=email,
+        role=role,
+        key_hash=hash_key(key),
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[key])
+    notify(
+        "invitation",
+        to=[email],
+        context={"invitation": invitation, "link": link, "partner": partner},
+    )
+    return invitation, link
+
+
+def invitation_for_key(key: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("partner", "invited_by")
+        .filter(key_hash=hash_key(key))
+        .first()
+    )
+
+
+def invitation_accept(*, key: str, user: User) -> Membership:
+    """Join `user` to the invitation's partner. The link is single-use and expires."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("partner")
+            .filter(key_hash=hash_key(key))
+            .first()
+        )
+        if invitation is None:
+            raise DomainError.invalid("This invitation link is not valid.", code="unknown")
+        if invitation.accepted_at is not None:
+            raise DomainError.invalid("This invitation has already been used.", code="used")
+        if invitation.expires_at <= timezone.now():
+            raise DomainError.invalid(
+                "This invitation has expired; ask the partner owner for a new one.",
+                code="expired",
+            )
+        if invitation.email.lower() != user.email.lower():
+            raise DomainError.forbidden(
+                f"This invitation was sent to {invitation.email}; sign in with that address "
+                "to accept it.",
+                code="wrong_email",
+            )
+        membership, _created = Membership.objects.get_or_create(
+            partner=invitation.partner, user=user, defaults={"role": invitation.role}
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a personal API token. Returns the row and the key, which is never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError.invalid("Give the token a name so you can recognise it later.")
+    days = days or settings.API_TOKEN_DAYS
+    if not 1 <= days <= 366:
+        raise DomainError.invalid("A token lives between 1 and 366 days.", code="days")
+    for _ in range(3):
+        key = new_key(API_TOKEN_PREFIX)
+        try:
+            token = ApiToken.objects.create(
+                user=user,
+                name=name[:100],
+                key_prefix=key[: len(API_TOKEN_PREFIX) + 6],
+                key_hash=hash_key(key),
+                expires_at=timezone.now() + timedelta(days=days),
+            )
+        except IntegrityError:  # pragma: no cover - a 256-bit collision
+            continue
+        return token, key
+    raise DomainError("Could not create a token; try again.", code="token_collision")
+
+
+def api_token_revoke(*, token: ApiToken, user: User) -> None:
+    if token.user_id != user.pk:
+        raise DomainError.forbidden("You can only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+
+
+def api_token_authenticate(key: str) -> ApiToken | None:
+    """The active token for `key`, or None. Touches `last_used_at` at most once a minute."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_key(key), revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def purge_expired_credentials(*, older_than_days: int = 30) -> tuple[int, int]:
+    """Delete tokens and unused invitations that expired more than `older_than_days` ago."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    tokens, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()
+    invitations, _ = Invitation.objects.filter(
+        accepted_at__isnull=True, expires_at__lt=cutoff
+    ).delete()
+    return tokens, invitations

@@ -1,0 +1,95 @@
+"""HTML pages for one's own account: profile, API tokens, invitations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import ApiTokenForm, InvitationForm
+from accounts.models import ApiToken
+from config.errors import DomainError
+from integrations.selectors import partner_for
+from integrations.views import show_domain_error
+
+
+@login_required
+def profile(request):
+    """The account page: memberships and personal API tokens (created and revoked here)."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_key = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except DomainError as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(request, f"Token “{token.name}” created. Copy it now.")
+            form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": request.user.api_tokens.all(),
+            "memberships": request.user.memberships.select_related("partner"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.api_token_revoke(token=token, user=request.user)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def partner_invite(request, slug: str):
+    partner, _ = partner_for(request.user, slug)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("partner_detail", slug=slug)
+    try:
+        invitation, _link = services.partner_invite(
+            partner=partner,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+        )
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email}.")
+    return redirect("partner_detail", slug=slug)
+
+
+def invitation_accept(request, key: str):
+    """The link in an invitation e-mail: sign in (or sign up), then join the partner."""
+    invitation = services.invitation_for_key(key)
+    if invitation is None:
+        return render(request, "accounts/invitation.html", {"invitation": None}, status=404)
+    if not request.user.is_authenticated:
+        messages.info(
+            request,
+            f"Sign in or sign up as {invitation.email} to join {invitation.partner.name}.",
+        )
+        return redirect_to_login(request.get_full_path())
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(key=key, user=request.user)
+        except DomainError as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(request, f"You joined {membership.partner.name}.")
+            return redirect("dashboard")
+    return render(request, "accounts/invitation.html", {"invitation": invitation})

@@ -1,0 +1,33 @@
+"""The Celery app. Broker: Redis when REDIS_URL is set, kombu's filesystem transport otherwise.
+
+Serializer, acknowledgement and time limits come from the CELERY_* settings; the beat schedule
+is declared here, in code, so every deployment runs the same periodic work.
+"""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("vip_tracker")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "accounts-purge-expired-credentials": {
+        "task": "accounts.tasks.purge_expired_credentials",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}
+
+
+@app.on_after_configure.connect
+def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
+    """The filesystem transport needs its folders to exist before the first message."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

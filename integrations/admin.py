@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from integrations.models import Integration, IntegrationOverlap, Partner, StageTransition
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "support_timezone", "mnda_signed_at", "agreement_executed_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class HistoryInline(admin.TabularInline):
+    """History is written by the transition service only; here it is read-only."""
+
+    model = StageTransition
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "from_stage", "to_stage", "actor", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    """The stage is read-only here: stages change through the transition service (the
+    integration page and the board), which checks guards and writes the history."""
+
+    list_display = ["name", "partner", "category", "stage", "stage_changed_at", "assignee"]
+    list_filter = ["stage", "category"]
+    search_fields = ["name", "partner__name"]
+    autocomplete_fields = ["partner", "assignee"]
+    readonly_fields = [
+        "stage",
+        "stage_changed_at",
+        "overlaps_acknowledged_at",
+        "overlaps_acknowledged_by",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [HistoryInline]
+
+
+@admin.register(IntegrationOverlap)
+class IntegrationOverlapAdmin(admin.ModelAdmin):
+    list_display = ["integration", "similar", "score", "created_at"]
+    readonly_fields = ["integration", "similar", "score", "created_at"]
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(admin.ModelAdmin):
+    list_display = ["integration", "from_stage", "to_stage", "actor", "at"]
+    list_filter = ["to_stage"]
+    search_fields = ["integration__name"]
+    readonly_fields = ["integration", "from_stage", "to_stage", "actor", "at", "note"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,299 @@
+"""REST API for partners, integrations, transitions and history (DESIGN.md §9)."""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import User
+from accounts.roles import ADMINS, REVIEWERS
+from integrations import selectors, services
+from integrations.models import AuthMethod, Category, Integration, Partner, Stage, VaultEdition
+from integrations.validators import validate_support_region, validate_time_zone
+from support_sla.selectors import Standing, integration_support_standing
+
+# --- Partners --------------------------------------------------------------------------------
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = [
+            "slug",
+            "name",
+            "website",
+            "support_timezone",
+            "support_country",
+            "support_subdivision",
+            "mnda_signed_at",
+            "agreement_executed_at",
+            "created_at",
+        ]
+        read_only_fields = ["slug", "created_at"]
+        extra_kwargs = {"name": {"validators": []}}
+
+    def validate_support_timezone(self, value: str) -> str:
+        try:
+            validate_time_zone(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        instance = self.instance
+        country = attrs.get("support_country", getattr(instance, "support_country", ""))
+        subdivision = attrs.get("support_subdivision", getattr(instance, "support_subdivision", ""))
+        errors = validate_support_region(country or "", subdivision or "")
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class PartnerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Partners the caller belongs to (staff: all). POST makes the caller its owner."""
+
+    serializer_class = PartnerSerializer
+    lookup_field = "slug"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.partners_for_user(self.request.user).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.partner_create(
+            owner=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.partner_update(
+            partner=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+        )
+
+
+# --- Integrations ---------------------------------------------------------------------------
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    done = serializers.BooleanField()
+
+
+class OverlapSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    partner = serializers.CharField(allow_null=True)
+    score = serializers.FloatField()
+
+
+def _unique_choices(choices, *, label: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=choices),
+        allow_empty=False,
+        max_length=len(choices),
+        error_messages={"empty": f"Choose at least one {label}."},
+    )
+
+
+class IntegrationSerializer(serializers.ModelSerializer):
+    """The intake answers (writable) and what the program computes (read-only)."""
+
+    partner = serializers.SlugRelatedField(slug_field="slug", queryset=Partner.objects.none())
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    vault_editions = _unique_choices(VaultEdition.choices, label="Vault edition")
+    auth_methods = _unique_choices(AuthMethod.choices, label="auth method")
+    description = serializers.CharField(max_length=10_000)
+    checklist = serializers.SerializerMethodField()
+    overlaps = serializers.SerializerMethodField()
+    overlaps_acknowledged = serializers.BooleanField(required=False)
+    support_standing = serializers.SerializerMethodField()
+    not_encouraged = serializers.BooleanField(read_only=True)
+    days_in_stage = serializers.IntegerField(read_only=True)
+    assignee = serializers.SlugRelatedField(
+        slug_field="email",
+        queryset=User.objects.filter(
+            Q(groups__name__in=[REVIEWERS, ADMINS]) | Q(is_superuser=True)
+        ).distinct(),
+        required=False,
+        allow_null=True,
+    )
+
+    class Meta:
+        model = Integration
+        fields = [
+            "id",
+            "partner",
+            "partner_name",
+            "name",
+            "category",
+            "summary",
+            "description",
+            "vault_editions",
+            "auth_methods",
+            "namespace_support",
+            "repository_url",
+            "docs_url",
+            "contact_email",
+            "stage",
+            "stage_changed_at",
+            "days_in_stage",
+            "not_encouraged",
+            "checklist",
+            "overlaps",
+            "overlaps_acknowledged",
+            "support_standing",
+            "demo_done_at",
+            "plugin_portal_url",
+            "assignee",
+            "created_at",
+        ]
+        read_only_fields = ["id", "stage", "stage_changed_at", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["partner"].queryset = selectors.partners_for_user(request.user)
+        if self.instance is not None and not isinstance(self.instance, list):
+            self.fields["partner"].read_only = True
+
+    def validate_vault_editions(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    def validate_auth_methods(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    def to_representation(self, instance: Integration) -> dict:
+        data = super().to_representation(instance)
+        data["overlaps_acknowledged"] = instance.overlaps_acknowledged_at is not None
+        return data
+
+    @extend_schema_field(ChecklistItemSerializer(many=True))
+    def get_checklist(self, instance: Integration) -> list[dict]:
+        return ChecklistItemSerializer(selectors.integration_checklist(instance), many=True).data
+
+    @extend_schema_field(OverlapSerializer(many=True))
+    def get_overlaps(self, instance: Integration) -> list[dict]:
+        user = self.context["request"].user
+        return OverlapSerializer(selectors.overlaps_for_viewer(instance, user), many=True).data
+
+    @extend_schema_field(serializers.ChoiceField(choices=Standing.choices))
+    def get_support_standing(self, instance: Integration) -> str:
+        return integration_support_standing(instance)
+
+
+class IntegrationListSerializer(IntegrationSerializer):
+    """Lists skip what costs queries per row (checklist, overlaps)."""
+
+    class Meta(IntegrationSerializer.Meta):
+        fields = [
+            f for f in IntegrationSerializer.Meta.fields if f not in {"checklist", "overlaps"}
+        ]
+
+
+class IntegrationFilter(django_filters.FilterSet):
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    partner = django_filters.CharFilter(field_name="partner__slug")
+    search = django_filters.CharFilter(method="filter_search", max_length=100)
+
+    class Meta:
+        model = Integration
+        fields = ["stage", "category", "partner", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(summary__icontains=value)
+            | Q(partner__name__icontains=value)
+        )
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class HistorySerializer(serializers.Serializer):
+    from_ = serializers.CharField(source="from_stage")
+    to = serializers.CharField(source="to_stage")
+    actor = serializers.EmailField(source="actor.email", allow_null=True, default=None)
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class IntegrationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Integrations. POST is the intake webform; the response lists `overlaps`."""
+
+    filterset_class = IntegrationFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.integrations_visible_to(self.request.user).order_by("-created_at", "-pk")
+
+    def get_serializer_class(self):
+        return IntegrationListSerializer if self.action == "list" else IntegrationSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        staff_only = (services.INTEGRATION_STAFF_FIELDS | {"overlaps_acknowledged"}) & set(data)
+        if staff_only:
+            raise serializers.ValidationError(
+                {field: ["Set by program staff after the intake."] for field in staff_only}
+            )
+        partner = data.pop("partner")
+        serializer.instance = services.integration_intake(
+            partner=partner, actor=self.request.user, data=data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.integration_update(
+            integration=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+        )
+
+    @extend_schema(request=TransitionSerializer, responses=IntegrationSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the integration to another stage: 200, or 409 with `unmet`."""
+        integration = self.get_object()
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.integration_transition(
+            integration=integration,
+            to=body.validated_data["to"],
+            actor=request.user,
+            note=body.validated_data["note"],
+        )
+        return Response(IntegrationSerializer(integration, context={"request": request}).data)
+
+    @extend_schema(responses=HistorySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        integration = self.get_object()
+        rows = integration.history.select_related("actor").order_by("at", "pk")
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(HistorySerializer(page, many=True).data)

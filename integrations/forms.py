@@ -1,0 +1,143 @@
+from django import forms
+
+from accounts.models import User
+from accounts.roles import ADMINS, REVIEWERS
+from config.forms import BootstrapMixin
+from integrations.models import AuthMethod, Integration, Partner, VaultEdition
+from integrations.validators import validate_support_region, validate_time_zone
+
+
+class PartnerForm(BootstrapMixin, forms.ModelForm):
+    """A partner's own details, edited by its owners."""
+
+    support_timezone = forms.CharField(
+        label="Support time zone",
+        initial="UTC",
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="IANA name, for example Europe/Berlin or America/New_York.",
+    )
+
+    class Meta:
+        model = Partner
+        fields = ["name", "website", "support_timezone", "support_country", "support_subdivision"]
+        labels = {
+            "support_country": "Country for public holidays",
+            "support_subdivision": "State or region",
+        }
+        help_texts = {
+            "support_country": "Two-letter code, for example US or DE. Optional.",
+            "support_subdivision": "For example CA or BY. Optional.",
+        }
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Partner.objects.filter(name__iexact=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                "A partner with this name already exists; ask its owner to invite you."
+            )
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        country = (cleaned.get("support_country") or "").upper()
+        subdivision = (cleaned.get("support_subdivision") or "").upper()
+        cleaned["support_country"], cleaned["support_subdivision"] = country, subdivision
+        for field, message in validate_support_region(country, subdivision).items():
+            self.add_error(field, message)
+        return cleaned
+
+
+class IntakeForm(BootstrapMixin, forms.ModelForm):
+    """The intake webform (Engage): what the integration is and how it talks to Vault."""
+
+    vault_editions = forms.MultipleChoiceField(
+        label="Which Vault does it work with?",
+        choices=VaultEdition.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one Vault edition."},
+    )
+    auth_methods = forms.MultipleChoiceField(
+        label="How does it authenticate to Vault?",
+        choices=AuthMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one auth method."},
+        help_text="To be verified, an integration must support a method other than a token.",
+    )
+
+    class Meta:
+        model = Integration
+        fields = [
+            "name",
+            "category",
+            "summary",
+            "description",
+            "vault_editions",
+            "auth_methods",
+            "namespace_support",
+            "repository_url",
+            "docs_url",
+            "contact_email",
+        ]
+        labels = {
+            "namespace_support": "It supports Vault namespaces (needed for HCP Vault)",
+            "repository_url": "Repository URL",
+            "contact_email": "Technical contact e-mail",
+        }
+        help_texts = {
+            "summary": "One sentence for the directory.",
+            "repository_url": "Required for plugins before review.",
+            "docs_url": "Required before review.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+
+class NewPartnerInlineForm(PartnerForm):
+    """Creating an organisation from the intake form: only what is needed now."""
+
+    prefix = "partner"
+
+    class Meta(PartnerForm.Meta):
+        fields = ["name", "website", "support_timezone"]
+        labels = {"name": "Organisation name"}
+
+
+def _staff_users():
+    return User.objects.filter(groups__name__in=[REVIEWERS, ADMINS]).distinct().order_by("email")
+
+
+class ProgramRecordsForm(BootstrapMixin, forms.Form):
+    """What program staff record on an integration (and its partner)."""
+
+    demo_done_at = forms.DateField(
+        label="Demo done on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    mnda_signed_at = forms.DateField(
+        label="MNDA signed on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    agreement_executed_at = forms.DateField(
+        label="Partner agreement executed on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    plugin_portal_url = forms.URLField(label="Plugin portal URL", required=False)
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Assigned reviewer"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _staff_users()
+
+
+class TransitionForm(BootstrapMixin, forms.Form):
+    to = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Note or reason",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,153 @@
+"""The guards of the pipeline (DESIGN.md §3, the "guard" column), one function per move.
+
+Each guard returns the conditions it finds unmet, each with a code and a message; an empty
+list means the move may happen. The transition service, the integration page (which shows
+unmet guards before anyone presses a button) and the board all call these, nothing else.
+"""
+
+from collections.abc import Callable
+
+from config.errors import Unmet
+from integrations.models import AUTHENTICATING_CATEGORIES, AuthMethod, Integration, Stage
+from reviews import selectors as review_selectors
+from support_sla.selectors import Standing, integration_support_standing
+
+Guard = Callable[[Integration, str], list[Unmet]]
+
+INTAKE_REQUIRED = {
+    "name": "a name",
+    "category": "a category",
+    "summary": "a summary",
+    "description": "a description",
+    "vault_editions": "the Vault editions it targets",
+    "auth_methods": "the auth methods it supports",
+    "contact_email": "a contact e-mail",
+}
+
+
+def intake_missing(integration: Integration) -> list[str]:
+    """The intake answers still missing, in words."""
+    return [words for field, words in INTAKE_REQUIRED.items() if not getattr(integration, field)]
+
+
+def has_non_token_auth_method(integration: Integration) -> bool:
+    return any(method != AuthMethod.TOKEN for method in integration.auth_methods or [])
+
+
+def engage_to_enable(integration: Integration, note: str) -> list[Unmet]:
+    unmet = []
+    missing = intake_missing(integration)
+    if missing:
+        unmet.append(
+            Unmet("intake_incomplete", "The intake is missing " + ", ".join(missing) + ".")
+        )
+    if integration.overlaps.exists() and integration.overlaps_acknowledged_at is None:
+        unmet.append(
+            Unmet(
+                "overlaps_unacknowledged",
+                "Program staff must acknowledge the similar existing integrations first.",
+            )
+        )
+    return unmet
+
+
+def develop_to_review(integration: Integration, note: str) -> list[Unmet]:
+    unmet = []
+    if not integration.docs_url:
+        unmet.append(Unmet("docs_missing", "Add the URL of the integration's documentation."))
+    if integration.is_plugin and not integration.repository_url:
+        unmet.append(Unmet("repository_missing", "Plugins need the URL of their repository."))
+    if integration.category in AUTHENTICATING_CATEGORIES and not has_non_token_auth_method(
+        integration
+    ):
+        unmet.append(
+            Unmet(
+                "token_only",
+                "Declare at least one auth method other than a token "
+                "(AppRole, JWT/OIDC, TLS certificates, userpass or Kubernetes).",
+            )
+        )
+    if not review_selectors.integration_has_target_with_credentials(integration):
+        unmet.append(
+            Unmet(
+                "no_target",
+                "Add a verification target with credentials for your test infrastructure.",
+            )
+        )
+    if not review_selectors.integration_has_finished_run(integration):
+        unmet.append(Unmet("no_run", "Run a verification against your target at least once."))
+    return unmet
+
+
+def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
+    latest = review_selectors.integration_latest_round(integration)
+    if latest is None or latest.status != "changes_requested":
+        return [
+            Unmet(
+                "no_changes_requested",
+                "Close a review round with the decision “changes requested” first.",
+            )
+        ]
+    return []
+
+
+def review_to_release(integration: Integration, note: str) -> list[Unmet]:
+    unmet = []
+    latest = review_selectors.integration_latest_run(integration)
+    if latest is None or latest.status != "passed":
+        unmet.append(Unmet("run_not_passed", "The latest verification run must have passed."))
+    blocking = review_selectors.integration_open_blocking_feedback(integration)
+    if blocking:
+        unmet.append(
+            Unmet("blocking_feedback", f"{blocking} blocking review feedback item(s) still open.")
+        )
+    if integration.demo_done_at is None:
+        unmet.append(Unmet("demo_missing", "Record that the integration was demonstrated."))
+    if integration.partner.agreement_executed_at is None:
+        unmet.append(Unmet("agreement_missing", "Record when the partner agreement was executed."))
+    return unmet
+
+
+def release_to_support(integration: Integration, note: str) -> list[Unmet]:
+    if integration.is_plugin and not integration.plugin_portal_url:
+        return [Unmet("plugin_portal_missing", "Set the plugin's URL on the plugin portal.")]
+    return []
+
+
+def reason_required(integration: Integration, note: str) -> list[Unmet]:
+    if not note.strip():
+        return [Unmet("reason_required", "Give a reason; the partner will read it.")]
+    return []
+
+
+def delisted_to_support(integration: Integration, note: str) -> list[Unmet]:
+    standing = integration_support_standing(integration)
+    if standing != Standing.GOOD:
+        return [
+            Unmet(
+                "standing_not_good",
+                f"Support standing is {Standing(standing).label.lower()}; it must be good.",
+            )
+        ]
+    return []
+
+
+def no_guard(integration: Integration, note: str) -> list[Unmet]:
+    return []
+
+
+# (from, to) → guard. The sources and targets themselves are the FSM's (integrations.models).
+GUARDS: dict[tuple[str, str], Guard] = {
+    (Stage.ENGAGE, Stage.ENABLE): engage_to_enable,
+    (Stage.DEVELOP, Stage.REVIEW): develop_to_review,
+    (Stage.REVIEW, Stage.DEVELOP): review_to_develop,
+    (Stage.REVIEW, Stage.RELEASE): review_to_release,
+    (Stage.RELEASE, Stage.SUPPORT): release_to_support,
+    (Stage.DELISTED, Stage.SUPPORT): delisted_to_support,
+    **{(stage, Stage.REJECTED): reason_required for stage in Stage if stage != Stage.REJECTED},
+    (Stage.SUPPORT, Stage.DELISTED): reason_required,
+}
+
+
+def guard_for(source: str, target: str) -> Guard:
+    return GUARDS.get((source, target), no_guard)

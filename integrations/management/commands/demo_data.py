@@ -1,0 +1,296 @@
+"""Demo data for `make demo`: three partners, a dozen integrations over every stage with their
+history, and one account per role. Safe to run again: existing demo data is left alone."""
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from accounts.roles import ADMINS, REVIEWERS
+from integrations.models import PIPELINE, Integration, Partner, Stage, StageTransition
+from integrations.services import overlaps_refresh
+
+PASSWORD = "vip-demo-password"  # noqa: S105 - printed for everyone; demo only
+
+ACCOUNTS = [
+    # email, role shown, partner slug, membership role, staff group
+    ("owner@acme.example", "partner owner (Acme Security)", "acme-security", "owner", None),
+    ("member@globex.example", "partner member (Globex Cloud)", "globex-cloud", "member", None),
+    ("reviewer@vip.example", "reviewer", None, None, REVIEWERS),
+    ("admin@vip.example", "admin", None, None, ADMINS),
+]
+
+PARTNERS = [
+    ("Acme Security", "https://acme.example", "America/New_York", "US", "NY"),
+    ("Globex Cloud", "https://globex.example", "Europe/Berlin", "DE", "BE"),
+    ("Initech HSM Systems", "https://initech.example", "Europe/London", "GB", ""),
+]
+
+# partner, name, category, stage, days since intake, summary, description
+INTEGRATIONS = [
+    (
+        "acme-security",
+        "Acme Secrets Sync for Kubernetes",
+        "runtime",
+        Stage.SUPPORT,
+        200,
+        "Syncs Vault secrets into Kubernetes workloads.",
+        "A Kubernetes operator that reads KV secrets and PKI certificates from Vault with the "
+        "Kubernetes auth method and keeps them in sync with pod secrets, per namespace.",
+    ),
+    (
+        "acme-security",
+        "Acme KMS Connector",
+        "runtime",
+        Stage.REVIEW,
+        90,
+        "Uses Vault Transit as the key manager for Acme KMS.",
+        "Acme KMS delegates envelope encryption to Vault's Transit engine; authenticates with "
+        "AppRole or TLS certificates and supports namespaces for HCP Vault.",
+    ),
+    (
+        "acme-security",
+        "Acme Audit Stream",
+        "audit",
+        Stage.DEVELOP,
+        45,
+        "Streams Vault audit logs into Acme SIEM.",
+        "Consumes Vault's file and socket audit devices and indexes every request and response "
+        "for compliance dashboards.",
+    ),
+    (
+        "acme-security",
+        "Acme Unseal Helper",
+        "storage_or_unseal",
+        Stage.ENGAGE,
+        3,
+        "Auto-unseals Vault with Acme's key service.",
+        "A seal wrapper that keeps Vault's root key in Acme's key service.",
+    ),
+    (
+        "globex-cloud",
+        "Globex Identity Auth Method",
+        "auth_method",
+        Stage.RELEASE,
+        150,
+        "Log in to Vault with Globex Identity tokens.",
+        "A Vault auth method plugin that verifies Globex Identity tokens and maps groups to "
+        "policies. Written in Go, registered in the plugin catalog.",
+    ),
+    (
+        "globex-cloud",
+        "Globex Database Secrets Engine",
+        "secrets_engine",
+        Stage.DEVELOP,
+        60,
+        "Dynamic credentials for Globex Database.",
+        "A secrets engine plugin that creates short-lived Globex Database users for each lease.",
+    ),
+    (
+        "globex-cloud",
+        "Globex CI Secrets Injector",
+        "runtime",
+        Stage.ENABLE,
+        20,
+        "Injects Vault secrets into Globex CI pipelines.",
+        "Globex CI jobs authenticate with JWT/OIDC and read secrets from any KV mount path.",
+    ),
+    (
+        "globex-cloud",
+        "Globex Legacy Token Tool",
+        "runtime",
+        Stage.WITHDRAWN,
+        120,
+        "Reads secrets with a static token.",
+        "A command-line helper that used a long-lived Vault token. Withdrawn by the partner.",
+    ),
+    (
+        "initech-hsm-systems",
+        "Initech Luna HSM Bridge",
+        "hsm",
+        Stage.SUPPORT,
+        300,
+        "PKCS#11 HSM for Vault Enterprise seals and key management.",
+        "Initech's network HSM provides auto-unseal and seal wrapping for Vault Enterprise "
+        "through PKCS#11.",
+    ),
+    (
+        "initech-hsm-systems",
+        "Initech Key Ceremony",
+        "hsm",
+        Stage.REJECTED,
+        110,
+        "Manual key ceremonies for Vault.",
+        "Paper-based key ceremony tooling; declined as out of the program's scope.",
+    ),
+    (
+        "initech-hsm-systems",
+        "Initech PKI Automation",
+        "runtime",
+        Stage.DELISTED,
+        260,
+        "Automates certificate issuance from Vault PKI.",
+        "Requests and renews certificates from Vault's PKI engine with AppRole.",
+    ),
+    (
+        "initech-hsm-systems",
+        "Kubernetes Secrets Sync Operator",
+        "runtime",
+        Stage.ENGAGE,
+        1,
+        "Syncs Vault secrets into Kubernetes.",
+        "An operator that reads secrets from Vault with the Kubernetes auth method and writes "
+        "them to Kubernetes secrets, per namespace.",
+    ),
+]
+
+OFF_TRACK_FROM = {
+    Stage.WITHDRAWN: Stage.DEVELOP,
+    Stage.REJECTED: Stage.ENABLE,
+    Stage.DELISTED: Stage.SUPPORT,
+}
+NOTES = {
+    Stage.WITHDRAWN: "The partner stopped work on this integration.",
+    Stage.REJECTED: "Out of the program's scope.",
+    Stage.DELISTED: "Critical support issues went unresolved.",
+}
+
+
+def _path_to(stage: Stage) -> list[Stage]:
+    """The stages an integration passed through to reach `stage`."""
+    last = OFF_TRACK_FROM.get(stage, stage)
+    path = PIPELINE[: PIPELINE.index(last) + 1]
+    return [*path, stage] if stage in OFF_TRACK_FROM else path
+
+
+class Command(BaseCommand):
+    help = "Load demo partners, integrations and accounts (idempotent), and print the logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if Partner.objects.filter(slug="acme-security").exists():
+            self.stdout.write("Demo data is already loaded.")
+        else:
+            self._load()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._print_accounts()
+
+    def _load(self) -> None:
+        now = timezone.now()
+        partners = {}
+        for name, website, zone, country, subdivision in PARTNERS:
+            partner = Partner.objects.create(
+                name=name,
+                slug=name.lower().replace(" ", "-"),
+                website=website,
+                support_timezone=zone,
+                support_country=country,
+                support_subdivision=subdivision,
+                created_at=now - timedelta(days=320),
+            )
+            partners[partner.slug] = partner
+        users = self._accounts(partners)
+        reviewer = users["reviewer@vip.example"]
+        owners = {
+            "acme-security": users["owner@acme.example"],
+            "globex-cloud": self._user("owner@globex.example"),
+            "initech-hsm-systems": self._user("owner@initech.example"),
+        }
+        for slug, user in owners.items():
+            Membership.objects.get_or_create(partner=partners[slug], user=user, role="owner")
+        partners["acme-security"].mnda_signed_at = (now - timedelta(days=190)).date()
+        partners["acme-security"].agreement_executed_at = (now - timedelta(days=100)).date()
+        partners["acme-security"].save()
+
+        created = []
+        for slug, name, category, stage, age, summary, description in INTEGRATIONS:
+            created.append(
+                self._integration(
+                    partners[slug],
+                    owners[slug],
+                    reviewer,
+                    name,
+                    category,
+                    stage,
+                    age,
+                    summary,
+                    description,
+                )
+            )
+        for integration in created:
+            if integration.stage == Stage.ENGAGE:  # overlaps are looked for at intake
+                overlaps_refresh(integration=integration)
+
+    def _integration(
+        self, partner, owner, reviewer, name, category, stage, age, summary, description
+    ) -> Integration:
+        now = timezone.now()
+        opened = now - timedelta(days=age)
+        path = _path_to(stage)
+        step = timedelta(days=age / (len(path) + 1))
+        listed = stage in (Stage.RELEASE, Stage.SUPPORT, Stage.DELISTED)
+        integration = Integration.objects.create(
+            partner=partner,
+            name=name,
+            category=category,
+            summary=summary,
+            description=description,
+            vault_editions=["vault_community", "vault_enterprise", "hcp_vault"],
+            auth_methods=["approle", "kubernetes"] if category != "hsm" else ["cert"],
+            namespace_support=True,
+            repository_url=f"https://github.com/{partner.slug}/{name.lower().replace(' ', '-')}",
+            docs_url=f"{partner.website}/docs/{name.lower().replace(' ', '-')}",
+            contact_email=owner.email,
+            stage=stage,
+            stage_changed_at=opened + step * (len(path) - 1),
+            demo_done_at=(opened + step * 3).date() if listed else None,
+            plugin_portal_url=(
+                f"https://developer.hashicorp.com/vault/integrations/{partner.slug}"
+                if listed and category in ("auth_method", "secrets_engine")
+                else ""
+            ),
+            assignee=reviewer if stage == Stage.REVIEW else None,
+            created_by=owner,
+            created_at=opened,
+        )
+        previous = ""
+        for index, reached in enumerate(path):
+            StageTransition.objects.create(
+                integration=integration,
+                from_stage=previous,
+                to_stage=reached,
+                actor=owner if reached in (Stage.ENGAGE, Stage.DEVELOP, Stage.REVIEW) else reviewer,
+                at=opened + step * index,
+                note="Intake webform submitted." if index == 0 else NOTES.get(reached, ""),
+            )
+            previous = reached
+        return integration
+
+    def _user(self, email: str) -> User:
+        user, created = User.objects.get_or_create(email=email)
+        if created:
+            user.set_password(PASSWORD)
+            user.save()
+        return user
+
+    def _accounts(self, partners: dict[str, Partner]) -> dict[str, User]:
+        users = {}
+        for email, _label, slug, role, group in ACCOUNTS:
+            user = self._user(email)
+            if slug:
+                Membership.objects.get_or_create(partner=partners[slug], user=user, role=role)
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+                user.is_staff = group == ADMINS
+                user.save()
+            users[email] = user
+        return users
+
+    def _print_accounts(self) -> None:
+        self.stdout.write(f"\nDemo accounts (password for all: {PASSWORD}):")
+        for email, label, *_ in ACCOUNTS:
+            self.stdout.write(f"  {label:32} {email}")
+        self.stdout.write("Open http://127.0.0.1:8000/ and sign in.\n")

@@ -1,0 +1,324 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from accounts.roles import is_program_staff
+
+
+class Stage(models.TextChoices):
+    ENGAGE = "engage", "Engage"
+    ENABLE = "enable", "Enable"
+    DEVELOP = "develop", "Develop & test"
+    REVIEW = "review", "Review"
+    RELEASE = "release", "Release"
+    SUPPORT = "support", "Support"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REJECTED = "rejected", "Rejected"
+    DELISTED = "delisted", "Delisted"
+
+
+PIPELINE = [Stage.ENGAGE, Stage.ENABLE, Stage.DEVELOP, Stage.REVIEW, Stage.RELEASE, Stage.SUPPORT]
+OFF_TRACK = [Stage.WITHDRAWN, Stage.REJECTED, Stage.DELISTED]
+LISTED = [Stage.RELEASE, Stage.SUPPORT]
+
+
+class Category(models.TextChoices):
+    RUNTIME = "runtime", "Runtime integration"
+    AUTH_METHOD = "auth_method", "Auth method plugin"
+    SECRETS_ENGINE = "secrets_engine", "Secrets engine plugin"
+    AUDIT = "audit", "Audit, monitoring, compliance"
+    HSM = "hsm", "HSM"
+    STORAGE_OR_UNSEAL = "storage_or_unseal", "Storage, auto-auth or auto-unseal"
+
+
+PLUGIN_CATEGORIES = {Category.AUTH_METHOD, Category.SECRETS_ENGINE}
+NOT_ENCOURAGED_CATEGORIES = {Category.STORAGE_OR_UNSEAL}
+# Categories whose product authenticates to Vault itself: they must offer a non-token method.
+AUTHENTICATING_CATEGORIES = {Category.RUNTIME, Category.AUTH_METHOD}
+
+
+class VaultEdition(models.TextChoices):
+    COMMUNITY = "vault_community", "Vault Community"
+    ENTERPRISE = "vault_enterprise", "Vault Enterprise"
+    HCP = "hcp_vault", "HCP Vault"
+
+
+class AuthMethod(models.TextChoices):
+    APPROLE = "approle", "AppRole"
+    JWT = "jwt", "JWT"
+    OIDC = "oidc", "OIDC"
+    CERT = "cert", "TLS certificates"
+    USERPASS = "userpass", "Username & password"
+    KUBERNETES = "kubernetes", "Kubernetes"
+    TOKEN = "token", "Token"
+
+
+class Partner(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    website = models.URLField(blank=True)
+    support_timezone = models.CharField(max_length=64, default="UTC")
+    support_country = models.CharField(max_length=2, blank=True)
+    support_subdivision = models.CharField(max_length=10, blank=True)
+    mnda_signed_at = models.DateField("MNDA signed", null=True, blank=True)
+    agreement_executed_at = models.DateField("partner agreement executed", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- Who may move an integration (the "who" column of DESIGN.md §3) ----------------------
+# Each rule takes the integration and the acting user; `None` is the system itself (sweeps).
+
+
+def _staff(integration: "Integration", user) -> bool:
+    return user is not None and is_program_staff(user)
+
+
+def _staff_or_system(integration: "Integration", user) -> bool:
+    return user is None or is_program_staff(user)
+
+
+def _partner_or_staff(integration: "Integration", user) -> bool:
+    if user is None:
+        return False
+    return is_program_staff(user) or integration.partner.memberships.filter(user=user).exists()
+
+
+def _partner_owner_or_staff(integration: "Integration", user) -> bool:
+    if user is None:
+        return False
+    return (
+        is_program_staff(user)
+        or integration.partner.memberships.filter(user=user, role="owner").exists()
+    )
+
+
+class Integration(FSMModelMixin, models.Model):
+    """One partner integration and its place in the six-stage pipeline.
+
+    `stage` only changes through the transition methods below, and those are only called by
+    `integrations.services.integration_transition`, which checks the guard of each move
+    (`integrations.guards`), locks the row and writes the history.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="integrations")
+    name = models.CharField(max_length=120)
+    category = models.CharField(max_length=32, choices=Category.choices)
+    summary = models.CharField(max_length=300)
+    description = models.TextField(max_length=10_000)
+    vault_editions = models.JSONField(default=list)
+    auth_methods = models.JSONField(default=list)
+    namespace_support = models.BooleanField(default=False)
+    repository_url = models.URLField(blank=True)
+    docs_url = models.URLField("documentation URL", blank=True)
+    contact_email = models.EmailField()
+
+    stage = FSMField(default=Stage.ENGAGE, choices=Stage.choices, protected=True)
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+
+    overlaps_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    overlaps_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    demo_done_at = models.DateField("demo done", null=True, blank=True)
+    plugin_portal_url = models.URLField(blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_integrations",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["stage", "stage_changed_at"], name="integration_stage_idx"),
+            models.Index(fields=["category"], name="integration_category_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner})"
+
+    @property
+    def is_plugin(self) -> bool:
+        return self.category in PLUGIN_CATEGORIES
+
+    @property
+    def not_encouraged(self) -> bool:
+        return self.category in NOT_ENCOURAGED_CATEGORIES
+
+    @property
+    def vault_edition_labels(self) -> list[str]:
+        return [VaultEdition(value).label for value in self.vault_editions or []]
+
+    @property
+    def auth_method_labels(self) -> list[str]:
+        return [AuthMethod(value).label for value in self.auth_methods or []]
+
+    @property
+    def days_in_stage(self) -> int:
+        return (timezone.now() - self.stage_changed_at).days
+
+    # --- The state machine (DESIGN.md §3); guards are in integrations.guards ------------
+
+    @transition(
+        field=stage,
+        source=Stage.ENGAGE,
+        target=Stage.ENABLE,
+        permission=_staff,
+        custom={"label": "Accept the intake"},
+    )
+    def enable(self) -> None:
+        """Intake accepted: the partner gets the program's resources."""
+
+    @transition(
+        field=stage,
+        source=Stage.ENABLE,
+        target=Stage.DEVELOP,
+        permission=_partner_or_staff,
+        custom={"label": "Start development"},
+    )
+    def start_development(self) -> None:
+        """The partner builds and tests the integration."""
+
+    @transition(
+        field=stage,
+        source=Stage.DEVELOP,
+        target=Stage.REVIEW,
+        permission=_partner_or_staff,
+        custom={"label": "Submit for review"},
+    )
+    def submit_for_review(self) -> None:
+        """Ready for the program to verify it."""
+
+    @transition(
+        field=stage,
+        source=Stage.REVIEW,
+        target=Stage.DEVELOP,
+        permission=_staff,
+        custom={"label": "Back to development"},
+    )
+    def request_changes(self) -> None:
+        """The review asked for changes; back to development."""
+
+    @transition(
+        field=stage,
+        source=Stage.REVIEW,
+        target=Stage.RELEASE,
+        permission=_staff,
+        custom={"label": "Release"},
+    )
+    def release(self) -> None:
+        """Review passed: listed in the directory."""
+
+    @transition(
+        field=stage,
+        source=Stage.RELEASE,
+        target=Stage.SUPPORT,
+        permission=_staff,
+        custom={"label": "Move to support"},
+    )
+    def start_support(self) -> None:
+        """Released and in ongoing support under the SLA."""
+
+    @transition(
+        field=stage,
+        source=PIPELINE,
+        target=Stage.WITHDRAWN,
+        permission=_partner_owner_or_staff,
+        custom={"label": "Withdraw"},
+    )
+    def withdraw(self) -> None:
+        """The partner stops the integration."""
+
+    @transition(
+        field=stage,
+        source=[Stage.ENGAGE, Stage.ENABLE, Stage.DEVELOP, Stage.REVIEW],
+        target=Stage.REJECTED,
+        permission=_staff,
+        custom={"label": "Reject"},
+    )
+    def reject(self) -> None:
+        """The program declines the integration."""
+
+    @transition(
+        field=stage,
+        source=Stage.SUPPORT,
+        target=Stage.DELISTED,
+        permission=_staff_or_system,
+        custom={"label": "Delist"},
+    )
+    def delist(self) -> None:
+        """No longer supported: removed from the directory."""
+
+    @transition(
+        field=stage,
+        source=Stage.DELISTED,
+        target=Stage.SUPPORT,
+        permission=_staff,
+        custom={"label": "List again"},
+    )
+    def relist(self) -> None:
+        """Support is back in good standing: listed again."""
+
+
+class IntegrationOverlap(models.Model):
+    """An existing integration that looked like the same work when this one was described."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="overlaps")
+    similar = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "similar"], name="overlap_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id} ~ {self.similar_id} ({self.score:.2f})"
+
+
+class StageTransition(models.Model):
+    """History: one row per stage change, written in the transaction that made it."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="history")
+    from_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["integration", "at"], name="transition_integration_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id}: {self.from_stage} → {self.to_stage}"

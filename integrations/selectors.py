@@ -1,0 +1,266 @@
+"""Reads: who sees what, the checklist, the board, the directory, the possible moves."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+
+from accounts.models import Membership
+from accounts.roles import is_program_staff
+from config.errors import Unmet
+from integrations import guards
+from integrations.models import LISTED, PIPELINE, Integration, Partner, Stage
+from reviews import selectors as review_selectors
+from support_sla.selectors import Standing, integration_support_standing
+
+
+def partners_for_user(user) -> QuerySet[Partner]:
+    if is_program_staff(user):
+        return Partner.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Partner.objects.none()
+    return Partner.objects.filter(memberships__user=user)
+
+
+def integrations_visible_to(user) -> QuerySet[Integration]:
+    """Staff see every integration; partner users only their partners'; others nothing."""
+    queryset = Integration.objects.select_related("partner", "assignee")
+    if is_program_staff(user):
+        return queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    return queryset.filter(partner__memberships__user=user)
+
+
+def integration_for(user, pk) -> Integration:
+    """The integration `user` may see, else 404. Whoever sees an integration may edit its
+    intake answers; what each role may do beyond that, the services decide."""
+    integration = integrations_visible_to(user).filter(pk=pk).first()
+    if integration is None:
+        raise Http404("No such integration.")
+    return integration
+
+
+def partner_for(user, slug: str) -> tuple[Partner, bool]:
+    """The partner `user` belongs to (staff: any; else 404) and whether they may change it."""
+    partner = partners_for_user(user).filter(slug=slug).first()
+    if partner is None:
+        raise Http404("No such partner.")
+    may_write = (
+        is_program_staff(user)
+        or partner.memberships.filter(user=user, role=Membership.Role.OWNER).exists()
+    )
+    return partner, may_write
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+
+
+def integration_checklist(integration: Integration) -> list[ChecklistItem]:
+    """PROGRAM.md's checklist, computed from data (only demo and agreement are recorded)."""
+    stage = integration.stage
+    reached_review = stage in (Stage.REVIEW, Stage.RELEASE, Stage.SUPPORT, Stage.DELISTED) or (
+        integration.history.filter(to_stage=Stage.REVIEW).exists()
+    )
+    latest_round = review_selectors.integration_latest_round(integration)
+    feedback_addressed = (
+        latest_round is not None
+        and latest_round.status == "approved"
+        and review_selectors.integration_open_feedback(integration) == 0
+    )
+    standing = integration_support_standing(integration)
+    return [
+        ChecklistItem("intake", "Intake webform filled in", not guards.intake_missing(integration)),
+        ChecklistItem(
+            "developed",
+            "Developed and tested, with documentation; submitted for an initial review",
+            bool(integration.docs_url) and reached_review,
+        ),
+        ChecklistItem("feedback_addressed", "Review feedback addressed", feedback_addressed),
+        ChecklistItem(
+            "credentials",
+            "Credentials for the test infrastructure provided",
+            review_selectors.integration_has_target_with_credentials(integration),
+        ),
+        ChecklistItem("demo", "Integration demonstrated", integration.demo_done_at is not None),
+        ChecklistItem(
+            "agreement",
+            "Partner agreement executed; logo guidelines and listing reviewed",
+            integration.partner.agreement_executed_at is not None,
+        ),
+        ChecklistItem(
+            "support",
+            "Support commitment in place and ongoing",
+            stage in LISTED and standing != Standing.FAILING,
+        ),
+    ]
+
+
+def stage_targets(stage: str) -> list[tuple[str, str]]:
+    """(target, label) of every move the state machine allows out of `stage`: no query."""
+    field = Integration._meta.get_field("stage")
+    return [
+        (t.target, t.custom.get("label", t.name))
+        for t in field.get_all_transitions(Integration)
+        if t.source == stage
+    ]
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int
+    cards: list[Integration]
+
+    @property
+    def targets(self) -> list[tuple[str, str]]:
+        return stage_targets(self.stage)
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > len(self.cards)
+
+
+def board_columns(*, limit: int | None = None, category: str = "") -> list[BoardColumn]:
+    """The kanban board: a column per pipeline stage with its count and its longest-waiting
+    cards. Two queries whatever the number of integrations: one for the counts, one for the
+    first `limit` cards of every column (a window function numbers the rows per stage)."""
+    limit = limit or settings.VIP_BOARD_CARDS_PER_COLUMN
+    base = Integration.objects.filter(stage__in=PIPELINE)
+    if category:
+        base = base.filter(category=category)
+    counts = dict(base.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
+    ranked = base.annotate(
+        position=Window(
+            RowNumber(),
+            partition_by=[F("stage")],
+            order_by=[F("stage_changed_at").asc(), F("pk").asc()],
+        )
+    )
+    cards = (
+        Integration.objects.filter(pk__in=ranked.filter(position__lte=limit).values("pk"))
+        .select_related("partner")
+        .order_by("stage_changed_at", "pk")
+    )
+    by_stage: dict[str, list[Integration]] = {stage: [] for stage in PIPELINE}
+    for card in cards:
+        by_stage[card.stage].append(card)
+    return [BoardColumn(stage, counts.get(stage, 0), by_stage[stage]) for stage in PIPELINE]
+
+
+def integrations_in_stage(*, stage: str, category: str = "") -> QuerySet[Integration]:
+    """One board column in full (the board's "show all"), longest waiting first."""
+    queryset = Integration.objects.filter(stage=stage).select_related("partner")
+    if category:
+        queryset = queryset.filter(category=category)
+    return queryset.order_by("stage_changed_at", "pk")
+
+
+def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[Integration]:
+    """Released and supported integrations, for the public directory."""
+    queryset = Integration.objects.filter(stage__in=LISTED).select_related("partner")
+    if search:
+        queryset = queryset.filter(
+            Q(name__icontains=search)
+            | Q(summary__icontains=search)
+            | Q(partner__name__icontains=search)
+        )
+    if category:
+        queryset = queryset.filter(category=category)
+    return queryset.order_by("name", "pk")
+
+
+def listed_partners() -> QuerySet[Partner]:
+    return Partner.objects.filter(integrations__stage__in=LISTED).distinct()
+
+
+@dataclass(frozen=True)
+class OverlapView:
+    """An overlap as one viewer may see it. Partners see another partner's integration by name
+    only once it is released; before that it is someone's unpublished work."""
+
+    id: int | None
+    name: str
+    partner: str | None
+    stage: str | None
+    score: float
+    disclosed: bool
+
+
+def overlaps_for_viewer(integration: Integration, user) -> list[OverlapView]:
+    staff = is_program_staff(user)
+    own_partner_ids = set() if staff else set(partners_for_user(user).values_list("pk", flat=True))
+    views = []
+    for overlap in integration.overlaps.select_related("similar__partner"):
+        similar = overlap.similar
+        disclosed = staff or similar.stage in LISTED or similar.partner_id in own_partner_ids
+        views.append(
+            OverlapView(
+                id=similar.pk if disclosed else None,
+                name=similar.name if disclosed else "An unreleased integration by another partner",
+                partner=similar.partner.name if disclosed else None,
+                stage=similar.stage if disclosed else None,
+                score=overlap.score,
+                disclosed=disclosed,
+            )
+        )
+    return views
+
+
+# --- Moves: what can happen next ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """A transition from the integration's current stage, as one user sees it."""
+
+    name: str
+    label: str
+    target: str
+    allowed: bool  # the user's role may make this move
+    unmet: list[Unmet]
+    needs_reason: bool
+
+    @property
+    def target_label(self) -> str:
+        return Stage(self.target).label
+
+    @property
+    def ready(self) -> bool:
+        return self.allowed and not self.unmet
+
+
+def integration_moves(*, integration: Integration, user) -> list[Move]:
+    """Every move out of the current stage with whether `user` may make it and what blocks it."""
+    moves = []
+    for fsm_transition in integration.get_available_stage_transitions():
+        guard = guards.guard_for(integration.stage, fsm_transition.target)
+        moves.append(
+            Move(
+                name=fsm_transition.name,
+                label=fsm_transition.custom.get("label", fsm_transition.name),
+                target=fsm_transition.target,
+                allowed=fsm_transition.has_perm(integration, user),
+                unmet=[u for u in guard(integration, "") if u.code != "reason_required"],
+                needs_reason=guard is guards.reason_required,
+            )
+        )
+    return moves
+
+
+def integration_next_step(integration: Integration, user) -> Move | None:
+    """The move forward along the pipeline from the current stage, if there is one."""
+    stages = list(PIPELINE)
+    if integration.stage not in stages or integration.stage == Stage.SUPPORT:
+        return None
+    following = stages[stages.index(integration.stage) + 1]
+    return next(
+        (m for m in integration_moves(integration=integration, user=user) if m.target == following),
+        None,
+    )

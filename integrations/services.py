@@ -1,0 +1,243 @@
+"""Writes with rules for partners and integrations: intake, updates, records, transitions."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Membership, User
+from accounts.notifications import notify
+from accounts.roles import ADMINS, REVIEWERS, is_program_staff
+from config.errors import DomainError
+from integrations import guards
+from integrations.models import (
+    Integration,
+    IntegrationOverlap,
+    Partner,
+    Stage,
+    StageTransition,
+)
+from integrations.overlap import find_overlaps
+
+PARTNER_STAFF_FIELDS = {"mnda_signed_at", "agreement_executed_at"}
+PARTNER_FIELDS = {"name", "website", "support_timezone", "support_country", "support_subdivision"}
+INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
+INTEGRATION_FIELDS = {
+    "name",
+    "category",
+    "summary",
+    "description",
+    "vault_editions",
+    "auth_methods",
+    "namespace_support",
+    "repository_url",
+    "docs_url",
+    "contact_email",
+}
+OVERLAP_INPUTS = {"name", "category", "description"}
+
+
+# --- Partners ------------------------------------------------------------------------------
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:120] or "partner"
+    slug, n = base, 1
+    while Partner.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def partner_create(*, owner: User, name: str, **fields) -> Partner:
+    """Create a partner organisation with `owner` as its first owner."""
+    unknown = set(fields) - PARTNER_FIELDS - PARTNER_STAFF_FIELDS
+    if unknown:
+        raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
+    if PARTNER_STAFF_FIELDS & set(fields) and not is_program_staff(owner):
+        raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
+    name = name.strip()
+    if Partner.objects.filter(name__iexact=name).exists():
+        raise DomainError.invalid(
+            f"A partner called “{name}” already exists; ask its owner to invite you.",
+            code="partner_exists",
+        )
+    try:
+        with transaction.atomic():
+            partner = Partner.objects.create(name=name, slug=_unique_slug(name), **fields)
+            Membership.objects.create(partner=partner, user=owner, role=Membership.Role.OWNER)
+    except IntegrityError as error:
+        raise DomainError.invalid(
+            f"A partner called “{name}” already exists.", code="partner_exists"
+        ) from error
+    return partner
+
+
+def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
+    """Owners edit their partner's details; only program staff record MNDA and agreement."""
+    staff = is_program_staff(actor)
+    if not staff and not partner.memberships.filter(user=actor, role="owner").exists():
+        raise DomainError.forbidden("Only an owner of this partner can change it.")
+    if not staff and PARTNER_STAFF_FIELDS & set(data):
+        raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
+    unknown = set(data) - PARTNER_FIELDS - PARTNER_STAFF_FIELDS
+    if unknown:
+        raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
+    for field, value in data.items():
+        setattr(partner, field, value)
+    partner.save()
+    return partner
+
+
+# --- Integrations --------------------------------------------------------------------------
+
+
+def _partner_emails(partner: Partner) -> list[str]:
+    return list(partner.memberships.values_list("user__email", flat=True))
+
+
+def _staff_emails() -> list[str]:
+    return list(
+        User.objects.filter(is_active=True, groups__name__in=[ADMINS, REVIEWERS])
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def _may_act_for(user: User, partner: Partner) -> bool:
+    return is_program_staff(user) or partner.memberships.filter(user=user).exists()
+
+
+def overlaps_refresh(*, integration: Integration) -> list[IntegrationOverlap]:
+    """Recompute what looks like the same work. New matches need staff acknowledgement again."""
+    matches = find_overlaps(integration)
+    known = set(integration.overlaps.values_list("similar_id", flat=True))
+    found = {match.id for match in matches}
+    integration.overlaps.exclude(similar_id__in=found).delete()
+    for match in matches:
+        IntegrationOverlap.objects.update_or_create(
+            integration=integration, similar_id=match.id, defaults={"score": match.score}
+        )
+    if found - known and integration.overlaps_acknowledged_at is not None:
+        integration.overlaps_acknowledged_at = None
+        integration.overlaps_acknowledged_by = None
+        integration.save(update_fields=["overlaps_acknowledged_at", "overlaps_acknowledged_by"])
+    return list(integration.overlaps.select_related("similar__partner"))
+
+
+def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integration:
+    """The intake webform: record a new integration in `engage` and look for overlaps."""
+    if not _may_act_for(actor, partner):
+        raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
+    unknown = set(data) - INTEGRATION_FIELDS
+    if unknown:
+        raise DomainError.invalid(f"Unknown intake fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        integration = Integration.objects.create(partner=partner, created_by=actor, **data)
+        StageTransition.objects.create(
+            integration=integration,
+            from_stage="",
+            to_stage=Stage.ENGAGE,
+            actor=actor,
+            note="Intake webform submitted.",
+        )
+        overlaps = overlaps_refresh(integration=integration)
+        notify(
+            "intake_received",
+            to=_staff_emails(),
+            context={"integration": integration, "overlaps": overlaps, "actor": actor},
+        )
+    return integration
+
+
+def integration_update(*, integration: Integration, actor: User, data: dict) -> Integration:
+    """Partners edit their intake answers; staff also record demo, portal URL and assignee."""
+    staff = is_program_staff(actor)
+    if not staff and not integration.partner.memberships.filter(user=actor).exists():
+        raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
+    staff_only = (INTEGRATION_STAFF_FIELDS | {"overlaps_acknowledged"}) & set(data)
+    if staff_only and not staff:
+        raise DomainError.forbidden(
+            f"Only program staff can set {', '.join(sorted(staff_only))}.", code="staff_only"
+        )
+    unknown = set(data) - INTEGRATION_FIELDS - INTEGRATION_STAFF_FIELDS - {"overlaps_acknowledged"}
+    if unknown:
+        raise DomainError.invalid(f"Unknown integration fields: {', '.join(sorted(unknown))}.")
+    acknowledge = data.pop("overlaps_acknowledged", None)
+    with transaction.atomic():
+        for field, value in data.items():
+            setattr(integration, field, value)
+        integration.save()
+        if OVERLAP_INPUTS & set(data):
+            overlaps_refresh(integration=integration)
+        if acknowledge is not None:
+            integration_acknowledge_overlaps(
+                integration=integration, actor=actor, acknowledged=acknowledge
+            )
+    return integration
+
+
+def integration_acknowledge_overlaps(
+    *, integration: Integration, actor: User, acknowledged: bool = True
+) -> Integration:
+    if not is_program_staff(actor):
+        raise DomainError.forbidden("Only program staff acknowledge overlaps.", code="staff_only")
+    integration.overlaps_acknowledged_at = timezone.now() if acknowledged else None
+    integration.overlaps_acknowledged_by = actor if acknowledged else None
+    integration.save(update_fields=["overlaps_acknowledged_at", "overlaps_acknowledged_by"])
+    return integration
+
+
+# --- Transitions ---------------------------------------------------------------------------
+
+
+def integration_transition(
+    *, integration: Integration, to: str, actor: User | None, note: str = ""
+) -> StageTransition:
+    """Move `integration` to stage `to`: the only way a stage changes.
+
+    Locks the row, so of two racing requests exactly one wins and the other sees the new
+    stage and gets a conflict; checks who may move it and the guard; writes the history row
+    in the same transaction; tells the partner after commit. `actor=None` is the system.
+    """
+    if to not in Stage.values:
+        raise DomainError.invalid(f"“{to}” is not a stage.", code="unknown_stage")
+    with transaction.atomic():
+        locked = (
+            Integration.objects.select_for_update().select_related("partner").get(pk=integration.pk)
+        )
+        source = locked.stage
+        fsm_transition = next(
+            (t for t in locked.get_available_stage_transitions() if t.target == to), None
+        )
+        if fsm_transition is None:
+            raise DomainError(
+                f"An integration in {Stage(source).label} cannot move to {Stage(to).label}.",
+                code="conflict" if source != integration.stage else "invalid_transition",
+            )
+        if not fsm_transition.has_perm(locked, actor):
+            raise DomainError.forbidden(
+                f"Your role cannot move an integration from {Stage(source).label} "
+                f"to {Stage(to).label}.",
+                code="not_allowed",
+            )
+        unmet = guards.guard_for(source, to)(locked, note)
+        if unmet:
+            raise DomainError(
+                f"The integration cannot move to {Stage(to).label} yet.",
+                code="guard_unmet",
+                unmet=unmet,
+            )
+        getattr(locked, fsm_transition.name)()
+        now = timezone.now()
+        locked.stage_changed_at = now
+        locked.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+        row = StageTransition.objects.create(
+            integration=locked, from_stage=source, to_stage=to, actor=actor, at=now, note=note
+        )
+        notify(
+            "stage_changed",
+            to=_partner_emails(locked.partner),
+            context={"integration": locked, "transition": row},
+        )
+    integration.refresh_from_db(fields=["stage", "stage_changed_at", "updated_at"])
+    return row

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from integrations import views
+
+urlpatterns = [
+    path("engage/", views.engage, name="engage"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("integrations/<int:pk>/", views.integration_detail, name="integration_detail"),
+    path("integrations/<int:pk>/edit/", views.integration_edit, name="integration_edit"),
+    path(
+        "integrations/<int:pk>/transition/",
+        views.integration_transition,
+        name="integration_transition",
+    ),
+    path("integrations/<int:pk>/records/", views.integration_records, name="integration_records"),
+    path(
+        "integrations/<int:pk>/overlaps/acknowledge/",
+        views.integration_acknowledge_overlaps,
+        name="integration_acknowledge_overlaps",
+    ),
+    path("partners/<slug:slug>/", views.partner_detail, name="partner_detail"),
+    path("directory/", views.directory, name="directory"),
+    path("directory/<slug:slug>/", views.directory_partner, name="directory_partner"),
+]

@@ -1,0 +1,315 @@
+"""HTML pages for partners and integrations: intake, dashboard, integration page, directory."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.forms import InvitationForm
+from accounts.roles import is_program_staff
+from config.errors import DomainError
+from integrations import selectors, services
+from integrations.forms import (
+    IntakeForm,
+    NewPartnerInlineForm,
+    PartnerForm,
+    ProgramRecordsForm,
+    TransitionForm,
+)
+from integrations.models import PIPELINE, Category, Partner, Stage
+from support_sla.selectors import Standing
+
+NEW_PARTNER = "__new__"
+
+
+def show_domain_error(request, error: DomainError) -> None:
+    """An HTML view's rendering of a rule that said no: the message and each unmet condition."""
+    messages.error(request, error.message, extra_tags="domain")
+    for unmet in error.unmet:
+        messages.error(request, unmet.message, extra_tags="unmet")
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- Intake ----------------------------------------------------------------------------------
+
+
+@login_required
+def engage(request):
+    """The intake webform: pick or create the partner organisation, describe the integration."""
+    partners = list(selectors.partners_for_user(request.user).order_by("name"))
+    chosen = request.POST.get("partner") or (partners[0].slug if partners else NEW_PARTNER)
+    form = IntakeForm(request.POST or None, initial={"contact_email": request.user.email})
+    partner_form = NewPartnerInlineForm(request.POST if chosen == NEW_PARTNER else None)
+    partner_error = ""
+    if request.method == "POST":
+        partner = next((p for p in partners if p.slug == chosen), None)
+        if chosen != NEW_PARTNER and partner is None:
+            partner_error = "Choose one of your organisations or create a new one."
+        forms_valid = form.is_valid() and (chosen != NEW_PARTNER or partner_form.is_valid())
+        if forms_valid and not partner_error:
+            try:
+                with transaction.atomic():
+                    if partner is None:
+                        partner = services.partner_create(
+                            owner=request.user, **partner_form.cleaned_data
+                        )
+                    integration = services.integration_intake(
+                        partner=partner, actor=request.user, data=form.cleaned_data
+                    )
+            except DomainError as error:
+                show_domain_error(request, error)
+            else:
+                messages.success(request, f"Thank you: “{integration.name}” is recorded.")
+                if integration.overlaps.exists():
+                    messages.warning(
+                        request,
+                        "Similar work already exists; see “Possible overlaps” below. "
+                        "The program team will look at it with you.",
+                    )
+                if integration.not_encouraged:
+                    messages.warning(
+                        request,
+                        "Storage backend, auto-auth and auto-unseal integrations are not "
+                        "encouraged by the program; the program team will contact you.",
+                    )
+                return redirect("integration_detail", pk=integration.pk)
+    return render(
+        request,
+        "integrations/engage.html",
+        {
+            "form": form,
+            "partner_form": partner_form,
+            "partners": partners,
+            "chosen": chosen,
+            "new_partner": NEW_PARTNER,
+            "partner_error": partner_error,
+        },
+    )
+
+
+# --- Dashboard and integration page -------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    """A partner's integrations with stage progress, checklist, next step and what blocks it."""
+    user = request.user
+    integrations = selectors.integrations_visible_to(user)
+    if is_program_staff(user):
+        integrations = integrations.filter(assignee=user)
+    rows = [
+        {
+            "integration": integration,
+            "checklist": selectors.integration_checklist(integration),
+            "next_step": selectors.integration_next_step(integration, user),
+            "progress": _progress(integration.stage),
+        }
+        for integration in integrations.order_by("-stage_changed_at")[:50]
+    ]
+    return render(request, "integrations/dashboard.html", {"rows": rows, "pipeline": PIPELINE})
+
+
+def _progress(stage: str) -> int:
+    if stage not in PIPELINE:
+        return 0
+    return round(100 * (PIPELINE.index(stage) + 1) / len(PIPELINE))
+
+
+@login_required
+def integration_detail(request, pk: int):
+    integration = selectors.integration_for(request.user, pk)
+    staff = is_program_staff(request.user)
+    records = None
+    if staff:
+        records = ProgramRecordsForm(
+            initial={
+                "demo_done_at": integration.demo_done_at,
+                "mnda_signed_at": integration.partner.mnda_signed_at,
+                "agreement_executed_at": integration.partner.agreement_executed_at,
+                "plugin_portal_url": integration.plugin_portal_url,
+                "assignee": integration.assignee_id,
+            }
+        )
+    return render(
+        request,
+        "integrations/detail.html",
+        {
+            "integration": integration,
+            "checklist": selectors.integration_checklist(integration),
+            "history": integration.history.select_related("actor").order_by("-at", "-pk"),
+            "overlaps": selectors.overlaps_for_viewer(integration, request.user),
+            "moves": selectors.integration_moves(integration=integration, user=request.user),
+            "progress": _progress(integration.stage),
+            "pipeline": PIPELINE,
+            "records_form": records,
+            "standing_label": Standing(selectors.integration_support_standing(integration)).label,
+        },
+    )
+
+
+@login_required
+def integration_edit(request, pk: int):
+    integration = selectors.integration_for(request.user, pk)
+    form = IntakeForm(request.POST or None, instance=integration)
+    if request.method == "POST" and form.is_valid():
+        changed = {field: form.cleaned_data[field] for field in form.changed_data}
+        try:
+            services.integration_update(
+                integration=selectors.integration_for(request.user, pk),
+                actor=request.user,
+                data=changed,
+            )
+        except DomainError as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("integration_detail", pk=pk)
+    return render(request, "integrations/edit.html", {"integration": integration, "form": form})
+
+
+@login_required
+@require_POST
+def integration_transition(request, pk: int):
+    """Every stage change from a page (integration page, board, dashboard) comes through here."""
+    integration = selectors.integration_for(request.user, pk)
+    form = TransitionForm(request.POST)
+    back = _safe_next(request, reverse("integration_detail", args=[pk]))
+    if not form.is_valid():
+        messages.error(request, "The note is too long (2,000 characters at most).")
+        return redirect(back)
+    try:
+        services.integration_transition(
+            integration=integration,
+            to=form.cleaned_data["to"],
+            actor=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(
+            request, f"“{integration.name}” moved to {Stage(integration.stage).label}."
+        )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def integration_records(request, pk: int):
+    """Staff record demo, MNDA, agreement, plugin portal URL and assignee."""
+    integration = selectors.integration_for(request.user, pk)
+    if not is_program_staff(request.user):
+        raise PermissionDenied
+    form = ProgramRecordsForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return redirect("integration_detail", pk=pk)
+    data = form.cleaned_data
+    with transaction.atomic():
+        services.integration_update(
+            integration=integration,
+            actor=request.user,
+            data={key: data[key] for key in ("demo_done_at", "plugin_portal_url", "assignee")},
+        )
+        services.partner_update(
+            partner=integration.partner,
+            actor=request.user,
+            data={key: data[key] for key in ("mnda_signed_at", "agreement_executed_at")},
+        )
+    messages.success(request, "Program records saved.")
+    return redirect("integration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def integration_acknowledge_overlaps(request, pk: int):
+    integration = selectors.integration_for(request.user, pk)
+    try:
+        services.integration_acknowledge_overlaps(integration=integration, actor=request.user)
+    except DomainError as error:
+        raise PermissionDenied(error.message) from error
+    messages.success(request, "Overlaps acknowledged.")
+    return redirect("integration_detail", pk=pk)
+
+
+# --- Partner team page ---------------------------------------------------------------------
+
+
+@login_required
+def partner_detail(request, slug: str):
+    """Members, invitations and details of one partner (edit and invite: owners)."""
+    partner, may_write = selectors.partner_for(request.user, slug)
+    form = PartnerForm(request.POST or None, instance=partner) if may_write else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.partner_update(
+                    partner=Partner.objects.get(pk=partner.pk),
+                    actor=request.user,
+                    data={field: form.cleaned_data[field] for field in form.changed_data},
+                )
+            except DomainError as error:
+                show_domain_error(request, error)
+            else:
+                messages.success(request, "Partner details saved.")
+                return redirect("partner_detail", slug=partner.slug)
+    return render(
+        request,
+        "integrations/partner_detail.html",
+        {
+            "partner": partner,
+            "form": form,
+            "may_write": may_write,
+            "memberships": partner.memberships.select_related("user").order_by("user__email"),
+            "invitations": partner.invitations.filter(accepted_at__isnull=True),
+            "invitation_form": InvitationForm() if may_write else None,
+            "integrations": partner.integrations.order_by("name"),
+        },
+    )
+
+
+# --- Public directory ----------------------------------------------------------------------
+
+
+def directory(request):
+    search = request.GET.get("q", "").strip()[:100]
+    category = request.GET.get("category", "")
+    if category not in Category.values:
+        category = ""
+    page = Paginator(
+        selectors.directory_integrations(search=search, category=category), 24
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "integrations/directory.html",
+        {"page": page, "search": search, "category": category, "categories": Category.choices},
+    )
+
+
+def directory_partner(request, slug: str):
+    partner = get_object_or_404(Partner, slug=slug)
+    integrations = selectors.directory_integrations().filter(partner=partner)
+    if not integrations.exists():
+        raise Http404("This partner has no listed integrations.")
+    return render(
+        request,
+        "integrations/directory_partner.html",
+        {"partner": partner, "integrations": integrations},
+    )
