@@ -1,6 +1,7 @@
 """Bootstrap classes on every form widget, so templates render any form the same way."""
 
 from django import forms
+from django.db import models
 
 
 class BootstrapMixin:
@@ -25,3 +26,10 @@ class BootstrapMixin:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
+
+
+def formfield_callback(model_field, **kwargs):
+    """ModelForm fields as Django 6 will make them: URLs without a scheme mean https."""
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return model_field.formfield(**kwargs)

@@ -2,7 +2,7 @@ from django import forms
 
 from accounts.models import User
 from accounts.roles import ADMINS, REVIEWERS
-from config.forms import BootstrapMixin
+from config.forms import BootstrapMixin, formfield_callback
 from integrations.models import AuthMethod, Integration, Partner, VaultEdition
 from integrations.validators import validate_support_region, validate_time_zone
 
@@ -20,6 +20,7 @@ class PartnerForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Partner
+        formfield_callback = formfield_callback
         fields = ["name", "website", "support_timezone", "support_country", "support_subdivision"]
         labels = {
             "support_country": "Country for public holidays",
@@ -70,6 +71,7 @@ class IntakeForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Integration
+        formfield_callback = formfield_callback
         fields = [
             "name",
             "category",
@@ -123,7 +125,9 @@ class ProgramRecordsForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    plugin_portal_url = forms.URLField(label="Plugin portal URL", required=False)
+    plugin_portal_url = forms.URLField(
+        label="Plugin portal URL", required=False, assume_scheme="https"
+    )
     assignee = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, label="Assigned reviewer"
     )

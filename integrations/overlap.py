@@ -105,9 +105,10 @@ def words(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
 def name_similarity(
     a: str, b: str, *, partner_a: str = "", partner_b: str = "", category: str = ""
 ) -> float:
-    generic = CATEGORY_WORDS.get(category, frozenset())
-    words_a = words(a, drop=generic | frozenset(words(partner_a)))
-    words_b = words(b, drop=generic | frozenset(words(partner_b)))
+    drop = CATEGORY_WORDS.get(category, frozenset())
+    if partner_a and partner_a == partner_b:
+        drop = drop | frozenset(words(partner_a))
+    words_a, words_b = words(a, drop=drop), words(b, drop=drop)
     if not words_a or not words_b:
         return 0.0
     return fuzz.token_set_ratio(" ".join(words_a), " ".join(words_b)) / 100

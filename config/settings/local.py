@@ -12,3 +12,6 @@ set_defaults(
 )
 
 from config.settings.base import *  # noqa: E402, F403
+
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -19,3 +19,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Each xdist worker gets its own cache namespace in the shared Redis.
 CACHES["default"]["KEY_PREFIX"] = f"vip-test-{env('PYTEST_XDIST_WORKER', default='main')}"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Serve static files from the app folders, as in development (no collectstatic for tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

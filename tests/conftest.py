@@ -1,0 +1,98 @@
+"""Shared fixtures: one person per role, their partners, API clients.
+
+Roles: `owner` and `member` belong to `partner`; `outsider` owns `other_partner` (a member of
+another partner); `reviewer` and `admin` are program staff; `anonymous` is nobody.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import ADMINS, REVIEWERS
+from scripts.check_services import main as check_services
+from tests.factories import IntegrationFactory, MembershipFactory, PartnerFactory, UserFactory
+
+
+def pytest_configure(config):
+    if check_services() != 0:
+        pytest.exit("PostgreSQL or Redis is not answering (see above).", returncode=3)
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(name="Acme Security", slug="acme-security")
+
+
+@pytest.fixture
+def other_partner(db):
+    return PartnerFactory(name="Globex Cloud", slug="globex-cloud")
+
+
+@pytest.fixture
+def owner(partner):
+    return MembershipFactory(partner=partner, role="owner", user__email="owner@acme.example").user
+
+
+@pytest.fixture
+def member(partner):
+    return MembershipFactory(partner=partner, role="member", user__email="member@acme.example").user
+
+
+@pytest.fixture
+def outsider(other_partner):
+    return MembershipFactory(
+        partner=other_partner, role="owner", user__email="owner@globex.example"
+    ).user
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(email="reviewer@vip.example", groups=[REVIEWERS])
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(email="admin@vip.example", groups=[ADMINS], is_staff=True)
+
+
+@pytest.fixture
+def integration(partner, owner):
+    return IntegrationFactory(partner=partner, contact_email=owner.email)
+
+
+@pytest.fixture
+def people(owner, member, outsider, reviewer, admin):
+    return {
+        "anonymous": None,
+        "owner": owner,
+        "member": member,
+        "outsider": outsider,
+        "reviewer": reviewer,
+        "admin": admin,
+    }
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_user(user)` authenticates through the session."""
+
+    class Client(APIClient):
+        def as_user(self, user):
+            if user is None:
+                self.logout()
+            else:
+                self.force_login(user)
+            return self
+
+    return Client()
+
+
+@pytest.fixture
+def client_as(client):
+    def login(user):
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        return client
+
+    return login
