@@ -1,8 +1,6 @@
 """Who someone is in the program. Staff roles are the groups `reviewers` and `admins`;
 superusers count as admins. Partner roles come from memberships."""
 
-from django.contrib.auth.models import AnonymousUser
-
 REVIEWERS = "reviewers"
 ADMINS = "admins"
 
@@ -31,7 +29,7 @@ def is_program_staff(user) -> bool:
 
 
 def user_roles(user) -> list[str]:
-    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         return []
     roles = []
     if user.memberships.exists():

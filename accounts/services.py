@@ -94,6 +94,7 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
     days = days or settings.API_TOKEN_DAYS
     if not 1 <= days <= 366:
         raise DomainError.invalid("A token lives between 1 and 366 days.", code="days")
+    now = timezone.now()
     for _ in range(3):
         key = new_key(API_TOKEN_PREFIX)
         try:
@@ -102,7 +103,8 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
                 name=name[:100],
                 key_prefix=key[: len(API_TOKEN_PREFIX) + 6],
                 key_hash=hash_key(key),
-                expires_at=timezone.now() + timedelta(days=days),
+                created_at=now,
+                expires_at=now + timedelta(days=days),
             )
         except IntegrityError:  # pragma: no cover - a 256-bit collision
             continue

@@ -72,7 +72,7 @@ def test_stage_cannot_be_assigned_directly(integration):
         integration.stage = Stage.SUPPORT
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_racing_transitions_exactly_one_wins(monkeypatch):
     """Both threads pass the guard at the same time (the guard is slowed down to make the
     window wide); the row lock makes the second wait, see the new stage, and get a conflict."""

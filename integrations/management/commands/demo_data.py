@@ -283,7 +283,7 @@ class Command(BaseCommand):
             if slug:
                 Membership.objects.get_or_create(partner=partners[slug], user=user, role=role)
             if group:
-                user.groups.add(Group.objects.get(name=group))
+                user.groups.add(Group.objects.get_or_create(name=group)[0])
                 user.is_staff = group == ADMINS
                 user.save()
             users[email] = user

@@ -1,0 +1,157 @@
+"""docker-compose.yml is a working production-like deployment (DESIGN.md §1), and the README
+lists the same services.
+
+The README check reads the section that starts with the heading line
+
+    ## Deploy with Docker Compose
+
+and runs to the next heading. In it, a markdown table lists one compose service per row, the
+service name in backticks in the first column (a header row and a separator row first):
+
+    ## Deploy with Docker Compose
+
+    | service | what it runs |
+    |---|---|
+    | `postgres` | PostgreSQL 16; data in the `postgres-data` volume |
+    | `redis` | Redis 7: Celery broker and cache |
+    | `openbao` | OpenBao dev server, the program Vault (Transit) |
+    | `web` | migrations, then gunicorn on port 8000; health check on `/healthz` |
+    | `worker` | Celery worker; scale with `docker compose up --scale worker=N` |
+    | `beat` | Celery beat, exactly one |
+
+The text around the table is free. Only rows whose first cell is a single backticked name count.
+"""
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+README_FILE = ROOT / "README.md"
+README_HEADING = "## Deploy with Docker Compose"
+README_ROW = re.compile(r"^\|\s*`([A-Za-z0-9][A-Za-z0-9_.-]*)`\s*\|")
+
+SERVICES = {"postgres", "redis", "openbao", "web", "worker", "beat"}
+APP_SERVICES = ("web", "worker", "beat")
+HEALTHCHECKED = ("postgres", "redis", "openbao", "web")
+
+
+@pytest.fixture(scope="module")
+def services():
+    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+
+
+def environment(service: dict) -> dict:
+    """A service's environment as a dict, whether compose lists it as a mapping or as K=V."""
+    value = service.get("environment") or {}
+    if isinstance(value, list):
+        return dict(item.split("=", 1) if "=" in item else (item, None) for item in value)
+    return value
+
+
+def readme_services() -> set[str]:
+    expected = (
+        f"README.md needs a {README_HEADING!r} section with a table whose first column holds "
+        "each compose service name in backticks; see this module's docstring for the format."
+    )
+    if not README_FILE.exists():
+        pytest.fail(f"README.md does not exist. {expected}")
+    lines = README_FILE.read_text().splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == README_HEADING)
+    except StopIteration:
+        pytest.fail(f"README.md has no {README_HEADING!r} heading. {expected}")
+    names = set()
+    for line in lines[start + 1 :]:
+        if line.startswith("#"):
+            break
+        match = README_ROW.match(line.strip())
+        if match:
+            names.add(match.group(1))
+    if not names:
+        pytest.fail(f"README.md's {README_HEADING!r} section lists no services. {expected}")
+    return names
+
+
+def test_compose_defines_every_process_of_the_deployment(services):
+    missing = SERVICES - set(services)
+    assert not missing, f"compose does not define: {sorted(missing)}"
+
+
+def test_every_service_the_readme_lists_is_defined_in_compose(services):
+    undefined = readme_services() - set(services)
+    assert not undefined, f"README.md lists services compose does not define: {sorted(undefined)}"
+
+
+def test_every_compose_service_is_listed_in_the_readme(services):
+    unlisted = set(services) - readme_services()
+    assert not unlisted, f"README.md does not list these compose services: {sorted(unlisted)}"
+
+
+@pytest.mark.parametrize("name", HEALTHCHECKED)
+def test_service_has_a_healthcheck(services, name):
+    healthcheck = services[name].get("healthcheck") or {}
+    assert healthcheck.get("test"), f"{name} has no healthcheck test"
+    assert not healthcheck.get("disable"), f"{name} disables its healthcheck"
+
+
+def test_web_healthcheck_asks_the_healthz_endpoint(services):
+    assert "/healthz" in str(services["web"]["healthcheck"]["test"])
+
+
+def test_web_worker_and_beat_run_the_same_build(services):
+    builds = {name: services[name].get("build") for name in APP_SERVICES}
+    assert builds["web"], "web has no build"
+    assert len({repr(build) for build in builds.values()}) == 1, builds
+    images = {services[name].get("image") for name in APP_SERVICES}
+    assert len(images) == 1, f"web, worker and beat tag different images: {images}"
+
+
+def test_web_worker_and_beat_share_one_environment(services):
+    web = environment(services["web"])
+    for name in ("worker", "beat"):
+        assert environment(services[name]) == web, f"{name}'s environment differs from web's"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_process_runs_production_settings_against_the_compose_services(services, name):
+    env = environment(services[name])
+    assert env.get("DJANGO_SETTINGS_MODULE") == "config.settings.production"
+    database = urlparse(env.get("DATABASE_URL") or "")
+    assert database.scheme in {"postgres", "postgresql"}, env.get("DATABASE_URL")
+    assert database.hostname == "postgres", env.get("DATABASE_URL")
+    broker = urlparse(env.get("REDIS_URL") or "")
+    assert (broker.scheme, broker.hostname) == ("redis", "redis"), env.get("REDIS_URL")
+    assert urlparse(env.get("VIP_VAULT_ADDR") or "").hostname == "openbao"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_process_waits_for_healthy_postgres_and_redis(services, name):
+    depends_on = services[name].get("depends_on") or {}
+    assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions, not a list"
+    for backing in ("postgres", "redis"):
+        condition = (depends_on.get(backing) or {}).get("condition")
+        assert condition == "service_healthy", f"{name} does not wait for {backing} to be healthy"
+
+
+def test_worker_can_be_scaled(services):
+    worker = services["worker"]
+    assert "container_name" not in worker, "a fixed container_name stops --scale worker=N"
+    assert not worker.get("ports"), "published ports clash between scaled workers"
+
+
+def test_beat_keeps_its_schedule_outside_the_app_directory(services):
+    # The image runs as a non-root user that cannot write /app, beat's default directory.
+    assert "--schedule=/tmp/" in str(services["beat"]["command"])
+
+
+def test_compose_refuses_to_start_without_a_secret_key(services):
+    for name in APP_SERVICES:
+        value = str(environment(services[name]).get("SECRET_KEY"))
+        assert re.fullmatch(r"\$\{SECRET_KEY:?\?[^}]*\}", value), (
+            f"{name}: SECRET_KEY must be required (${{SECRET_KEY:?message}}), not {value!r}"
+        )

@@ -1,0 +1,75 @@
+"""/healthz reports the database and the broker; 503 when one is down (really down: the
+check runs in a fresh process pointed at a port where nothing listens)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Services that answer: the maintenance database every PostgreSQL server has, and Redis.
+UP = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def healthz_in_a_fresh_process(**env) -> tuple[int, dict]:
+    script = (
+        "import django, json; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/healthz', HTTP_HOST='127.0.0.1');"
+        "print(json.dumps([r.status_code, json.loads(r.content)]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **UP, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    return status, body
+
+
+@pytest.mark.django_db
+def test_healthy(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": {"ok": True},
+        "broker": {"ok": True, "transport": "redis"},
+    }
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_broker_down_is_503():
+    status, body = healthz_in_a_fresh_process(REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0")
+    assert status == 503
+    assert body["status"] == "unavailable"
+    assert body["broker"]["ok"] is False
+    assert body["database"] == {"ok": True}
+
+
+def test_database_down_is_503():
+    status, body = healthz_in_a_fresh_process(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port()}/vip"
+    )
+    assert status == 503
+    assert body["database"] == {"ok": False, "error": "OperationalError"}
+    assert body["broker"]["ok"] is True

@@ -1,0 +1,41 @@
+"""`manage.py demo_data`: what `make demo` loads."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from accounts.roles import is_admin, is_reviewer
+from integrations.models import Integration, Partner, Stage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_covers_every_stage_with_history_and_prints_the_accounts(capsys):
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    assert Partner.objects.count() == 3
+    assert 10 <= Integration.objects.count() <= 14
+    assert set(Integration.objects.values_list("stage", flat=True)) == set(Stage.values)
+    for integration in Integration.objects.all():
+        stages = list(integration.history.values_list("to_stage", flat=True))
+        assert stages[0] == Stage.ENGAGE and stages[-1] == integration.stage
+    for email in [
+        "owner@acme.example",
+        "member@globex.example",
+        "reviewer@vip.example",
+        "admin@vip.example",
+    ]:
+        assert email in out
+        assert User.objects.get(email=email).check_password("vip-demo-password")
+    assert is_reviewer(User.objects.get(email="reviewer@vip.example"))
+    assert is_admin(User.objects.get(email="admin@vip.example"))
+    member = User.objects.get(email="member@globex.example")
+    assert member.memberships.get().role == "member"
+    assert Integration.objects.filter(overlaps__isnull=False).exists()
+
+
+def test_demo_data_runs_twice_without_duplicates(capsys):
+    call_command("demo_data")
+    call_command("demo_data")
+    assert "already loaded" in capsys.readouterr().out
+    assert Partner.objects.count() == 3

@@ -1,0 +1,58 @@
+"""/directory/ and /directory/<slug>/: the public list of released and supported work."""
+
+import pytest
+
+from integrations.models import Stage
+from tests.factories import IntegrationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(partner, other_partner):
+    return {
+        "released": IntegrationFactory(
+            partner=partner, name="Acme KMS", stage=Stage.RELEASE, category="hsm"
+        ),
+        "supported": IntegrationFactory(
+            partner=other_partner, name="Globex Sync", stage=Stage.SUPPORT
+        ),
+        "in_review": IntegrationFactory(
+            partner=partner, name="Acme Secret Draft", stage=Stage.REVIEW
+        ),
+        "delisted": IntegrationFactory(partner=partner, name="Acme Old", stage=Stage.DELISTED),
+    }
+
+
+def names(response) -> list[str]:
+    return [integration.name for integration in response.context["page"]]
+
+
+def test_only_released_and_supported_integrations_are_listed(client, catalogue):
+    assert names(client.get("/directory/")) == ["Acme KMS", "Globex Sync"]
+
+
+def test_search_by_name_and_filter_by_category(client, catalogue):
+    assert names(client.get("/directory/?q=sync")) == ["Globex Sync"]
+    assert names(client.get("/directory/?q=globex")) == ["Globex Sync"]
+    assert names(client.get("/directory/?category=hsm")) == ["Acme KMS"]
+    assert names(client.get("/directory/?category=bogus")) == ["Acme KMS", "Globex Sync"]
+    empty = client.get("/directory/?q=nothing-like-this")
+    assert "Nothing matches that search." in empty.content.decode()
+
+
+def test_partner_page_lists_only_its_listed_work(client, partner, catalogue):
+    response = client.get(f"/directory/{partner.slug}/")
+    html = response.content.decode()
+    assert "Acme KMS" in html
+    assert "Acme Secret Draft" not in html and "Acme Old" not in html
+
+
+def test_the_directory_is_paginated(client, partner):
+    for n in range(30):
+        IntegrationFactory(partner=partner, name=f"Listed {n:02}", stage=Stage.SUPPORT)
+    first = client.get("/directory/")
+    assert len(names(first)) == 24
+    assert "page=2" in first.content.decode()
+    assert len(names(client.get("/directory/?page=2"))) == 6
+    assert len(names(client.get("/directory/?page=999"))) == 6  # the last page

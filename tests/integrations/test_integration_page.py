@@ -1,0 +1,163 @@
+"""/integrations/<id>/ and /dashboard/: timeline, checklist, moves with their unmet guards,
+staff records, and stage changes from the page."""
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import Stage
+from integrations.services import integration_transition
+from tests.factories import IntegrationFactory, VerificationRunFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_page_shows_timeline_checklist_and_blocked_moves(client_as, owner, partner, reviewer):
+    integration = IntegrationFactory(partner=partner, stage=Stage.ENABLE, docs_url="")
+    integration_transition(integration=integration, to=Stage.DEVELOP, actor=owner, note="Go!")
+    html = client_as(owner).get(f"/integrations/{integration.pk}/").content.decode()
+    assert "Go!" in html and owner.email in html  # history
+    assert "Intake webform filled in" in html  # checklist
+    assert "Submit for review" in html
+    assert "Add the URL of the integration" in html  # the unmet guard, before pressing
+    assert "disabled" in html
+
+
+def test_staff_see_the_moves_they_can_make_with_reasons(client_as, reviewer, partner):
+    integration = IntegrationFactory(partner=partner, stage=Stage.REVIEW)
+    html = client_as(reviewer).get(f"/integrations/{integration.pk}/").content.decode()
+    assert "Release" in html
+    assert "Record that the integration was demonstrated." in html
+    assert "Back to development" in html
+    assert "Program records" in html
+
+
+def test_partners_do_not_see_staff_records(client_as, owner, integration):
+    html = client_as(owner).get(f"/integrations/{integration.pk}/").content.decode()
+    assert "Program records" not in html
+
+
+def test_staff_move_an_integration_from_the_page(client_as, reviewer, integration):
+    response = client_as(reviewer).post(
+        f"/integrations/{integration.pk}/transition/",
+        {"to": "enable", "note": "Welcome"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    integration.refresh_from_db()
+    assert integration.stage == Stage.ENABLE
+    assert "moved to Enable" in response.content.decode()
+
+
+def test_a_blocked_move_shows_why(client_as, owner, partner):
+    integration = IntegrationFactory(partner=partner, stage=Stage.DEVELOP)
+    response = client_as(owner).post(
+        f"/integrations/{integration.pk}/transition/", {"to": "review"}, follow=True
+    )
+    html = response.content.decode()
+    assert "cannot move to Review yet" in html
+    assert "Run a verification against your target at least once." in html
+    integration.refresh_from_db()
+    assert integration.stage == Stage.DEVELOP
+
+
+def test_a_partner_cannot_make_a_staff_move_from_the_page(client_as, owner, integration):
+    response = client_as(owner).post(
+        f"/integrations/{integration.pk}/transition/", {"to": "enable"}, follow=True
+    )
+    assert "Your role cannot move" in response.content.decode()
+    integration.refresh_from_db()
+    assert integration.stage == Stage.ENGAGE
+
+
+def test_another_partner_cannot_post_a_move(client_as, outsider, integration):
+    response = client_as(outsider).post(
+        f"/integrations/{integration.pk}/transition/", {"to": "withdrawn"}
+    )
+    assert response.status_code == 404
+
+
+def test_the_move_goes_back_to_a_safe_next_page_only(client_as, reviewer, integration):
+    client = client_as(reviewer)
+    response = client.post(
+        f"/integrations/{integration.pk}/transition/",
+        {"to": "enable", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == f"/integrations/{integration.pk}/"
+
+
+def test_staff_record_demo_mnda_and_agreement(client_as, admin, integration):
+    today = timezone.now().date().isoformat()
+    response = client_as(admin).post(
+        f"/integrations/{integration.pk}/records/",
+        {"demo_done_at": today, "mnda_signed_at": today, "agreement_executed_at": today},
+    )
+    assert response.status_code == 302
+    integration.refresh_from_db()
+    integration.partner.refresh_from_db()
+    assert str(integration.demo_done_at) == today
+    assert str(integration.partner.agreement_executed_at) == today
+
+
+def test_partners_cannot_post_records(client_as, owner, integration):
+    response = client_as(owner).post(
+        f"/integrations/{integration.pk}/records/", {"demo_done_at": "2026-01-01"}
+    )
+    assert response.status_code == 403
+    integration.refresh_from_db()
+    assert integration.demo_done_at is None
+
+
+def test_staff_acknowledge_overlaps_from_the_page(client_as, reviewer, owner, partner):
+    existing = IntegrationFactory(partner=partner, name="Alpha")
+    integration = IntegrationFactory(partner=partner, name="Alpha Two")
+    integration.overlaps.create(similar=existing, score=0.8)
+    url = f"/integrations/{integration.pk}/overlaps/acknowledge/"
+    assert client_as(owner).post(url).status_code == 403
+    assert client_as(reviewer).post(url).status_code == 302
+    integration.refresh_from_db()
+    assert integration.overlaps_acknowledged_at is not None
+
+
+def test_partner_edits_intake_answers(client_as, member, integration):
+    response = client_as(member).post(
+        f"/integrations/{integration.pk}/edit/",
+        {
+            "name": integration.name,
+            "category": "runtime",
+            "summary": "A better summary.",
+            "description": integration.description,
+            "vault_editions": ["hcp_vault"],
+            "auth_methods": ["approle"],
+            "contact_email": "dev@acme.example",
+        },
+    )
+    assert response.status_code == 302
+    integration.refresh_from_db()
+    assert (integration.summary, integration.vault_editions) == ("A better summary.", ["hcp_vault"])
+
+
+# --- Dashboard -------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_progress_checklist_and_next_step(client_as, owner, partner, other_partner):
+    mine = IntegrationFactory(partner=partner, stage=Stage.DEVELOP, name="Mine")
+    VerificationRunFactory(target__integration=mine)
+    IntegrationFactory(partner=other_partner, name="Not mine")
+    html = client_as(owner).get("/dashboard/").content.decode()
+    assert "Mine" in html and "Not mine" not in html
+    assert 'aria-current="step"' in html
+    assert "Checklist" in html
+    assert "Submit for review" in html  # the next step, ready to press
+
+
+def test_dashboard_empty_state_points_to_the_intake(client_as, outsider):
+    html = client_as(outsider).get("/dashboard/").content.decode()
+    assert "You have no integrations yet." in html
+    assert 'href="/engage/"' in html
+
+
+def test_dashboard_for_staff_lists_what_is_assigned(client_as, reviewer, partner):
+    IntegrationFactory(partner=partner, name="Assigned", assignee=reviewer)
+    IntegrationFactory(partner=partner, name="Someone else's")
+    html = client_as(reviewer).get("/dashboard/").content.decode()
+    assert "Assigned" in html and "Someone else" not in html
