@@ -1,15 +1,16 @@
 """Project-wide pages: the front page and the health check."""
 
+import os
 from pathlib import Path
 
 import redis
-from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.roles import is_program_staff
+from config.celery_app import app as celery_app
 
 
 def home(request):
@@ -28,15 +29,12 @@ def _database_state() -> dict:
 
 
 def _broker_state() -> dict:
-    url = settings.CELERY_BROKER_URL
+    url = celery_app.conf.broker_url  # configuring the app also creates the filesystem folders
     if url.startswith("filesystem://"):
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
-        ok = folder.is_dir() or not folder.exists()
-        return (
-            {"ok": ok, "transport": "filesystem"}
-            if ok
-            else {"ok": False, "transport": "filesystem", "error": "broker folder unusable"}
-        )
+        folder = Path(celery_app.conf.broker_transport_options["data_folder_in"])
+        if folder.is_dir() and os.access(folder, os.W_OK):
+            return {"ok": True, "transport": "filesystem"}
+        return {"ok": False, "transport": "filesystem", "error": "broker folder not writable"}
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         client.ping()

@@ -3,7 +3,7 @@ from django import forms
 from accounts.models import User
 from accounts.roles import ADMINS, REVIEWERS
 from config.forms import BootstrapMixin, formfield_callback
-from integrations.models import AuthMethod, Integration, Partner, VaultEdition
+from integrations.models import AuthMethod, Category, Integration, Partner, VaultEdition
 from integrations.validators import validate_support_region, validate_time_zone
 
 
@@ -95,6 +95,10 @@ class IntakeForm(BootstrapMixin, forms.ModelForm):
             "docs_url": "Required before review.",
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Choose a category…"), *Category.choices]
 
 
 class NewPartnerInlineForm(PartnerForm):

@@ -251,7 +251,14 @@ def integration_moves(*, integration: Integration, user) -> list[Move]:
                 needs_reason=guard is guards.reason_required,
             )
         )
-    return moves
+    return sorted(moves, key=_move_order)
+
+
+def _move_order(move: Move) -> tuple[int, int]:
+    """Forward along the pipeline first, then back, then off the pipeline."""
+    if move.target in PIPELINE:
+        return (0, -PIPELINE.index(move.target))
+    return (1, 0)
 
 
 def integration_next_step(integration: Integration, user) -> Move | None:

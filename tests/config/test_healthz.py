@@ -73,3 +73,13 @@ def test_database_down_is_503():
     assert status == 503
     assert body["database"] == {"ok": False, "error": "OperationalError"}
     assert body["broker"]["ok"] is True
+
+
+def test_the_demo_filesystem_broker_is_reported(tmp_path):
+    status, body = healthz_in_a_fresh_process(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        REDIS_URL="",
+    )
+    assert status == 200
+    assert body["broker"] == {"ok": True, "transport": "filesystem"}

@@ -318,3 +318,22 @@ def test_partner_submits_for_review_through_the_api(api, member, partner):
     url = f"{LIST}{integration.pk}/transition/"
     response = api.as_user(member).post(url, {"to": "review"}, format="json")
     assert (response.status_code, response.json()["stage"]) == (200, "review")
+
+
+def test_the_list_query_count_does_not_grow(api, reviewer, partner, django_assert_num_queries):
+    IntegrationFactory(partner=partner, assignee=reviewer)
+    api.as_user(reviewer)
+    api.get(LIST)  # warm the session
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(LIST).status_code == 200
+        return len(queries)
+
+    few = count()
+    for _ in range(15):
+        IntegrationFactory(partner=partner, assignee=reviewer)
+    assert count() == few

@@ -56,3 +56,13 @@ def test_the_directory_is_paginated(client, partner):
     assert "page=2" in first.content.decode()
     assert len(names(client.get("/directory/?page=2"))) == 6
     assert len(names(client.get("/directory/?page=999"))) == 6  # the last page
+
+
+def test_the_directory_query_count_does_not_grow(client, partner, django_assert_num_queries):
+    IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
+    with django_assert_num_queries(2):  # count + page
+        client.get("/directory/")
+    for n in range(20):
+        IntegrationFactory(partner=partner, name=f"More {n}", stage=Stage.SUPPORT)
+    with django_assert_num_queries(2):
+        client.get("/directory/")
