@@ -11,7 +11,17 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.roles import ADMINS, REVIEWERS
 from integrations import selectors, services
-from integrations.models import AuthMethod, Category, Integration, Partner, Stage, VaultEdition
+from integrations.models import (
+    INTAKE_FIELDS,
+    PARTNER_FIELDS,
+    PARTNER_STAFF_FIELDS,
+    AuthMethod,
+    Category,
+    Integration,
+    Partner,
+    Stage,
+    VaultEdition,
+)
 from integrations.validators import validate_support_region, validate_time_zone
 from support_sla.selectors import Standing, integration_support_standing
 
@@ -21,17 +31,7 @@ from support_sla.selectors import Standing, integration_support_standing
 class PartnerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Partner
-        fields = [
-            "slug",
-            "name",
-            "website",
-            "support_timezone",
-            "support_country",
-            "support_subdivision",
-            "mnda_signed_at",
-            "agreement_executed_at",
-            "created_at",
-        ]
+        fields = ["slug", *PARTNER_FIELDS, *PARTNER_STAFF_FIELDS, "created_at"]
         read_only_fields = ["slug", "created_at"]
         extra_kwargs = {"name": {"validators": []}}
 
@@ -135,16 +135,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "id",
             "partner",
             "partner_name",
-            "name",
-            "category",
-            "summary",
-            "description",
-            "vault_editions",
-            "auth_methods",
-            "namespace_support",
-            "repository_url",
-            "docs_url",
-            "contact_email",
+            *INTAKE_FIELDS,
             "stage",
             "stage_changed_at",
             "days_in_stage",

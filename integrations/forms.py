@@ -3,7 +3,15 @@ from django import forms
 from accounts.models import User
 from accounts.roles import ADMINS, REVIEWERS
 from config.forms import BootstrapMixin, formfield_callback
-from integrations.models import AuthMethod, Category, Integration, Partner, VaultEdition
+from integrations.models import (
+    INTAKE_FIELDS,
+    PARTNER_FIELDS,
+    AuthMethod,
+    Category,
+    Integration,
+    Partner,
+    VaultEdition,
+)
 from integrations.validators import validate_support_region, validate_time_zone
 
 
@@ -21,7 +29,7 @@ class PartnerForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Partner
         formfield_callback = formfield_callback
-        fields = ["name", "website", "support_timezone", "support_country", "support_subdivision"]
+        fields = PARTNER_FIELDS
         labels = {
             "support_country": "Country for public holidays",
             "support_subdivision": "State or region",
@@ -72,18 +80,7 @@ class IntakeForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Integration
         formfield_callback = formfield_callback
-        fields = [
-            "name",
-            "category",
-            "summary",
-            "description",
-            "vault_editions",
-            "auth_methods",
-            "namespace_support",
-            "repository_url",
-            "docs_url",
-            "contact_email",
-        ]
+        fields = INTAKE_FIELDS
         labels = {
             "namespace_support": "It supports Vault namespaces (needed for HCP Vault)",
             "repository_url": "Repository URL",

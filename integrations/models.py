@@ -54,6 +54,24 @@ class AuthMethod(models.TextChoices):
     TOKEN = "token", "Token"
 
 
+# What the intake webform asks (PROGRAM.md, stage 1), in the order it asks it.
+INTAKE_FIELDS = (
+    "name",
+    "category",
+    "summary",
+    "description",
+    "vault_editions",
+    "auth_methods",
+    "namespace_support",
+    "repository_url",
+    "docs_url",
+    "contact_email",
+)
+# Partner details its owners edit; MNDA and agreement dates are recorded by program staff.
+PARTNER_FIELDS = ("name", "website", "support_timezone", "support_country", "support_subdivision")
+PARTNER_STAFF_FIELDS = ("mnda_signed_at", "agreement_executed_at")
+
+
 class Partner(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=140, unique=True)

@@ -10,6 +10,9 @@ from accounts.roles import ADMINS, REVIEWERS, is_program_staff
 from config.errors import DomainError
 from integrations import guards
 from integrations.models import (
+    INTAKE_FIELDS,
+    PARTNER_FIELDS,
+    PARTNER_STAFF_FIELDS,
     Integration,
     IntegrationOverlap,
     Partner,
@@ -18,21 +21,7 @@ from integrations.models import (
 )
 from integrations.overlap import find_overlaps
 
-PARTNER_STAFF_FIELDS = {"mnda_signed_at", "agreement_executed_at"}
-PARTNER_FIELDS = {"name", "website", "support_timezone", "support_country", "support_subdivision"}
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
-INTEGRATION_FIELDS = {
-    "name",
-    "category",
-    "summary",
-    "description",
-    "vault_editions",
-    "auth_methods",
-    "namespace_support",
-    "repository_url",
-    "docs_url",
-    "contact_email",
-}
 OVERLAP_INPUTS = {"name", "category", "description"}
 
 
@@ -50,10 +39,10 @@ def _unique_slug(name: str) -> str:
 
 def partner_create(*, owner: User, name: str, **fields) -> Partner:
     """Create a partner organisation with `owner` as its first owner."""
-    unknown = set(fields) - PARTNER_FIELDS - PARTNER_STAFF_FIELDS
+    unknown = set(fields) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
-    if PARTNER_STAFF_FIELDS & set(fields) and not is_program_staff(owner):
+    if set(PARTNER_STAFF_FIELDS) & set(fields) and not is_program_staff(owner):
         raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
     name = name.strip()
     if Partner.objects.filter(name__iexact=name).exists():
@@ -77,11 +66,17 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
     staff = is_program_staff(actor)
     if not staff and not partner.memberships.filter(user=actor, role="owner").exists():
         raise DomainError.forbidden("Only an owner of this partner can change it.")
-    if not staff and PARTNER_STAFF_FIELDS & set(data):
+    if not staff and set(PARTNER_STAFF_FIELDS) & set(data):
         raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
-    unknown = set(data) - PARTNER_FIELDS - PARTNER_STAFF_FIELDS
+    unknown = set(data) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
+    if "name" in data:
+        data = {**data, "name": data["name"].strip()}
+        if Partner.objects.filter(name__iexact=data["name"]).exclude(pk=partner.pk).exists():
+            raise DomainError.invalid(
+                f"A partner called “{data['name']}” already exists.", code="partner_exists"
+            )
     for field, value in data.items():
         setattr(partner, field, value)
     partner.save()
@@ -128,7 +123,7 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
     """The intake webform: record a new integration in `engage` and look for overlaps."""
     if not _may_act_for(actor, partner):
         raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
-    unknown = set(data) - INTEGRATION_FIELDS
+    unknown = set(data) - set(INTAKE_FIELDS)
     if unknown:
         raise DomainError.invalid(f"Unknown intake fields: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
@@ -159,7 +154,7 @@ def integration_update(*, integration: Integration, actor: User, data: dict) -> 
         raise DomainError.forbidden(
             f"Only program staff can set {', '.join(sorted(staff_only))}.", code="staff_only"
         )
-    unknown = set(data) - INTEGRATION_FIELDS - INTEGRATION_STAFF_FIELDS - {"overlaps_acknowledged"}
+    unknown = set(data) - {*INTAKE_FIELDS, *INTEGRATION_STAFF_FIELDS, "overlaps_acknowledged"}
     if unknown:
         raise DomainError.invalid(f"Unknown integration fields: {', '.join(sorted(unknown))}.")
     acknowledge = data.pop("overlaps_acknowledged", None)

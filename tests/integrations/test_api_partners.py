@@ -106,3 +106,11 @@ def test_the_schema_describes_the_api(api):
         "/api/v1/integrations/{id}/history/",
     ]:
         assert path in paths, path
+
+
+def test_renaming_to_an_existing_name_is_refused(api, owner, partner, other_partner):
+    url = f"{PARTNERS}{partner.slug}/"
+    response = api.as_user(owner).patch(url, {"name": "Globex Cloud"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "partner_exists")
+    response = api.patch(url, {"name": "Acme Security Inc."}, format="json")
+    assert (response.status_code, response.json()["name"]) == (200, "Acme Security Inc.")

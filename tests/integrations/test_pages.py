@@ -70,3 +70,9 @@ def test_navigation_follows_the_role(client_as, owner, reviewer, admin):
     reviewer_page = client_as(reviewer).get("/dashboard/").content.decode()
     assert "/review/board/" in reviewer_page and 'href="/admin/"' not in reviewer_page
     assert 'href="/admin/"' in client_as(admin).get("/dashboard/").content.decode()
+
+
+def test_out_of_range_ids_are_404_not_500(client_as, reviewer, api):
+    assert client_as(reviewer).get("/integrations/99999999999999999999999/").status_code == 404
+    response = api.as_user(reviewer).get("/api/v1/integrations/99999999999999999999999/")
+    assert response.status_code == 404
