@@ -46,7 +46,8 @@ def _field_errors(detail) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.message, exc.code, unmet=exc.unmet), status=exc.status)
+        body = error_body(exc.message, exc.code, unmet=exc.unmet, errors=exc.errors)
+        return Response(body, status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

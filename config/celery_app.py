@@ -17,6 +17,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "reviews-reap-runs": {"task": "reviews.tasks.reap_runs", "schedule": 60.0},
     "accounts-purge-expired-credentials": {
         "task": "accounts.tasks.purge_expired_credentials",
         "schedule": crontab(minute=17, hour=3),

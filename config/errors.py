@@ -25,17 +25,21 @@ class DomainError(Exception):
         code: str,
         status: int = 409,
         unmet: list[Unmet] | tuple[Unmet, ...] = (),
+        errors: dict[str, list[str]] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
         self.unmet = list(unmet)
+        self.errors = errors or {}
 
     @classmethod
     def forbidden(cls, message: str, *, code: str = "forbidden") -> "DomainError":
         return cls(message, code=code, status=403)
 
     @classmethod
-    def invalid(cls, message: str, *, code: str = "invalid") -> "DomainError":
-        return cls(message, code=code, status=400)
+    def invalid(
+        cls, message: str, *, code: str = "invalid", errors: dict[str, list[str]] | None = None
+    ) -> "DomainError":
+        return cls(message, code=code, status=400, errors=errors)

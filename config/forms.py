@@ -33,3 +33,7 @@ def formfield_callback(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return model_field.formfield(**kwargs)
+
+
+# For ModelAdmin.formfield_overrides: the admin's URL fields behave like the ModelForms'.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.roles import is_program_staff
 from config.celery_app import app as celery_app
+from reviews import program_vault
 
 
 def home(request):
@@ -45,9 +46,15 @@ def _broker_state() -> dict:
 
 @never_cache
 def healthz(request):
-    """JSON state of the database and the broker; 503 when one of them is down."""
-    checks = {"database": _database_state(), "broker": _broker_state()}
-    healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
-    )
+    """JSON state of the database, the broker and the program Vault. 503 when the database or
+    the broker is down (nothing works); "degraded" when only the program Vault is (pages work,
+    saving credentials and running verifications do not)."""
+    checks = {
+        "database": _database_state(),
+        "broker": _broker_state(),
+        "program_vault": program_vault.state(),
+    }
+    if not (checks["database"]["ok"] and checks["broker"]["ok"]):
+        return JsonResponse({"status": "unavailable", **checks}, status=503)
+    status = "ok" if checks["program_vault"]["ok"] else "degraded"
+    return JsonResponse({"status": status, **checks})

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from config.forms import HTTPS_URLS
 from integrations.models import Integration, IntegrationOverlap, Partner, StageTransition
 
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "slug", "support_timezone", "mnda_signed_at", "agreement_executed_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -27,6 +29,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     """The stage is read-only here: stages change through the transition service (the
     integration page and the board), which checks guards and writes the history."""
 
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "partner", "category", "stage", "stage_changed_at", "assignee"]
     list_filter = ["stage", "category"]
     search_fields = ["name", "partner__name"]

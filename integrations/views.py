@@ -23,6 +23,7 @@ from integrations.forms import (
     TransitionForm,
 )
 from integrations.models import PIPELINE, Category, Partner, Stage
+from reviews import selectors as review_selectors
 from support_sla.selectors import Standing
 
 NEW_PARTNER = "__new__"
@@ -157,6 +158,8 @@ def integration_detail(request, pk: int):
             "pipeline": PIPELINE,
             "records_form": records,
             "standing_label": Standing(selectors.integration_support_standing(integration)).label,
+            "targets": review_selectors.targets_of(integration),
+            "runs": integration.runs.select_related("target")[:10],
         },
     )
 

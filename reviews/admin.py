@@ -1,26 +1,63 @@
 from django.contrib import admin
 
-from reviews.models import FeedbackItem, ReviewRound, VerificationRun, VerificationTarget
+from config.forms import HTTPS_URLS
+from reviews.models import (
+    CheckResult,
+    FeedbackItem,
+    ReviewRound,
+    VerificationRun,
+    VerificationTarget,
+)
 
 
 @admin.register(VerificationTarget)
 class VerificationTargetAdmin(admin.ModelAdmin):
     """Credentials are ciphertext and write-only: never shown here."""
 
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "integration", "kind", "url", "namespace"]
     search_fields = ["name", "integration__name"]
-    exclude = ["credentials_ciphertext"]
-    readonly_fields = ["credentials_set"]
+    exclude = ["credentials_ciphertext", "inspector_ciphertext"]
+    readonly_fields = ["credentials_set", "inspector_set"]
 
     @admin.display(boolean=True, description="credentials set")
     def credentials_set(self, obj) -> bool:
         return obj.credentials_set
 
+    @admin.display(boolean=True, description="inspector token set")
+    def inspector_set(self, obj) -> bool:
+        return obj.inspector_set
+
+
+class CheckResultInline(admin.TabularInline):
+    model = CheckResult
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "position",
+        "check_id",
+        "subject",
+        "required",
+        "status",
+        "message",
+        "duration_ms",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(VerificationRun)
 class VerificationRunAdmin(admin.ModelAdmin):
+    """Runs are written by the worker; here they are read-only."""
+
     list_display = ["pk", "integration", "target", "status", "queued_at", "finished_at"]
-    list_filter = ["status"]
+    list_filter = ["status", "detected_edition"]
+    readonly_fields = [f.name for f in VerificationRun._meta.fields]
+    inlines = [CheckResultInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 class FeedbackInline(admin.TabularInline):

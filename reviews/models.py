@@ -1,22 +1,42 @@
-"""Verification targets and runs, review rounds and feedback.
-
-These are the parts the pipeline's guards read (DESIGN.md §3); the verification engine and the
-review workflow build on them.
-"""
+"""Verification targets, runs and their check results; review rounds and feedback."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from integrations.models import VaultEdition
 
-class TargetKind(models.TextChoices):
-    VAULT_COMMUNITY = "vault_community", "Vault Community"
-    VAULT_ENTERPRISE = "vault_enterprise", "Vault Enterprise"
-    HCP_VAULT = "hcp_vault", "HCP Vault"
+# A target is one of the Vault editions an integration can work with.
+TargetKind = VaultEdition
+
+
+class AuthMethod(models.TextChoices):
+    """How the partner's app logs in to its Vault (DESIGN.md §4)."""
+
+    APPROLE = "approle", "AppRole"
+    JWT = "jwt", "JWT/OIDC"
+    CERT = "cert", "TLS certificate"
+    USERPASS = "userpass", "Username & password"
+    KUBERNETES = "kubernetes", "Kubernetes"
+    TOKEN = "token", "Token"
+
+
+class MountType(models.TextChoices):
+    KV_V1 = "kv-v1", "KV version 1"
+    KV_V2 = "kv-v2", "KV version 2"
+    TRANSIT = "transit", "Transit"
+    PKI = "pki", "PKI"
+    TOTP = "totp", "TOTP"
+    SSH = "ssh", "SSH"
+    DATABASE = "database", "Database"
 
 
 class VerificationTarget(models.Model):
-    """A partner's test cluster that verification runs go to."""
+    """A partner's test cluster that verification runs go to.
+
+    Secrets live only in the two Transit ciphertexts (the app's login secrets, the optional
+    inspector token); everything else here is configuration, not secret.
+    """
 
     integration = models.ForeignKey(
         "integrations.Integration", on_delete=models.CASCADE, related_name="targets"
@@ -25,12 +45,31 @@ class VerificationTarget(models.Model):
     kind = models.CharField(max_length=32, choices=TargetKind.choices)
     url = models.URLField()
     namespace = models.CharField(max_length=200, blank=True)
-    # Transit ciphertext of the app credentials; empty until the partner provides them.
+    ca_cert = models.TextField("CA bundle (PEM)", blank=True)
+    auth_method = models.CharField(
+        max_length=16, choices=AuthMethod.choices, default=AuthMethod.APPROLE
+    )
+    auth_mount_path = models.CharField(max_length=200, blank=True)
+    auth_role = models.CharField(max_length=200, blank=True)
     credentials_ciphertext = models.TextField(blank=True)
+    inspector_ciphertext = models.TextField(blank=True)
+    secret_mounts = models.JSONField(default=list, blank=True)
+    plugin = models.JSONField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Deleting a target archives it: its runs stay (they are review and badge evidence), its
+    # credentials are destroyed.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "pk"]
 
     def __str__(self) -> str:
         return self.name
@@ -38,6 +77,10 @@ class VerificationTarget(models.Model):
     @property
     def credentials_set(self) -> bool:
         return bool(self.credentials_ciphertext)
+
+    @property
+    def inspector_set(self) -> bool:
+        return bool(self.inspector_ciphertext)
 
 
 class RunStatus(models.TextChoices):
@@ -50,6 +93,7 @@ class RunStatus(models.TextChoices):
 
 
 FINISHED_RUN_STATUSES = [RunStatus.PASSED, RunStatus.FAILED, RunStatus.ERROR]
+OPEN_RUN_STATUSES = [RunStatus.QUEUED, RunStatus.RUNNING]
 
 
 class VerificationRun(models.Model):
@@ -58,16 +102,69 @@ class VerificationRun(models.Model):
     )
     target = models.ForeignKey(VerificationTarget, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    attempt = models.PositiveSmallIntegerField(default=0)
+    detected_version = models.CharField(max_length=64, blank=True)
+    detected_edition = models.CharField(max_length=32, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-queued_at", "-pk"]
-        indexes = [models.Index(fields=["integration", "-queued_at"], name="run_integration_idx")]
+        indexes = [
+            models.Index(fields=["integration", "-queued_at"], name="run_integration_idx"),
+            models.Index(
+                fields=["status", "started_at"],
+                name="run_open_idx",
+                condition=models.Q(status__in=["queued", "running"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Run {self.pk} on {self.target} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_RUN_STATUSES
+
+
+class CheckStatus(models.TextChoices):
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+    ERROR = "error", "Error"
+
+
+class CheckResult(models.Model):
+    """One check of a run, stored as soon as it finishes (the run page shows them live)."""
+
+    run = models.ForeignKey(VerificationRun, on_delete=models.CASCADE, related_name="results")
+    position = models.PositiveSmallIntegerField()
+    check_id = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, blank=True)
+    required = models.BooleanField()
+    status = models.CharField(max_length=16, choices=CheckStatus.choices)
+    message = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="check_result_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_id} {self.subject} {self.status}".strip()
 
 
 class ReviewRound(models.Model):

@@ -1,13 +1,20 @@
-"""Staff pages for reviewing: the kanban board."""
+"""HTML pages for reviewing: the kanban board, verification targets and runs."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.roles import is_program_staff
+from config.errors import DomainError
 from integrations import selectors
 from integrations.models import PIPELINE, Category, Stage
+from integrations.views import show_domain_error
+from reviews import selectors as review_selectors
+from reviews import services
+from reviews.forms import MountFormSet, TargetForm, target_initial
 
 
 def _staff_only(request) -> None:
@@ -43,3 +50,140 @@ def board(request):
         "reviews/board.html",
         {**context, "columns": selectors.board_columns(category=category)},
     )
+
+
+# --- Targets -----------------------------------------------------------------------------------
+
+
+def _form_errors(error: DomainError, form: TargetForm, mounts) -> None:
+    """Put the service's dotted field errors (`auth.secret_id`, `secret_mounts.1.path`,
+    `plugin.version`) on the form fields that collected them."""
+    for name, problems in error.errors.items():
+        parts = name.split(".")
+        if parts[0] == "auth" and len(parts) == 2:
+            field = {
+                "method": "auth_method",
+                "mount_path": "auth_mount_path",
+                "role": "auth_role",
+            }.get(parts[1], parts[1])
+        elif parts[0] == "plugin" and len(parts) == 2:
+            field = f"plugin_{parts[1]}"
+        elif parts[0] == "secret_mounts" and len(parts) == 3 and parts[1].isdigit():
+            row = int(parts[1])
+            if row < len(mounts.forms):
+                for problem in problems:
+                    mounts.forms[row].add_error(
+                        parts[2] if parts[2] in mounts.forms[row].fields else None, problem
+                    )
+                continue
+            field = None
+        else:
+            field = parts[0] if parts[0] in form.fields else None
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+    if not error.errors:
+        form.add_error(None, error.message)
+
+
+def _target_page(request, integration, target=None):
+    if request.method == "POST":
+        form = TargetForm(request.POST)
+        mounts = MountFormSet(request.POST, prefix="mounts")
+        if form.is_valid() and mounts.is_valid():
+            body = form.body()
+            body["secret_mounts"] = [e for e in (f.entry() for f in mounts.forms) if e]
+            try:
+                if target is None:
+                    target = services.target_create(
+                        integration=integration, actor=request.user, data=body
+                    )
+                else:
+                    services.target_update(target=target, actor=request.user, data=body)
+            except DomainError as error:
+                if error.status == 400:
+                    _form_errors(error, form, mounts)
+                else:
+                    show_domain_error(request, error)
+            else:
+                messages.success(request, f"Target “{target.name}” saved.")
+                return redirect("integration_detail", pk=integration.pk)
+    elif target is not None:
+        initial, mount_rows = target_initial(target)
+        form = TargetForm(initial=initial)
+        mounts = MountFormSet(initial=mount_rows, prefix="mounts")
+    else:
+        form = TargetForm(initial={"namespace": "admin", "kind": "hcp_vault"})
+        mounts = MountFormSet(prefix="mounts")
+    return render(
+        request,
+        "reviews/target_form.html",
+        {"integration": integration, "target": target, "form": form, "mounts": mounts},
+    )
+
+
+@login_required
+def target_new(request, pk: int):
+    return _target_page(request, selectors.integration_for(request.user, pk))
+
+
+@login_required
+def target_edit(request, pk: int):
+    target = review_selectors.target_for(request.user, pk)
+    return _target_page(request, target.integration, target)
+
+
+@login_required
+@require_POST
+def target_delete(request, pk: int):
+    target = review_selectors.target_for(request.user, pk)
+    try:
+        services.target_archive(target=target, actor=request.user)
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(request, f"Target “{target.name}” deleted; its runs are kept.")
+    return redirect("integration_detail", pk=target.integration_id)
+
+
+# --- Runs ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def run_start(request, pk: int):
+    """The "Run verification" button of a target."""
+    target = review_selectors.target_for(request.user, pk)
+    try:
+        run = services.run_request(target=target, actor=request.user)
+    except DomainError as error:
+        show_domain_error(request, error)
+        return redirect("integration_detail", pk=target.integration_id)
+    return redirect("run_detail", pk=run.pk)
+
+
+def _run_context(run) -> dict:
+    return {"run": run, "results": run.results.all()}
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = review_selectors.run_for(request.user, pk)
+    return render(request, "reviews/run_detail.html", _run_context(run))
+
+
+@login_required
+def run_progress(request, pk: int):
+    """The live part of the run page, polled by htmx while the run is open."""
+    run = review_selectors.run_for(request.user, pk)
+    return render(request, "reviews/_run_progress.html", _run_context(run))
+
+
+@login_required
+@require_POST
+def run_cancel(request, pk: int):
+    run = review_selectors.run_for(request.user, pk)
+    try:
+        services.run_cancel(run=run, actor=request.user)
+    except DomainError as error:
+        show_domain_error(request, error)
+    return redirect("run_detail", pk=pk)

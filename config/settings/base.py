@@ -119,6 +119,23 @@ INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
 VIP_OVERLAP_THRESHOLD = env.float("VIP_OVERLAP_THRESHOLD", default=0.55)
 VIP_BOARD_CARDS_PER_COLUMN = env.int("VIP_BOARD_CARDS_PER_COLUMN", default=25)
 
+# --- Vault: the program's own Vault (credentials) and partners' test Vaults (verification) -----
+VIP_VAULT_ADDR = env("VIP_VAULT_ADDR", default="")
+VIP_VAULT_TOKEN = env("VIP_VAULT_TOKEN", default="")
+VIP_VAULT_ROLE_ID = env("VIP_VAULT_ROLE_ID", default="")
+VIP_VAULT_SECRET_ID = env("VIP_VAULT_SECRET_ID", default="")
+VIP_VAULT_NAMESPACE = env("VIP_VAULT_NAMESPACE", default="")
+VIP_VAULT_TRANSIT_MOUNT = env("VIP_VAULT_TRANSIT_MOUNT", default="transit")
+VIP_VAULT_CA_CERT = env("VIP_VAULT_CA_CERT", default="")  # path to a CA bundle, if not public
+VIP_CREDENTIALS_KEY = "vip-credentials"
+# Verification runs against partners' Vaults.
+VIP_VAULT_CONNECT_TIMEOUT = env.float("VIP_VAULT_CONNECT_TIMEOUT", default=5.0)
+VIP_VAULT_READ_TIMEOUT = env.float("VIP_VAULT_READ_TIMEOUT", default=15.0)
+VIP_MAX_TOKEN_TTL = env.int("VIP_MAX_TOKEN_TTL", default=24 * 60 * 60)  # seconds
+VIP_RUN_TIME_LIMIT = env.int("VIP_RUN_TIME_LIMIT", default=180)  # seconds, per run
+VIP_RUN_QUEUED_LIMIT = env.int("VIP_RUN_QUEUED_LIMIT", default=60 * 60)  # seconds in the queue
+VIP_RUN_MAX_ATTEMPTS = env.int("VIP_RUN_MAX_ATTEMPTS", default=3)
+
 # --- E-mail -----------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -167,7 +184,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"Stage": "integrations.models.Stage"},
+    "ENUM_NAME_OVERRIDES": {
+        "Stage": "integrations.models.Stage",
+        "VaultEdition": "integrations.models.VaultEdition",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -9,6 +9,9 @@ set_defaults(
     SECRET_KEY="local-development-only-not-a-secret",
     DATABASE_URL=f"sqlite:///{os.path.abspath('var/demo.sqlite3')}",
     ACCOUNT_EMAIL_VERIFICATION="optional",
+    # The OpenBao dev server `make demo` starts (manage.py demo_vault).
+    VIP_VAULT_ADDR="http://127.0.0.1:8200",
+    VIP_VAULT_TOKEN="vip-demo-root",
 )
 
 from config.settings.base import *  # noqa: E402, F403

@@ -10,14 +10,18 @@ set_defaults(
 )
 
 from config.settings.base import *  # noqa: E402, F403
-from config.settings.base import CACHES, env  # noqa: E402
+from config.settings.base import CACHES, REDIS_URL, env  # noqa: E402
+
+# Each xdist worker (gw0, gw1, …) gets its own Redis database for the broker and its own cache
+# namespace, so parallel test processes never take each other's tasks.
+_WORKER = env("PYTEST_XDIST_WORKER", default="gw-1")
+CELERY_BROKER_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{int(_WORKER[2:]) + 2}"
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("VIP_CELERY_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
-# Each xdist worker gets its own cache namespace in the shared Redis.
-CACHES["default"]["KEY_PREFIX"] = f"vip-test-{env('PYTEST_XDIST_WORKER', default='main')}"
+CACHES["default"]["KEY_PREFIX"] = f"vip-test-{_WORKER}"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Serve static files from the app folders, as in development (no collectstatic for tests).
 WHITENOISE_AUTOREFRESH = True

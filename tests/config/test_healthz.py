@@ -47,15 +47,33 @@ def healthz_in_a_fresh_process(**env) -> tuple[int, dict]:
 
 
 @pytest.mark.django_db
-def test_healthy(client):
-    response = client.get("/healthz")
+def test_healthy(client, settings):
+    from tests.vault import BaoServer
+
+    server = BaoServer().start()
+    settings.VIP_VAULT_ADDR = server.url
+    try:
+        response = client.get("/healthz")
+    finally:
+        server.stop()
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
         "database": {"ok": True},
         "broker": {"ok": True, "transport": "redis"},
+        "program_vault": {"ok": True},
     }
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_program_vault_down_is_degraded_not_down(client, settings):
+    settings.VIP_VAULT_ADDR = f"http://127.0.0.1:{closed_port()}"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["program_vault"] == {"ok": False, "error": "ConnectionError"}
 
 
 def test_broker_down_is_503():

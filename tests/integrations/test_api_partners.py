@@ -104,6 +104,11 @@ def test_the_schema_describes_the_api(api):
         "/api/v1/integrations/{id}/",
         "/api/v1/integrations/{id}/transition/",
         "/api/v1/integrations/{id}/history/",
+        "/api/v1/integrations/{integration_pk}/targets/",
+        "/api/v1/targets/{id}/",
+        "/api/v1/integrations/{integration_pk}/verifications/",
+        "/api/v1/verifications/{id}/",
+        "/api/v1/verifications/{id}/cancel/",
     ]:
         assert path in paths, path
 

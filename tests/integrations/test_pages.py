@@ -18,6 +18,7 @@ PAGES = {
     "/integrations/{id}/": [LOGIN, 200, 200, 404, 200, 200],
     "/integrations/{id}/edit/": [LOGIN, 200, 200, 404, 200, 200],
     "/partners/{slug}/": [LOGIN, 200, 200, 404, 200, 200],
+    "/integrations/{id}/targets/new/": [LOGIN, 200, 200, 404, 200, 200],
     "/review/board/": [LOGIN, 403, 403, 403, 200, 200],
     "/review/board/?stage=develop": [LOGIN, 403, 403, 403, 200, 200],
     "/directory/": [200, 200, 200, 200, 200, 200],

@@ -1,0 +1,163 @@
+"""The target form. It only collects text: reviews.targets.clean_target validates (the same
+rules as the API), and the view maps its dotted error names back onto these fields."""
+
+from django import forms
+
+from config.forms import BootstrapMixin
+from reviews.models import AuthMethod, MountType, TargetKind
+from reviews.targets import METHOD_FIELDS, MOUNT_FIELDS
+
+SECRET_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+PEM_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "font-monospace", "spellcheck": "false"})
+
+
+def _optional(label: str, widget=None, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=widget or forms.TextInput,
+        help_text=help_text,
+        strip=True,
+    )
+
+
+class TargetForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(max_length=100, help_text="For example “staging cluster”.")
+    kind = forms.ChoiceField(label="Kind of cluster", choices=TargetKind.choices)
+    url = forms.CharField(
+        label="Vault address",
+        max_length=300,
+        help_text="For example https://vault.example.com:8200. HCP Vault needs https.",
+    )
+    namespace = _optional("Namespace", help_text="HCP Vault: admin, or a child such as admin/team.")
+    ca_cert = _optional(
+        "CA bundle (PEM)",
+        PEM_WIDGET,
+        "Only when the server's certificate is not signed by a publicly trusted CA.",
+    )
+    auth_method = forms.ChoiceField(label="How your app logs in", choices=AuthMethod.choices)
+    auth_mount_path = _optional("Auth mount path", help_text="Defaults to the method's name.")
+    auth_role = _optional("Role")
+    role_id = _optional("Role ID", SECRET_WIDGET)
+    secret_id = _optional("Secret ID", SECRET_WIDGET)
+    jwt = _optional("JWT", SECRET_WIDGET)
+    client_cert = _optional("Client certificate (PEM)", PEM_WIDGET)
+    client_key = _optional(
+        "Client key (PEM)",
+        forms.Textarea(
+            attrs={
+                "rows": 3,
+                "class": "font-monospace",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+    username = _optional("Username", SECRET_WIDGET)
+    password = _optional("Password", SECRET_WIDGET)
+    token = _optional("Token", SECRET_WIDGET)
+    inspector_token = _optional(
+        "Inspector token",
+        SECRET_WIDGET,
+        "Optional, read-only: lets the program read the plugin catalog, audit devices and mounts.",
+    )
+    remove_inspector = forms.BooleanField(label="Remove the inspector token", required=False)
+    plugin_name = _optional("Plugin name in the catalog")
+    plugin_type = forms.ChoiceField(
+        label="Plugin type",
+        required=False,
+        choices=[("", "—"), ("auth", "auth"), ("secret", "secret"), ("database", "database")],
+    )
+    plugin_version = _optional("Plugin version")
+    plugin_sha256 = _optional("Plugin SHA-256")
+    plugin_mount_path = _optional("Plugin mount path")
+
+    SECRET_FIELDS = (
+        "role_id",
+        "secret_id",
+        "jwt",
+        "client_cert",
+        "client_key",
+        "username",
+        "password",
+        "token",
+    )
+
+    def method_of(self, name: str) -> list[str]:
+        """The login methods a field belongs to (the form shows only the chosen method's)."""
+        return [
+            method
+            for method, spec in METHOD_FIELDS.items()
+            if name in spec["secret"] or (name == "auth_role" and spec["plain"])
+        ]
+
+    def body(self) -> dict:
+        """The target body of DESIGN.md §9, from what was typed."""
+        data = self.cleaned_data
+        method = data["auth_method"]
+        spec = METHOD_FIELDS[method]
+        auth = {"method": method, "mount_path": data["auth_mount_path"]}
+        for name in spec["secret"]:
+            if data.get(name):
+                auth[name] = data[name]
+        if spec["plain"]:
+            auth["role"] = data["auth_role"]
+        plugin = None
+        if data["plugin_name"] or data["plugin_version"] or data["plugin_mount_path"]:
+            plugin = {
+                key: data[f"plugin_{key}"]
+                for key in ("name", "type", "version", "sha256", "mount_path")
+            }
+        return {
+            "name": data["name"],
+            "kind": data["kind"],
+            "url": data["url"],
+            "namespace": data["namespace"],
+            "ca_cert": data["ca_cert"],
+            "auth": auth,
+            "inspector_token": data["inspector_token"],
+            "remove_inspector": data["remove_inspector"],
+            "plugin": plugin,
+        }
+
+
+class MountForm(BootstrapMixin, forms.Form):
+    path = _optional("Mount path")
+    type = forms.ChoiceField(label="Type", required=False, choices=[("", "—"), *MountType.choices])
+    writable_prefix = _optional("Writable prefix")
+    key = _optional("Key")
+    role = _optional("Role")
+    common_name = _optional("Common name")
+    valid_principals = _optional("Valid principals")
+
+    def entry(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("path") and not data.get("type"):
+            return None
+        entry = {"path": data.get("path", ""), "type": data.get("type", "")}
+        for name in MOUNT_FIELDS.get(data.get("type"), ()):
+            entry[name] = data.get(name, "")
+        return entry
+
+
+MountFormSet = forms.formset_factory(MountForm, extra=2, max_num=20, validate_max=True)
+
+
+def target_initial(target) -> tuple[dict, list[dict]]:
+    """Initial form values for editing a target: never its secrets."""
+    plugin = target.plugin or {}
+    initial = {
+        "name": target.name,
+        "kind": target.kind,
+        "url": target.url,
+        "namespace": target.namespace,
+        "ca_cert": target.ca_cert,
+        "auth_method": target.auth_method,
+        "auth_mount_path": target.auth_mount_path,
+        "auth_role": target.auth_role,
+        **{
+            f"plugin_{key}": plugin.get(key, "")
+            for key in ("name", "type", "version", "sha256", "mount_path")
+        },
+    }
+    return initial, list(target.secret_mounts or [])

@@ -1,0 +1,131 @@
+"""`make demo`'s Vault: an OpenBao dev server that is both the program Vault (Transit, root
+namespace) and a demo partner's test Vault (namespace `admin`, AppRole with short TTLs, KV v2 at
+a custom path, a transit key); gives the demo integration "Acme KMS Connector" a ready target.
+
+The dev server keeps everything in memory, so each start sets it up again and re-encrypts the
+demo target's credentials. Runs until interrupted; stops the server with it.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import hvac
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations.models import Integration
+from reviews import program_vault, selectors, services
+
+DEMO_INTEGRATION = "Acme KMS Connector"
+DEMO_TARGET = "Demo cluster (namespace admin)"
+PARTNER_POLICY = """
+path "partner-kv/data/vip/*" { capabilities = ["create", "read", "update", "delete"] }
+path "partner-kv/metadata/vip/*" { capabilities = ["read", "delete", "list"] }
+path "partner-transit/encrypt/app-key" { capabilities = ["update"] }
+path "partner-transit/decrypt/app-key" { capabilities = ["update"] }
+"""
+
+
+class Command(BaseCommand):
+    help = "Start and configure the demo OpenBao server (program Vault + partner test Vault)."
+
+    def handle(self, *args, **options):
+        address = urlparse(settings.VIP_VAULT_ADDR)
+        token = settings.VIP_VAULT_TOKEN
+        bao = str(Path(sys.executable).parent / "bao")
+        server = subprocess.Popen(
+            [
+                bao,
+                "server",
+                "-dev",
+                f"-dev-root-token-id={token}",
+                f"-dev-listen-address={address.hostname}:{address.port}",
+                "-log-level=warn",
+            ]
+        )
+        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        try:
+            self._wait_until_ready(settings.VIP_VAULT_ADDR)
+            self._configure(hvac.Client(url=settings.VIP_VAULT_ADDR, token=token))
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=10)
+
+    def _wait_until_ready(self, url: str) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/v1/sys/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise CommandError(f"OpenBao did not start at {url}.")
+
+    def _configure(self, root: hvac.Client) -> None:
+        # The program Vault: Transit in the root namespace (the key is created on first use).
+        root.sys.enable_secrets_engine("transit", path=settings.VIP_VAULT_TRANSIT_MOUNT)
+        # The demo partner's test Vault, HCP-style: everything inside namespace `admin`.
+        root.adapter.post("/v1/sys/namespaces/admin")
+        partner = hvac.Client(url=root.url, token=root.token, namespace="admin")
+        partner.sys.enable_secrets_engine("kv", path="partner-kv", options={"version": "2"})
+        partner.sys.enable_secrets_engine("transit", path="partner-transit")
+        partner.secrets.transit.create_key(name="app-key", mount_point="partner-transit")
+        partner.sys.create_or_update_policy(name="partner-app", policy=PARTNER_POLICY)
+        partner.sys.enable_auth_method("approle")
+        partner.write(
+            "auth/approle/role/partner-app",
+            token_policies=["partner-app"],
+            token_ttl="15m",
+            token_max_ttl="1h",
+            secret_id_ttl="24h",
+        )
+        role_id = partner.read("auth/approle/role/partner-app/role-id")["data"]["role_id"]
+        secret_id = partner.write("auth/approle/role/partner-app/secret-id")["data"]["secret_id"]
+        program_vault.reset_client()
+        self._demo_target(role_id, secret_id, root.url)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo Vault ready at {root.url}: program Vault (Transit) and the demo partner's "
+                f"test Vault in namespace admin; “{DEMO_INTEGRATION}” has a ready target."
+            )
+        )
+
+    def _demo_target(self, role_id: str, secret_id: str, url: str) -> None:
+        integration = Integration.objects.filter(name=DEMO_INTEGRATION).first()
+        if integration is None:
+            self.stdout.write("No demo integration to give a target to (run demo_data first).")
+            return
+        owner = integration.partner.memberships.filter(role="owner").first().user
+        body = {
+            "name": DEMO_TARGET,
+            "kind": "vault_enterprise",
+            "url": url,
+            "namespace": "admin",
+            "auth": {
+                "method": "approle",
+                "mount_path": "approle",
+                "role_id": role_id,
+                "secret_id": secret_id,
+            },
+            "secret_mounts": [
+                {"path": "partner-kv", "type": "kv-v2", "writable_prefix": "vip"},
+                {"path": "partner-transit", "type": "transit", "key": "app-key"},
+            ],
+        }
+        target = selectors.targets_of(integration).filter(name=DEMO_TARGET).first()
+        if target is None:
+            target = services.target_create(integration=integration, actor=owner, data=body)
+        else:  # the in-memory Vault started afresh: new credentials under a new key
+            services.target_update(target=target, actor=owner, data=body)
+        if not target.runs.exists():
+            services.run_request(target=target, actor=owner)

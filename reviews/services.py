@@ -1,0 +1,291 @@
+"""Writes with rules for verification: targets (credentials encrypted before they are stored),
+run requests, cancellation, the run itself (in the worker) and the reaper."""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from accounts.roles import is_program_staff
+from config.errors import DomainError
+from reviews import program_vault, selectors
+from reviews.models import (
+    OPEN_RUN_STATUSES,
+    CheckResult,
+    RunStatus,
+    VerificationRun,
+    VerificationTarget,
+)
+from reviews.targets import clean_target
+from reviews.verification.base import RunContext
+from reviews.verification.runner import Result, execute
+
+logger = logging.getLogger(__name__)
+
+
+def _check_member_or_staff(user, integration) -> None:
+    if is_program_staff(user):
+        return
+    if not integration.partner.memberships.filter(user=user).exists():
+        raise DomainError.forbidden("Only the integration's partner and program staff can.")
+
+
+# --- Targets ---------------------------------------------------------------------------------
+
+
+def _apply(target: VerificationTarget, data: dict) -> VerificationTarget:
+    """Clean `data`, encrypt the secrets it carries, and save: all or nothing. The program
+    Vault is called before the transaction, so a Vault outage saves nothing."""
+    cleaned = clean_target(data, existing=target if target.pk else None)
+    for field, value in cleaned.fields.items():
+        setattr(target, field, value)
+    if cleaned.credentials is not None:
+        target.credentials_ciphertext = program_vault.encrypt(cleaned.credentials)
+    if cleaned.inspector_token is not None:
+        target.inspector_ciphertext = program_vault.encrypt({"token": cleaned.inspector_token})
+    elif cleaned.remove_inspector:
+        target.inspector_ciphertext = ""
+    target.save()
+    return target
+
+
+def target_create(*, integration, actor, data: dict) -> VerificationTarget:
+    _check_member_or_staff(actor, integration)
+    return _apply(VerificationTarget(integration=integration, created_by=actor), data)
+
+
+def target_update(*, target: VerificationTarget, actor, data: dict) -> VerificationTarget:
+    _check_member_or_staff(actor, target.integration)
+    return _apply(target, data)
+
+
+def target_archive(*, target: VerificationTarget, actor) -> None:
+    """Delete a target: its runs stay as evidence; its credentials are destroyed."""
+    _check_member_or_staff(actor, target.integration)
+    if selectors.open_run_of(target) is not None:
+        raise DomainError("Cancel the queued or running verification first.", code="run_open")
+    VerificationTarget.objects.filter(pk=target.pk).update(
+        archived_at=timezone.now(), credentials_ciphertext="", inspector_ciphertext=""
+    )
+
+
+def credentials_rewrap() -> int:
+    """Re-encrypt every stored ciphertext under the newest version of the Transit key (after a
+    rotation), without decrypting anything here. Returns how many were rewrapped."""
+    count = 0
+    for target in VerificationTarget.objects.exclude(
+        credentials_ciphertext="", inspector_ciphertext=""
+    ).iterator():
+        changed = {}
+        for field in ("credentials_ciphertext", "inspector_ciphertext"):
+            ciphertext = getattr(target, field)
+            if ciphertext:
+                rewrapped = program_vault.rewrap(ciphertext)
+                if rewrapped != ciphertext:
+                    changed[field] = rewrapped
+        if changed:
+            # Only if nobody replaced the credentials meanwhile.
+            VerificationTarget.objects.filter(
+                pk=target.pk,
+                credentials_ciphertext=target.credentials_ciphertext,
+                inspector_ciphertext=target.inspector_ciphertext,
+            ).update(**changed)
+            count += 1
+    return count
+
+
+# --- Runs --------------------------------------------------------------------------------------
+
+
+def _enqueue(run_id: int) -> None:
+    from reviews.tasks import run_verification
+
+    try:
+        run_verification.delay(run_id)
+    except BrokerError:
+        logger.exception("could not queue verification run %s", run_id)
+        VerificationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.ERROR,
+            reason="The task queue is unavailable, so the run could not start. Try again.",
+            finished_at=timezone.now(),
+        )
+
+
+def run_request(*, target: VerificationTarget, actor) -> VerificationRun:
+    """Queue a verification run of `target`; the worker picks it up after commit."""
+    _check_member_or_staff(actor, target.integration)
+    if not target.credentials_set:
+        raise DomainError(
+            "Add the app's credentials to the target before running a verification.",
+            code="no_credentials",
+        )
+    with transaction.atomic():
+        VerificationTarget.objects.select_for_update().get(pk=target.pk)
+        if selectors.open_run_of(target) is not None:
+            raise DomainError(
+                "A verification of this target is already queued or running.", code="run_open"
+            )
+        run = VerificationRun.objects.create(
+            integration=target.integration, target=target, requested_by=actor
+        )
+        transaction.on_commit(partial(_enqueue, run.pk))
+    return run
+
+
+def run_cancel(*, run: VerificationRun, actor) -> VerificationRun:
+    _check_member_or_staff(actor, run.integration)
+    cancelled = VerificationRun.objects.filter(pk=run.pk, status__in=OPEN_RUN_STATUSES).update(
+        status=RunStatus.CANCELLED,
+        reason=f"Cancelled by {actor.email}.",
+        finished_at=timezone.now(),
+    )
+    if not cancelled:
+        raise DomainError("This run has already finished.", code="run_finished")
+    run.refresh_from_db()
+    return run
+
+
+class _RunStopped(Exception):
+    """The run was cancelled or taken over by another attempt while it ran."""
+
+
+def _context(run: VerificationRun, credentials: dict | None, inspector: str | None):
+    target = run.target
+    return RunContext(
+        run_id=run.pk,
+        category=run.integration.category,
+        kind=target.kind,
+        url=target.url,
+        namespace=target.namespace,
+        ca_pem=target.ca_cert,
+        auth_method=target.auth_method,
+        auth_mount=target.auth_mount_path or target.auth_method,
+        auth_role=target.auth_role,
+        credentials=credentials,
+        inspector_token=inspector,
+        secret_mounts=target.secret_mounts or [],
+        plugin=target.plugin,
+        timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
+        max_token_ttl=settings.VIP_MAX_TOKEN_TTL,
+    )
+
+
+def _finish(run_id: int, attempt: int, **fields) -> bool:
+    return bool(
+        VerificationRun.objects.filter(pk=run_id, attempt=attempt, status=RunStatus.RUNNING).update(
+            finished_at=timezone.now(), **fields
+        )
+    )
+
+
+def run_execute(*, run_id: int) -> str | None:
+    """The worker's part: claim the run, decrypt the credentials, run the checks, store each
+    result as it comes, and record the verdict. Idempotent: a run that is finished or cancelled
+    is left alone; a redelivered run (its worker died) starts over under a new attempt number,
+    and results of an older attempt can no longer be written."""
+    claimed = VerificationRun.objects.filter(pk=run_id, status__in=OPEN_RUN_STATUSES).update(
+        status=RunStatus.RUNNING, started_at=timezone.now(), attempt=F("attempt") + 1
+    )
+    if not claimed:
+        return None
+    run = VerificationRun.objects.select_related("target", "integration").get(pk=run_id)
+    attempt = run.attempt
+    if attempt > settings.VIP_RUN_MAX_ATTEMPTS:
+        _finish(
+            run_id,
+            attempt,
+            status=RunStatus.ERROR,
+            reason="The run was interrupted too many times (the worker kept stopping).",
+        )
+        return RunStatus.ERROR
+    CheckResult.objects.filter(run=run).delete()
+    try:
+        credentials = (
+            program_vault.decrypt(run.target.credentials_ciphertext)
+            if run.target.credentials_ciphertext
+            else None
+        )
+        inspector = (
+            program_vault.decrypt(run.target.inspector_ciphertext)["token"]
+            if run.target.inspector_ciphertext
+            else None
+        )
+    except program_vault.ProgramVaultUnavailable:
+        _finish(
+            run_id,
+            attempt,
+            status=RunStatus.ERROR,
+            reason="The program's Vault is unavailable, so the credentials could not be "
+            "read. Try again shortly.",
+        )
+        return RunStatus.ERROR
+
+    def record(result: Result) -> None:
+        still_ours = VerificationRun.objects.filter(
+            pk=run_id, attempt=attempt, status=RunStatus.RUNNING
+        ).exists()
+        if not still_ours:
+            raise _RunStopped
+        CheckResult.objects.create(
+            run_id=run_id,
+            position=result.position,
+            check_id=result.check_id,
+            title=result.title,
+            subject=result.subject,
+            required=result.required,
+            status=result.status,
+            message=result.message,
+            duration_ms=result.duration_ms,
+            details=result.details,
+        )
+
+    try:
+        verdict = execute(_context(run, credentials, inspector), record)
+    except _RunStopped:
+        return None
+    _finish(
+        run_id,
+        attempt,
+        status=verdict.status,
+        reason=verdict.reason,
+        detected_version=verdict.version[:64],
+        detected_edition=verdict.edition,
+    )
+    return verdict.status
+
+
+def run_time_out(*, run_id: int) -> None:
+    """The task's soft time limit struck: the run ends `error`, with what it had done."""
+    VerificationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.ERROR,
+        reason=f"The run did not finish within {settings.VIP_RUN_TIME_LIMIT} seconds.",
+        finished_at=timezone.now(),
+    )
+
+
+def runs_reap(*, now=None) -> int:
+    """Runs that can no longer finish end `error`: running past the time limit (their worker
+    died) or queued for too long (no worker took them). Beat calls this every minute."""
+    now = now or timezone.now()
+    stuck_running = VerificationRun.objects.filter(
+        status=RunStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.VIP_RUN_TIME_LIMIT + 60),
+    ).update(
+        status=RunStatus.ERROR,
+        reason="The worker stopped before the run finished.",
+        finished_at=now,
+    )
+    stuck_queued = VerificationRun.objects.filter(
+        status=RunStatus.QUEUED,
+        queued_at__lt=now - timedelta(seconds=settings.VIP_RUN_QUEUED_LIMIT),
+    ).update(
+        status=RunStatus.ERROR,
+        reason="No worker picked the run up in time.",
+        finished_at=now,
+    )
+    return stuck_running + stuck_queued

@@ -1,0 +1,274 @@
+"""Cleaning a verification target as a partner describes it (API body or form), in one place.
+
+Input follows DESIGN.md §9's target body. Output separates configuration (stored as is) from
+secrets (encrypted by the program Vault before they are stored). Field errors use dotted names
+(`auth.secret_id`, `secret_mounts.0.path`) in the API's `errors` object.
+"""
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from config.errors import DomainError
+from reviews.models import AuthMethod, MountType, TargetKind, VerificationTarget
+
+# For each login method: fields that are configuration, and fields that are secret.
+METHOD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    AuthMethod.APPROLE: {"plain": (), "secret": ("role_id", "secret_id")},
+    AuthMethod.JWT: {"plain": ("role",), "secret": ("jwt",)},
+    AuthMethod.CERT: {"plain": ("role",), "secret": ("client_cert", "client_key")},
+    AuthMethod.USERPASS: {"plain": (), "secret": ("username", "password")},
+    AuthMethod.KUBERNETES: {"plain": ("role",), "secret": ("jwt",)},
+    AuthMethod.TOKEN: {"plain": (), "secret": ("token",)},
+}
+OPTIONAL_PLAIN = {(AuthMethod.CERT, "role")}  # cert login may pick the role by certificate
+SECRET_FIELDS = frozenset(f for spec in METHOD_FIELDS.values() for f in spec["secret"])
+
+# What each secrets engine round-trip needs (DESIGN.md §9, "Mount fields").
+MOUNT_FIELDS: dict[str, tuple[str, ...]] = {
+    MountType.KV_V1: ("writable_prefix",),
+    MountType.KV_V2: ("writable_prefix",),
+    MountType.TRANSIT: ("key",),
+    MountType.PKI: ("role", "common_name"),
+    MountType.TOTP: ("key",),
+    MountType.SSH: ("role", "valid_principals"),
+    MountType.DATABASE: ("role",),
+}
+PLUGIN_TYPES = ("auth", "secret", "database")
+MAX_MOUNTS = 20
+MAX_SECRET = 16_384
+MAX_PEM = 65_536
+_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_.-]+)*$")
+_PLUGIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+@dataclass
+class CleanTarget:
+    fields: dict = field(default_factory=dict)  # model fields to set
+    credentials: dict | None = None  # app secrets to encrypt; None keeps the stored ones
+    inspector_token: str | None = None  # None keeps the stored one
+    remove_inspector: bool = False
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def normalise_path(value, *, strip_auth: bool = False) -> str:
+    path = _text(value).strip("/")
+    if strip_auth and path.startswith("auth/"):
+        path = path[len("auth/") :]
+    return path
+
+
+def _pem_certificates(text: str) -> list:
+    return x509.load_pem_x509_certificates(text.encode())
+
+
+class _Errors(dict):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def _clean_url(data, errors, kind: str) -> str:
+    url = _text(data.get("url"))
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        errors.add("url", "Enter the Vault address, for example https://vault.example.com:8200.")
+        return url
+    if kind == TargetKind.HCP and urlparse(url).scheme != "https":
+        errors.add("url", "HCP Vault is reached over HTTPS: use an https:// address.")
+    return url.rstrip("/")
+
+
+def _clean_namespace(data, errors, kind: str) -> str:
+    namespace = normalise_path(data.get("namespace"))
+    if namespace and not _PATH.match(namespace):
+        errors.add("namespace", "A namespace is a path such as admin or admin/team-a.")
+    elif kind == TargetKind.HCP and not (
+        namespace == "admin" or namespace.startswith("admin/")
+    ):
+        errors.add("namespace", "HCP Vault's top namespace is admin: use admin or a child.")
+    return namespace
+
+
+def _clean_ca(data, errors) -> str:
+    pem = _text(data.get("ca_cert"))
+    if not pem:
+        return ""
+    if len(pem) > MAX_PEM:
+        errors.add("ca_cert", "The CA bundle is too large (64 KB at most).")
+        return pem
+    try:
+        _pem_certificates(pem)
+    except ValueError:
+        errors.add("ca_cert", "The CA bundle must be one or more PEM certificates.")
+    return pem + "\n"
+
+
+def _clean_auth(auth, errors, existing: VerificationTarget | None) -> tuple[dict, dict | None]:
+    if not isinstance(auth, dict):
+        errors.add("auth", "Give the app's login: an object with method, mount_path and secrets.")
+        return {}, None
+    method = _text(auth.get("method")) or (existing.auth_method if existing else "")
+    if method not in METHOD_FIELDS:
+        errors.add("auth.method", f"Choose one of: {', '.join(METHOD_FIELDS)}.")
+        return {}, None
+    spec = METHOD_FIELDS[method]
+    mount = normalise_path(auth.get("mount_path"), strip_auth=True) or (
+        existing.auth_mount_path if existing and existing.auth_method == method else method
+    )
+    if not _PATH.match(mount) or len(mount) > 200:
+        errors.add("auth.mount_path", "A mount path such as approle or team/approle.")
+    fields = {"auth_method": method, "auth_mount_path": mount, "auth_role": ""}
+    for name in spec["plain"]:
+        value = _text(auth.get(name)) or (
+            existing.auth_role if existing and existing.auth_method == method else ""
+        )
+        if not value and (method, name) not in OPTIONAL_PLAIN:
+            errors.add(f"auth.{name}", "This is required for this login method.")
+        fields["auth_role"] = value[:200]
+    given = {name: _text(auth.get(name)) for name in spec["secret"] if _text(auth.get(name))}
+    keeps = existing is not None and existing.credentials_set and existing.auth_method == method
+    if not given and keeps:
+        return fields, None  # the stored secrets stay
+    for name in spec["secret"]:
+        if name not in given:
+            errors.add(f"auth.{name}", "This is required for this login method.")
+        elif len(given[name]) > MAX_SECRET:
+            errors.add(f"auth.{name}", "This value is too long.")
+    if method == AuthMethod.CERT and not errors.get("auth.client_cert"):
+        try:
+            _pem_certificates(given.get("client_cert", ""))
+        except ValueError:
+            errors.add("auth.client_cert", "The client certificate must be PEM.")
+        try:
+            serialization.load_pem_private_key(given.get("client_key", "").encode(), None)
+        except (ValueError, TypeError):
+            errors.add("auth.client_key", "The client key must be an unencrypted PEM key.")
+    return fields, {"method": method, **given}
+
+
+def _clean_mounts(mounts, errors) -> list[dict]:
+    if mounts in (None, ""):
+        return []
+    if not isinstance(mounts, list):
+        errors.add("secret_mounts", "A list of mounts, each with path and type.")
+        return []
+    if len(mounts) > MAX_MOUNTS:
+        errors.add("secret_mounts", f"At most {MAX_MOUNTS} mounts.")
+        return []
+    cleaned, seen = [], set()
+    for index, mount in enumerate(mounts):
+        prefix = f"secret_mounts.{index}"
+        if not isinstance(mount, dict):
+            errors.add(prefix, "Each mount is an object with path and type.")
+            continue
+        path = normalise_path(mount.get("path"))
+        kind = _text(mount.get("type"))
+        if not path or not _PATH.match(path) or len(path) > 200:
+            errors.add(f"{prefix}.path", "A mount path such as apps/kv (no leading slash).")
+        if kind not in MOUNT_FIELDS:
+            errors.add(f"{prefix}.type", f"Choose one of: {', '.join(MOUNT_FIELDS)}.")
+            continue
+        if (path, kind) in seen:
+            errors.add(f"{prefix}.path", "This mount is declared twice.")
+        seen.add((path, kind))
+        entry = {"path": path, "type": kind}
+        for name in MOUNT_FIELDS[kind]:
+            value = mount.get(name)
+            if name == "writable_prefix":
+                value = normalise_path(value)
+                if value and not _PATH.match(value):
+                    errors.add(f"{prefix}.{name}", "A path prefix such as vip or apps/vip.")
+            else:
+                value = _text(value)[:200]
+            if not value:
+                errors.add(f"{prefix}.{name}", f"A {kind} round-trip needs {name}.")
+            entry[name] = value
+        cleaned.append(entry)
+    return cleaned
+
+
+def _clean_plugin(plugin, errors) -> dict | None:
+    if plugin in (None, "", {}):
+        return None
+    if not isinstance(plugin, dict):
+        errors.add("plugin", "The plugin is an object with name, type, version and mount_path.")
+        return None
+    cleaned = {
+        "name": _text(plugin.get("name")),
+        "type": _text(plugin.get("type")),
+        "version": _text(plugin.get("version")),
+        "sha256": _text(plugin.get("sha256")).lower(),
+        "mount_path": normalise_path(plugin.get("mount_path"), strip_auth=True),
+    }
+    if not _PLUGIN_NAME.match(cleaned["name"]):
+        errors.add("plugin.name", "The plugin's name in the catalog, such as vault-plugin-acme.")
+    if cleaned["type"] not in PLUGIN_TYPES:
+        errors.add("plugin.type", f"Choose one of: {', '.join(PLUGIN_TYPES)}.")
+    if not cleaned["version"] or len(cleaned["version"]) > 64:
+        errors.add("plugin.version", "The version the catalog registers, such as v1.2.0.")
+    if cleaned["sha256"] and not _SHA256.match(cleaned["sha256"]):
+        errors.add("plugin.sha256", "A SHA-256 is 64 hexadecimal characters.")
+    if not cleaned["mount_path"] or not _PATH.match(cleaned["mount_path"]):
+        errors.add("plugin.mount_path", "The path the plugin is mounted at, such as acme.")
+    return cleaned
+
+
+def clean_target(data: dict, *, existing: VerificationTarget | None = None) -> CleanTarget:
+    """Validate a target body; raise DomainError (400) with every field error at once.
+
+    With `existing`, absent fields keep their values (PATCH), and login secrets may be left out
+    when the method does not change: the stored ones stay (they are write-only).
+    """
+    if not isinstance(data, dict):
+        raise DomainError.invalid("The target must be a JSON object.")
+    errors = _Errors()
+    result = CleanTarget()
+    partial = existing is not None
+
+    def present(name: str) -> bool:
+        return not partial or name in data
+
+    name = _text(data.get("name")) if present("name") else existing.name
+    if not name or len(name) > 100:
+        errors.add("name", "Give the target a name (100 characters at most).")
+    kind = _text(data.get("kind")) if present("kind") else existing.kind
+    if kind not in TargetKind.values:
+        errors.add("kind", f"Choose one of: {', '.join(TargetKind.values)}.")
+    result.fields.update(name=name, kind=kind)
+    if present("url") or present("kind"):
+        source = data if "url" in data or not partial else {"url": existing.url}
+        result.fields["url"] = _clean_url(source, errors, kind)
+    if present("namespace") or present("kind"):
+        source = data if "namespace" in data or not partial else {"namespace": existing.namespace}
+        result.fields["namespace"] = _clean_namespace(source, errors, kind)
+    if present("ca_cert"):
+        result.fields["ca_cert"] = _clean_ca(data, errors)
+    if present("auth"):
+        fields, credentials = _clean_auth(data.get("auth"), errors, existing)
+        result.fields.update(fields)
+        result.credentials = credentials
+    if present("secret_mounts"):
+        result.fields["secret_mounts"] = _clean_mounts(data.get("secret_mounts"), errors)
+    if present("plugin"):
+        result.fields["plugin"] = _clean_plugin(data.get("plugin"), errors)
+    inspector = _text(data.get("inspector_token"))
+    if len(inspector) > MAX_SECRET:
+        errors.add("inspector_token", "This value is too long.")
+    result.inspector_token = inspector or None
+    result.remove_inspector = bool(data.get("remove_inspector")) and not inspector
+    if errors:
+        raise DomainError.invalid(
+            "The target has invalid fields." if len(errors) > 1 else next(iter(errors.values()))[0],
+            errors=dict(errors),
+        )
+    return result

@@ -1,0 +1,25 @@
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from reviews import services
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.VIP_RUN_TIME_LIMIT,
+    time_limit=settings.VIP_RUN_TIME_LIMIT + 30,
+)
+def run_verification(run_id: int) -> str | None:
+    """One verification run. Idempotent: see services.run_execute."""
+    try:
+        return services.run_execute(run_id=run_id)
+    except SoftTimeLimitExceeded:
+        services.run_time_out(run_id=run_id)
+        return "error"
+
+
+@shared_task
+def reap_runs() -> int:
+    return services.runs_reap()

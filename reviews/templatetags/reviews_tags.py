@@ -1,0 +1,26 @@
+from django import template
+
+register = template.Library()
+
+STATUS_STYLE = {
+    "passed": ("success", "check-circle-fill"),
+    "failed": ("danger", "x-circle-fill"),
+    "error": ("danger", "exclamation-octagon-fill"),
+    "skipped": ("secondary", "dash-circle"),
+    "queued": ("secondary", "hourglass"),
+    "running": ("primary", "arrow-repeat"),
+    "cancelled": ("secondary", "slash-circle"),
+}
+
+
+@register.filter
+def method_list(form, field_name: str) -> str:
+    """The login methods a target-form field belongs to, space-separated."""
+    return " ".join(form.method_of(field_name))
+
+
+@register.inclusion_tag("reviews/_status.html")
+def status_badge(status: str):
+    """A status in words with an icon and a colour (colour is never the only signal)."""
+    colour, icon = STATUS_STYLE.get(status, ("secondary", "question-circle"))
+    return {"status": status, "colour": colour, "icon": icon}

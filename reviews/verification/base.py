@@ -1,0 +1,180 @@
+"""What every check shares: the run's context, the outcome of a check, and the Check itself."""
+
+import ipaddress
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import hvac
+
+PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+
+
+@dataclass
+class Outcome:
+    status: str
+    message: str = ""
+    details: dict = field(default_factory=dict)
+    # A skipped check counts against the run when it was required and could not run for want
+    # of something (a token, inspector credentials); not when it does not apply here at all.
+    applicable: bool = True
+
+
+def passed(message: str = "", **details) -> Outcome:
+    return Outcome(PASSED, message, details)
+
+
+def failed(message: str, **details) -> Outcome:
+    return Outcome(FAILED, message, details)
+
+
+def skipped(message: str, *, applicable: bool = True, **details) -> Outcome:
+    return Outcome(SKIPPED, message, details, applicable=applicable)
+
+
+def error(message: str) -> Outcome:
+    return Outcome(ERROR, message)
+
+
+@dataclass
+class RunContext:
+    """Everything a run knows: the target as declared, the decrypted secrets, and what earlier
+    checks found. Built in the worker; it never leaves it."""
+
+    run_id: int
+    category: str
+    kind: str
+    url: str
+    namespace: str = ""
+    ca_pem: str = ""
+    auth_method: str = "approle"
+    auth_mount: str = "approle"
+    auth_role: str = ""
+    credentials: dict | None = None
+    inspector_token: str | None = None
+    secret_mounts: list[dict] = field(default_factory=list)
+    plugin: dict | None = None
+    timeout: tuple[float, float] = (5.0, 15.0)
+    max_token_ttl: int = 86_400
+    # Found along the way.
+    app_token: str | None = None
+    token_minted: bool = False
+    version: str = ""
+    edition: str = ""
+    features: list[str] = field(default_factory=list)
+    outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
+    _tempdir: tempfile.TemporaryDirectory | None = None
+
+    # --- Clients ------------------------------------------------------------------------------
+
+    def _file(self, name: str, content: str) -> str:
+        """A private temporary file (CA bundle, client certificate) for requests to read."""
+        if self._tempdir is None:
+            self._tempdir = tempfile.TemporaryDirectory(prefix="vip-run-")
+        path = os.path.join(self._tempdir.name, name)
+        if not os.path.exists(path):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(content)
+        return path
+
+    @property
+    def verify(self) -> str | bool:
+        return self._file("ca.pem", self.ca_pem) if self.ca_pem else True
+
+    def client(
+        self, *, namespace: bool = True, token: str | None = None, cert: bool = False
+    ) -> hvac.Client:
+        """A client for the target: in the declared namespace unless told otherwise (health
+        and seal status are not served inside namespaces)."""
+        client_cert = None
+        if cert and self.credentials:
+            client_cert = (
+                self._file("client.pem", self.credentials["client_cert"]),
+                self._file("client.key", self.credentials["client_key"]),
+            )
+        return hvac.Client(
+            url=self.url,
+            token=token,
+            namespace=(self.namespace or None) if namespace else None,
+            verify=self.verify,
+            cert=client_cert,
+            timeout=self.timeout,
+        )
+
+    def app_client(self) -> hvac.Client:
+        return self.client(token=self.app_token)
+
+    def inspector_client(self, *, namespace: bool = True) -> hvac.Client:
+        return self.client(token=self.inspector_token, namespace=namespace)
+
+    def close(self) -> None:
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+            self._tempdir = None
+
+    # --- What earlier checks said --------------------------------------------------------------
+
+    def outcome(self, check_id: str) -> Outcome | None:
+        found = self.outcomes.get(check_id)
+        return found[-1] if found else None
+
+    def has_passed(self, check_id: str) -> bool:
+        found = self.outcome(check_id)
+        return found is not None and found.status == PASSED
+
+    @property
+    def host(self) -> str:
+        return urlparse(self.url).hostname or ""
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def needs_token(ctx: RunContext) -> Outcome | None:
+    """The skip for checks that need the app's token when there is none."""
+    if ctx.app_token is None:
+        return skipped("Not run: there is no app token because auth.login did not pass.")
+    return None
+
+
+def needs_inspector(ctx: RunContext) -> Outcome | None:
+    if not ctx.inspector_token:
+        return skipped(
+            "Not run: this check needs inspector credentials (a read-only token for the "
+            "catalog, audit and seal APIs); add one to the target."
+        )
+    return None
+
+
+Subject = str | None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of the catalogue (DESIGN.md §4): its contract id, what it proves, when it is
+    required, which subjects it runs for (one result per subject), and whether it still runs
+    after an earlier check met an error (token.revoke does: a minted token is always revoked)."""
+
+    id: str
+    title: str
+    run: Callable[[RunContext, Subject], Outcome]
+    required: Callable[[RunContext], bool]
+    subjects: Callable[[RunContext], list[Subject]] = lambda ctx: [None]
+    always: bool = False
+
+
+def always_required(ctx: RunContext) -> bool:
+    return True
+
+
+def never_required(ctx: RunContext) -> bool:
+    return False

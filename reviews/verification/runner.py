@@ -1,0 +1,139 @@
+"""Runs the planned checks, turns what the server says into check statuses, and decides the
+run's verdict (DESIGN.md §4): no raw traceback ever reaches the partner."""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import hvac.exceptions
+import requests
+
+from reviews.verification.base import (
+    ERROR,
+    FAILED,
+    PASSED,
+    Outcome,
+    RunContext,
+    error,
+    failed,
+    skipped,
+)
+from reviews.verification.registry import plan
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    position: int
+    check_id: str
+    title: str
+    subject: str
+    required: bool
+    status: str
+    message: str
+    duration_ms: int
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class Verdict:
+    status: str  # passed, failed or error
+    reason: str
+    version: str
+    edition: str
+
+
+def _server_message(exc: hvac.exceptions.VaultError) -> str:
+    errors = getattr(exc, "errors", None)
+    if errors:
+        return "; ".join(str(e) for e in errors)[:500]
+    return (str(exc).split(", on ")[0] or exc.__class__.__name__)[:500]
+
+
+def classify(ctx: RunContext, exc: Exception) -> Outcome:
+    """An exception from a check, as a check outcome in plain language."""
+    where = urlparse(ctx.url).netloc or ctx.url
+    seconds = ctx.timeout
+    if isinstance(exc, requests.exceptions.SSLError):
+        return error(
+            f"TLS verification failed for {where}: its certificate is not trusted (give the CA "
+            "bundle that signed it) or does not match the host name."
+        )
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return error(f"Could not connect to {where} within {seconds[0]:g} seconds.")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return error(
+            f"{where} accepted the connection but did not answer within {seconds[1]:g} seconds."
+        )
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return error(
+            f"Could not connect to {where}: the connection was refused or the host is unreachable."
+        )
+    if isinstance(exc, requests.exceptions.RequestException):
+        return error(f"The request to {where} failed ({exc.__class__.__name__}).")
+    if isinstance(exc, hvac.exceptions.VaultDown):
+        return error("The Vault server is sealed: unseal it and run the verification again.")
+    if isinstance(exc, hvac.exceptions.VaultNotInitialized):
+        return error("The Vault server is not initialised.")
+    if isinstance(exc, hvac.exceptions.VaultError):
+        return failed(f"The server said: {_server_message(exc)}")
+    logger.exception("verification run %s: unexpected error", ctx.run_id)
+    return error(f"An unexpected problem stopped this check ({exc.__class__.__name__}).")
+
+
+def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
+    """Run every planned check in order and `record` each result as soon as it is known.
+
+    After a check meets an error (unreachable, TLS, timeout, sealed), the later checks are
+    skipped, except those marked `always` (token.revoke). `record` may raise to stop the run
+    (it was cancelled); the run's temporary files are removed either way.
+    """
+    results: list[Result] = []
+    stop_reason = ""
+    try:
+        for position, (check, subject) in enumerate(plan(ctx)):
+            began = time.perf_counter()
+            if stop_reason and not check.always:
+                outcome = skipped(f"Not run: {stop_reason}")
+            else:
+                try:
+                    outcome = check.run(ctx, subject)
+                except Exception as exc:  # every failure becomes an outcome
+                    outcome = classify(ctx, exc)
+            duration_ms = round((time.perf_counter() - began) * 1000)
+            ctx.outcomes.setdefault(check.id, []).append(outcome)
+            if outcome.status == ERROR and not stop_reason:
+                stop_reason = outcome.message
+            result = Result(
+                position=position,
+                check_id=check.id,
+                title=check.title,
+                subject=subject or "",
+                required=check.required(ctx) and outcome.applicable,
+                status=outcome.status,
+                message=outcome.message,
+                duration_ms=duration_ms,
+                details=outcome.details,
+            )
+            record(result)
+            results.append(result)
+    finally:
+        ctx.close()
+    return verdict(results, ctx)
+
+
+def verdict(results: list[Result], ctx: RunContext) -> Verdict:
+    errored = next((r for r in results if r.status == ERROR), None)
+    if errored:
+        return Verdict(ERROR, errored.message, ctx.version, ctx.edition)
+    unmet = next((r for r in results if r.required and r.status != PASSED), None)
+    if unmet:
+        name = f"{unmet.check_id} ({unmet.subject})" if unmet.subject else unmet.check_id
+        return Verdict(FAILED, f"{name}: {unmet.message}", ctx.version, ctx.edition)
+    return Verdict(PASSED, "", ctx.version, ctx.edition)
+
+
+__all__ = ["FAILED", "PASSED", "Result", "Verdict", "execute"]

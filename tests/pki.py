@@ -1,0 +1,79 @@
+"""Certificates and JWTs made in tests with `cryptography` (for cert and JWT auth)."""
+
+import base64
+import datetime
+import json
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
+
+
+def _pem_key(key) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool):
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if not ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def client_ca_and_cert(common_name: str = "partner-app") -> dict:
+    """A CA and a client certificate it signed: PEM strings."""
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Partner client CA")])
+    ca = _certificate("Partner client CA", ca_key, ca_name, ca_key, ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _certificate(common_name, key, ca_name, ca_key, ca=False)
+    return {
+        "ca": ca.public_bytes(serialization.Encoding.PEM).decode(),
+        "cert": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "key": _pem_key(key),
+    }
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt_signer() -> tuple[str, callable]:
+    """(public key PEM, sign(claims) -> RS256 JWT)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+    def sign(claims: dict) -> str:
+        now = int(time.time())
+        body = {"iat": now, "nbf": now - 5, "exp": now + 600, **claims}
+        signing_input = (
+            _b64(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+            + "."
+            + _b64(json.dumps(body).encode())
+        )
+        signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return signing_input + "." + _b64(signature)
+
+    return public, sign

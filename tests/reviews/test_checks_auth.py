@@ -1,0 +1,183 @@
+"""auth.* and token.revoke on a real OpenBao: each check passing and failing."""
+
+import hvac.exceptions
+import pytest
+
+from tests.pki import client_ca_and_cert, jwt_signer
+from tests.reviews.conftest import checks
+from tests.vault import app_policy, approle, runtime_app
+
+pytestmark = pytest.mark.django_db
+
+
+def summary(run) -> dict:
+    return {key: (r.status, r.message) for key, r in checks(run).items()}
+
+
+def test_a_wrong_secret_id_fails_login_with_the_servers_message(
+    bao, namespace, integration, owner, verify
+):
+    body = runtime_app(bao, namespace)
+    body["auth"]["secret_id"] = "00000000-0000-0000-0000-000000000000"
+    run = verify(integration, body, owner)
+    results = checks(run)
+    assert run.status == "failed"
+    assert results["auth.login"].status == "failed"
+    assert "invalid role or secret ID" in results["auth.login"].message
+    for later in ("auth.short_lived_token", "auth.least_privilege", "secrets.kv-v2 apps-kv"):
+        assert results[later].status == "skipped"
+        assert "auth.login did not pass" in results[later].message
+    assert results["token.revoke"].status == "skipped"
+    assert run.reason.startswith("auth.login: The server said: invalid role or secret ID")
+
+
+def test_a_root_token_fails_the_token_rules(bao, integration, owner, verify):
+    body = runtime_app(bao)
+    body["auth"] = {"method": "token", "token": "root"}
+    run = verify(integration, body, owner)
+    results = checks(run)
+    assert run.status == "failed"
+    assert results["auth.non_token_method"].status == "failed"
+    assert results["auth.login"].status == "passed"
+    assert results["auth.short_lived_token"].message == "The app's token is a root token."
+    assert results["auth.least_privilege"].status == "failed"
+    assert results["token.revoke"].status == "skipped"  # never revoke a handed-over token
+    assert bao.client().auth.token.lookup_self()["data"]["id"] == "root"
+
+
+def test_non_token_method_is_informational_for_audit_integrations(bao, partner, owner, verify):
+    from tests.factories import IntegrationFactory
+
+    audit = IntegrationFactory(partner=partner, category="audit")
+    body = runtime_app(bao)
+    body["auth"] = {"method": "token", "token": "root"}
+    run = verify(audit, body, owner)
+    assert checks(run)["auth.non_token_method"].required is False
+
+
+def test_a_long_lived_token_fails_short_lived(bao, namespace, integration, owner, verify):
+    body = runtime_app(bao, namespace, ttl="48h", max_ttl="72h")
+    run = verify(integration, body, owner)
+    result = checks(run)["auth.short_lived_token"]
+    assert result.status == "failed"
+    assert result.message == "The app's token lives 48 h, longer than 24 h."
+    assert run.status == "failed"
+
+
+def test_a_periodic_token_without_max_ttl_fails_short_lived(
+    bao, namespace, integration, owner, verify
+):
+    body = runtime_app(bao, namespace, ttl="1h", max_ttl="1h", token_period="1h")
+    run = verify(integration, body, owner)
+    result = checks(run)["auth.short_lived_token"]
+    assert result.status == "failed"
+    assert "periodic" in result.message
+
+
+def test_a_token_that_can_manage_mounts_fails_least_privilege(
+    bao, namespace, integration, owner, verify
+):
+    body = runtime_app(bao, namespace)
+    client = bao.client(namespace=namespace)
+    app_policy(client, "admin-ish", 'path "sys/mounts" { capabilities = ["read", "update"] }')
+    role_id, secret_id = approle(client, role="broad", policies=("app", "admin-ish"))
+    body["auth"].update(role_id=role_id, secret_id=secret_id)
+    run = verify(integration, body, owner)
+    result = checks(run)["auth.least_privilege"]
+    assert result.status == "failed"
+    assert "sys/mounts: read, update" in result.message
+    assert result.details["capabilities"]["sys/auth"] == ["deny"]
+
+
+def test_the_minted_token_is_revoked_at_the_end(bao, namespace, integration, owner, verify):
+    client = bao.client(namespace=namespace or None)
+    run = verify(integration, runtime_app(bao, namespace), owner)
+    assert checks(run)["token.revoke"].status == "passed"
+    try:
+        accessors = client.adapter.list("/v1/auth/token/accessors")["data"]["keys"]
+    except hvac.exceptions.InvalidPath:  # no token at all in the namespace
+        accessors = []
+    roles = [
+        client.auth.token.lookup_accessor(accessor)["data"].get("path") for accessor in accessors
+    ]
+    assert "auth/approle/login" not in roles  # no app token left behind
+
+
+def test_userpass_logs_in(bao, namespace, integration, owner, verify):
+    body = runtime_app(bao, namespace)
+    client = bao.client(namespace=namespace)
+    client.sys.enable_auth_method("userpass")
+    client.write(
+        "auth/userpass/users/app", password="app-password", token_policies=["app"], token_ttl="30m"
+    )
+    body["auth"] = {"method": "userpass", "username": "app", "password": "app-password"}
+    run = verify(integration, body, owner)
+    assert run.status == "passed", summary(run)
+
+
+def test_jwt_logs_in_and_a_bad_signature_fails(bao, namespace, integration, owner, verify):
+    public, sign = jwt_signer()
+    body = runtime_app(bao, namespace)
+    client = bao.client(namespace=namespace)
+    client.sys.enable_auth_method("jwt", path="ci-jwt")
+    client.write("auth/ci-jwt/config", jwt_validation_pubkeys=[public], bound_issuer="partner-ci")
+    client.write(
+        "auth/ci-jwt/role/deploy",
+        role_type="jwt",
+        user_claim="sub",
+        bound_audiences=["vault"],
+        token_policies=["app"],
+        token_ttl="15m",
+    )
+    token = sign({"iss": "partner-ci", "aud": "vault", "sub": "pipeline-1"})
+    body["auth"] = {"method": "jwt", "mount_path": "ci-jwt", "role": "deploy", "jwt": token}
+    run = verify(integration, body, owner)
+    assert run.status == "passed", summary(run)
+    _, other_sign = jwt_signer()
+    body["auth"]["jwt"] = other_sign({"iss": "partner-ci", "aud": "vault", "sub": "x"})
+    body["name"] = "forged"
+    forged = verify(integration, body, owner)
+    assert checks(forged)["auth.login"].status == "failed"
+
+
+def test_cert_auth_logs_in_with_the_client_certificate(
+    bao_tls, namespace, integration, owner, verify
+):
+    pki = client_ca_and_cert()
+    body = runtime_app(bao_tls, namespace)
+    client = bao_tls.client(namespace=namespace)
+    client.sys.enable_auth_method("cert")
+    client.write(
+        "auth/cert/certs/app", certificate=pki["ca"], token_policies=["app"], token_ttl="20m"
+    )
+    body["auth"] = {
+        "method": "cert",
+        "role": "app",
+        "client_cert": pki["cert"],
+        "client_key": pki["key"],
+    }
+    run = verify(integration, body, owner)
+    assert run.status == "passed", summary(run)
+    stranger = client_ca_and_cert("stranger")
+    body["auth"].update(client_cert=stranger["cert"], client_key=stranger["key"])
+    body["name"] = "stranger"
+    refused = verify(integration, body, owner)
+    assert checks(refused)["auth.login"].status == "failed"
+
+
+def test_a_wrong_namespace_fails_namespace_access(bao, namespace, integration, owner, verify):
+    body = runtime_app(bao, namespace)
+    body["namespace"] = namespace + "-typo"
+    run = verify(integration, body, owner)
+    results = checks(run)
+    assert results["namespace.access"].status == "failed"
+    assert "namespace not found" in results["namespace.access"].message
+    assert results["enterprise.features"].details["features"] == []
+    assert run.status == "failed"
+
+
+def test_no_namespace_skips_namespace_access(bao, integration, owner, verify):
+    run = verify(integration, runtime_app(bao), owner)
+    result = checks(run)["namespace.access"]
+    assert (result.status, result.required) == ("skipped", False)
+    assert run.status == "passed"

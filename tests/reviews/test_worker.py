@@ -1,0 +1,106 @@
+"""Runs through a real Celery worker and the Redis broker (not eager mode), and a worker that
+is killed while a run is `running`."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
+
+from config.celery_app import app as celery_app
+from reviews import services
+from reviews.models import VerificationRun
+from tests.reviews.test_runs import ROOT, database_url
+from tests.vault import runtime_app
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+@pytest.fixture
+def not_eager():
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+def test_a_run_goes_through_the_broker_and_a_real_worker(
+    bao, namespace, integration, owner, not_eager
+):
+    target = services.target_create(
+        integration=integration, actor=owner, data=runtime_app(bao, namespace)
+    )
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        run = services.run_request(target=target, actor=owner)  # autocommit: queued now
+        finished = wait_for(
+            lambda: VerificationRun.objects.filter(pk=run.pk, finished_at__isnull=False).first()
+        )
+    assert finished.status == "passed", finished.reason
+    assert finished.results.count() == 12
+    assert finished.attempt == 1
+
+
+def test_a_killed_worker_leaves_no_run_running(bao, integration, owner, not_eager, settings):
+    with socket.socket() as silent:  # the target accepts the connection and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        body = runtime_app(bao)
+        body["url"] = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        target = services.target_create(integration=integration, actor=owner, data=body)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "config.settings.test",
+                "DATABASE_URL": database_url(),
+                "VIP_CELERY_EAGER": "false",
+                "VIP_VAULT_ADDR": settings.VIP_VAULT_ADDR,
+                "VIP_VAULT_TOKEN": settings.VIP_VAULT_TOKEN,
+                "VIP_VAULT_READ_TIMEOUT": "60",
+            },
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            run = services.run_request(target=target, actor=owner)
+            wait_for(lambda: VerificationRun.objects.filter(pk=run.pk, status="running").exists())
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+    run.refresh_from_db()
+    assert run.status == "running"  # the worker died mid-run
+    later = timezone.now() + timedelta(seconds=settings.VIP_RUN_TIME_LIMIT + 61)
+    assert services.runs_reap(now=later) == 1
+    run.refresh_from_db()
+    assert run.status == "error"
+    assert run.reason == "The worker stopped before the run finished."

@@ -1,0 +1,209 @@
+"""Real OpenBao servers for tests, and helpers that set one up as a partner's operator would.
+
+A dev server starts in ~0.2 s on a free loopback port (it also binds port+1); `-dev-tls` serves
+HTTPS with its own CA; `-config` adds declared audit devices (OpenBao refuses to enable them
+through the API).
+"""
+
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import hvac
+import hvac.exceptions
+import requests
+
+BAO = str(Path(sys.executable).parent / "bao")
+ROOT_TOKEN = "root"
+
+
+def free_port_pair() -> int:
+    """A port p with p and p+1 free (the dev server binds both)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+        try:
+            with socket.socket() as second:
+                second.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free pair of ports")
+
+
+class BaoServer:
+    def __init__(self, *, tls: bool = False, config: str = "") -> None:
+        self.tls = tls
+        self.config = config
+        self.dir = Path(tempfile.mkdtemp(prefix="vip-bao-"))
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+        self.unseal_key = ""
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def ca_path(self) -> str:
+        return str(self.dir / "vault-ca.pem")
+
+    @property
+    def ca_pem(self) -> str:
+        return Path(self.ca_path).read_text() if self.tls else ""
+
+    @property
+    def verify(self):
+        return self.ca_path if self.tls else True
+
+    def start(self) -> "BaoServer":
+        self.port = free_port_pair()
+        command = [
+            BAO,
+            "server",
+            "-dev",
+            f"-dev-root-token-id={ROOT_TOKEN}",
+            f"-dev-listen-address=127.0.0.1:{self.port}",
+            "-log-level=error",
+        ]
+        if self.tls:
+            command += ["-dev-tls", f"-dev-tls-cert-dir={self.dir}"]
+        if self.config:
+            config = self.dir / "extra.hcl"
+            config.write_text(self.config.replace("{dir}", str(self.dir)))
+            command.append(f"-config={config}")
+        self.log = open(self.dir / "server.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                response = requests.get(f"{self.url}/v1/sys/health", verify=self.verify, timeout=1)
+                if response.status_code == 200:
+                    break
+            except (requests.RequestException, OSError):
+                pass
+            time.sleep(0.05)
+        else:
+            raise RuntimeError(f"OpenBao did not start: {(self.dir / 'server.log').read_text()}")
+        while time.monotonic() < deadline:  # the banner with the unseal key comes last
+            match = re.search(r"Unseal Key: (\S+)", (self.dir / "server.log").read_text())
+            if match:
+                self.unseal_key = match.group(1)
+                break
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+            self.log.close()
+
+    def client(self, *, namespace: str | None = None, token: str | None = ROOT_TOKEN):
+        return hvac.Client(url=self.url, token=token, namespace=namespace, verify=self.verify)
+
+    def seal(self) -> None:
+        self.client().sys.seal()
+
+    def unseal(self) -> None:
+        self.client().sys.submit_unseal_key(self.unseal_key)
+
+
+# --- What a partner's operator does -------------------------------------------------------
+
+
+def make_namespace(server: BaoServer, path: str) -> None:
+    """Create `path` (and its parents: admin/team creates admin first) if missing."""
+    parent = None
+    for part in path.split("/"):
+        client = server.client(namespace=parent)
+        try:
+            keys = client.adapter.list("/v1/sys/namespaces")["data"]["keys"]
+        except hvac.exceptions.InvalidPath:  # no namespaces yet
+            keys = []
+        if f"{part}/" not in keys:
+            client.adapter.post(f"/v1/sys/namespaces/{part}")
+        parent = f"{parent}/{part}" if parent else part
+
+
+def app_policy(client: hvac.Client, name: str, rules: str) -> None:
+    client.sys.create_or_update_policy(name=name, policy=rules)
+
+
+def approle(
+    client: hvac.Client,
+    *,
+    mount: str = "approle",
+    role: str = "app",
+    policies=("app",),
+    ttl: str = "1h",
+    max_ttl: str = "4h",
+    **extra,
+) -> tuple[str, str]:
+    """Enable AppRole at `mount` (if needed) with a role; return (role_id, secret_id)."""
+    if f"{mount}/" not in client.sys.list_auth_methods()["data"]:
+        client.sys.enable_auth_method("approle", path=mount)
+    client.write(
+        f"auth/{mount}/role/{role}",
+        token_policies=list(policies),
+        token_ttl=ttl,
+        token_max_ttl=max_ttl,
+        **extra,
+    )
+    role_id = client.read(f"auth/{mount}/role/{role}/role-id")["data"]["role_id"]
+    secret_id = client.write(f"auth/{mount}/role/{role}/secret-id")["data"]["secret_id"]
+    return role_id, secret_id
+
+
+def enable_engine(client: hvac.Client, kind: str, path: str, **options) -> None:
+    if f"{path}/" not in client.sys.list_mounted_secrets_engines()["data"]:
+        client.sys.enable_secrets_engine(kind, path=path, **options)
+
+
+APP_POLICY = """
+path "{kv}/data/{prefix}/*" {{ capabilities = ["create", "read", "update", "delete"] }}
+path "{kv}/metadata/{prefix}/*" {{ capabilities = ["read", "delete", "list"] }}
+path "{transit}/encrypt/{key}" {{ capabilities = ["update"] }}
+path "{transit}/decrypt/{key}" {{ capabilities = ["update"] }}
+"""
+
+
+def runtime_app(server: BaoServer, namespace: str = "", **approle_options) -> dict:
+    """A partner's test Vault for a runtime integration, as its operator sets it up: an
+    optional namespace, KV v2 at a custom path, a transit key, a least-privilege policy and an
+    AppRole with short TTLs. Returns the target body the partner would give the program."""
+    if namespace:
+        make_namespace(server, namespace)
+    client = server.client(namespace=namespace or None)
+    enable_engine(client, "kv", "apps-kv", options={"version": "2"})
+    enable_engine(client, "transit", "apps-transit")
+    client.secrets.transit.create_key(name="app-key", mount_point="apps-transit")
+    app_policy(
+        client,
+        "app",
+        APP_POLICY.format(kv="apps-kv", prefix="vip", transit="apps-transit", key="app-key"),
+    )
+    role_id, secret_id = approle(client, **approle_options)
+    return {
+        "name": "test cluster",
+        "kind": "vault_enterprise",
+        "url": server.url,
+        "namespace": namespace,
+        "ca_cert": server.ca_pem,
+        "auth": {
+            "method": "approle",
+            "mount_path": "approle",
+            "role_id": role_id,
+            "secret_id": secret_id,
+        },
+        "secret_mounts": [
+            {"path": "apps-kv", "type": "kv-v2", "writable_prefix": "vip"},
+            {"path": "apps-transit", "type": "transit", "key": "app-key"},
+        ],
+    }
