@@ -9,6 +9,7 @@ from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -32,3 +33,15 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@task_prerun.connect
+def _fresh_enough_database_connection(task=None, **kwargs) -> None:
+    """What Django does around each request, done around each task in a worker: drop a
+    connection that is broken or older than CONN_MAX_AGE (a restarted database costs one task,
+    not all of them). Eager tasks run inside their caller's transaction: leave it alone."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

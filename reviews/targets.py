@@ -92,9 +92,7 @@ def _clean_namespace(data, errors, kind: str) -> str:
     namespace = normalise_path(data.get("namespace"))
     if namespace and not _PATH.match(namespace):
         errors.add("namespace", "A namespace is a path such as admin or admin/team-a.")
-    elif kind == TargetKind.HCP and not (
-        namespace == "admin" or namespace.startswith("admin/")
-    ):
+    elif kind == TargetKind.HCP and not (namespace == "admin" or namespace.startswith("admin/")):
         errors.add("namespace", "HCP Vault's top namespace is admin: use admin or a child.")
     return namespace
 

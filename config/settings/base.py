@@ -74,7 +74,9 @@ TEMPLATES = [
 # --- Data -------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections (checked before reuse): a worker runs many short tasks.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -211,6 +213,9 @@ CELERY_TASK_TIME_LIMIT = env.int("VIP_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("VIP_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Keep each worker's database connection across tasks, like web requests do (CONN_MAX_AGE);
+# celery_app closes connections that are too old or unusable before each task instead.
+CELERY_DB_REUSE_MAX = 10_000
 
 # --- Logging ------------------------------------------------------------------
 LOGGING = {

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import hvac
+import requests
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 
@@ -66,6 +67,7 @@ class RunContext:
     features: list[str] = field(default_factory=list)
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     _tempdir: tempfile.TemporaryDirectory | None = None
+    _clients: dict = field(default_factory=dict)
 
     # --- Clients ------------------------------------------------------------------------------
 
@@ -88,14 +90,21 @@ class RunContext:
         self, *, namespace: bool = True, token: str | None = None, cert: bool = False
     ) -> hvac.Client:
         """A client for the target: in the declared namespace unless told otherwise (health
-        and seal status are not served inside namespaces)."""
+        and seal status are not served inside namespaces). Clients are kept for the run, so
+        its requests reuse their connections."""
+        key = (namespace, token, cert)
+        if key not in self._clients:
+            self._clients[key] = self._new_client(namespace=namespace, token=token, cert=cert)
+        return self._clients[key]
+
+    def _new_client(self, *, namespace: bool, token: str | None, cert: bool) -> hvac.Client:
         client_cert = None
         if cert and self.credentials:
             client_cert = (
                 self._file("client.pem", self.credentials["client_cert"]),
                 self._file("client.key", self.credentials["client_key"]),
             )
-        return hvac.Client(
+        client = hvac.Client(
             url=self.url,
             token=token,
             namespace=(self.namespace or None) if namespace else None,
@@ -103,6 +112,12 @@ class RunContext:
             cert=client_cert,
             timeout=self.timeout,
         )
+        # Proxy settings from the environment, read once for the run rather than on every
+        # request (requests re-reads the whole environment per request otherwise).
+        session = client.adapter.session
+        session.proxies = requests.utils.get_environ_proxies(self.url)
+        session.trust_env = False
+        return client
 
     def app_client(self) -> hvac.Client:
         return self.client(token=self.app_token)
@@ -111,6 +126,9 @@ class RunContext:
         return self.client(token=self.inspector_token, namespace=namespace)
 
     def close(self) -> None:
+        for client in self._clients.values():
+            client.adapter.close()
+        self._clients.clear()
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None

@@ -181,3 +181,25 @@ def test_no_namespace_skips_namespace_access(bao, integration, owner, verify):
     result = checks(run)["namespace.access"]
     assert (result.status, result.required) == ("skipped", False)
     assert run.status == "passed"
+
+
+def test_a_token_that_may_not_revoke_itself_is_reported_but_does_not_fail_the_run(
+    bao, namespace, integration, owner, verify
+):
+    body = runtime_app(bao, namespace)
+    client = bao.client(namespace=namespace)
+    # Without the default policy the token may not call auth/token/revoke-self; it may still
+    # look itself up and read its own capabilities.
+    app_policy(client, "self-service", """
+        path "auth/token/lookup-self" { capabilities = ["read"] }
+        path "sys/capabilities-self" { capabilities = ["update"] }
+    """)
+    role_id, secret_id = approle(
+        client, role="no-default", policies=("app", "self-service"), token_no_default_policy=True
+    )
+    body["auth"].update(role_id=role_id, secret_id=secret_id)
+    run = verify(integration, body, owner)
+    result = checks(run)["token.revoke"]
+    assert (result.status, result.required) == ("failed", False)
+    assert "permission denied" in result.message
+    assert run.status == "passed"

@@ -1,0 +1,65 @@
+"""Shared set-up for benchmarks: a throw-away PostgreSQL database, Redis, real OpenBao servers,
+and Django configured like a production process (DEBUG off)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def configure(database: str, *, redis_db: int = 14, extra: dict | None = None) -> dict:
+    """Recreate `database`, point Django at it and at Redis, migrate. Returns the environment
+    (for worker subprocesses)."""
+    import psycopg2
+
+    connection = psycopg2.connect(f"{PG}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{database}"')
+    connection.close()
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "DATABASE_URL": f"{PG}/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "LOG_LEVEL": "WARNING",
+        **(extra or {}),
+    }
+    os.environ.update(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ},
+    )
+    import django
+
+    django.setup()
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    return env
+
+
+def drop(database: str) -> None:
+    import psycopg2
+    from django.db import connections
+
+    connections.close_all()
+    connection = psycopg2.connect(f"{PG}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    connection.close()
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

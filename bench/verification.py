@@ -1,0 +1,223 @@
+"""Verification: end-to-end run time vs the same hvac calls made directly (target ≤ 2×), and
+50 runs queued at once vs worker concurrency (DESIGN.md §10).
+
+    .venv/bin/python bench/verification.py [--runs 60] [--burst 50] [--pool prefork]
+
+Starts two real OpenBao servers (the program Vault and a partner's test Vault with a namespace,
+AppRole, KV v2 and transit), a throw-away PostgreSQL database, Redis, and real Celery workers.
+(a) times the hvac calls of a standard runtime run made directly (the credentials' decryption
+    by the program Vault, then the calls to the partner's Vault);
+(b) times runs requested through the REST API, through the broker and a worker, from enqueue
+    (the run's queued_at) to finished (its finished_at);
+(c) queues `--burst` runs at once and times until all are finished, with 1 and 2 worker
+    processes, against (b)'s median × burst / concurrency.
+Prints each figure and ratio, and the lines bench/REPORT.md collects.
+"""
+
+import argparse
+import base64
+import os
+import subprocess
+import sys
+import time
+
+from _env import ROOT, configure, drop, median
+
+DATABASE = "vip_bench_verification"
+
+
+def direct_run(server, body, program, ciphertext) -> float:
+    """The hvac calls of a standard runtime run, made directly: decrypting the credentials
+    with the program Vault, then the calls to the partner's Vault."""
+    import hvac
+
+    began = time.perf_counter()
+    hvac.Client(url=program.url, token="root").secrets.transit.decrypt_data(
+        name="vip-credentials", ciphertext=ciphertext
+    )
+    root = hvac.Client(url=server.url)
+    root.sys.read_health_status(method="GET", standby_ok=True, sealed_code=200, uninit_code=200)
+    root.sys.read_seal_status()
+    app = hvac.Client(url=server.url, namespace=body["namespace"])
+    app.adapter.get("/v1/sys/internal/ui/mounts")
+    app.auth.approle.login(role_id=body["auth"]["role_id"], secret_id=body["auth"]["secret_id"])
+    app.auth.token.lookup_self()
+    app.sys.get_capabilities(paths=["sys/mounts", "sys/auth", "sys/policies/acl"])
+    kv = app.secrets.kv.v2
+    kv.create_or_update_secret(path="vip/direct", secret={"probe": "x"}, mount_point="apps-kv")
+    kv.read_secret_version(path="vip/direct", mount_point="apps-kv", raise_on_deleted_version=True)
+    kv.delete_metadata_and_all_versions(path="vip/direct", mount_point="apps-kv")
+    plaintext = base64.b64encode(b"probe").decode()
+    ciphertext = app.secrets.transit.encrypt_data(
+        name="app-key", plaintext=plaintext, mount_point="apps-transit"
+    )["data"]["ciphertext"]
+    app.secrets.transit.decrypt_data(
+        name="app-key", ciphertext=ciphertext, mount_point="apps-transit"
+    )
+    root.sys.read_seal_status()
+    app.auth.token.revoke_self()
+    return time.perf_counter() - began
+
+
+def start_worker(env: dict, concurrency: int, pool: str) -> subprocess.Popen:
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=WARNING",
+            f"--concurrency={concurrency}",
+            f"--pool={pool}",
+            "--prefetch-multiplier=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(3)  # let the pool start before timing
+    return worker
+
+
+def wait_finished(run_ids, timeout=300.0):
+    from reviews.models import VerificationRun
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = VerificationRun.objects.filter(pk__in=run_ids, finished_at__isnull=False).count()
+        if done == len(run_ids):
+            return
+        time.sleep(0.05)  # durations come from the run's own timestamps, not from polling
+    raise SystemExit("runs did not finish in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--burst", type=int, default=50)
+    parser.add_argument("--pool", default="prefork", help="the worker's pool (prefork, threads)")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    from tests.vault import BaoServer, enable_engine, runtime_app
+
+    program = BaoServer().start()
+    partner = BaoServer().start()
+    enable_engine(program.client(), "transit", "transit")
+    env = configure(DATABASE, extra={"VIP_VAULT_ADDR": program.url, "VIP_VAULT_TOKEN": "root"})
+    workers = []
+    try:
+        from django.test import Client
+
+        from accounts.models import Membership, User
+        from integrations.models import Integration, Partner
+        from reviews import services
+        from reviews.models import VerificationRun
+
+        body = runtime_app(partner, "admin/bench")
+        owner = User.objects.create_user("bench@partner.example", "x")
+        acme = Partner.objects.create(name="Bench", slug="bench")
+        Membership.objects.create(partner=acme, user=owner, role="owner")
+        integration = Integration.objects.create(
+            partner=acme,
+            name="Bench",
+            category="runtime",
+            summary="s",
+            description="d",
+            vault_editions=["vault_enterprise"],
+            auth_methods=["approle"],
+            contact_email="b@x.io",
+        )
+
+        target = services.target_create(integration=integration, actor=owner, data=body)
+
+        # (a) the same hvac calls made directly.
+        for _ in range(3):
+            direct_run(partner, body, program, target.credentials_ciphertext)
+        direct = [
+            direct_run(partner, body, program, target.credentials_ciphertext)
+            for _ in range(args.runs)
+        ]
+
+        # (b) end to end through the API, the broker and one worker process.
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(owner)
+        workers.append(start_worker(env, 1, args.pool))
+        url = f"/api/v1/integrations/{integration.pk}/verifications/"
+        end_to_end, waiting, working, checks_ms = [], [], [], []
+        for index in range(args.runs + 3):
+            response = client.post(url, {"target": target.pk}, content_type="application/json")
+            assert response.status_code == 202, response.content
+            run_id = response.json()["id"]
+            wait_finished([run_id])
+            run = VerificationRun.objects.get(pk=run_id)
+            assert run.status == "passed", run.reason
+            if index >= 3:  # warm-up
+                end_to_end.append((run.finished_at - run.queued_at).total_seconds())
+                waiting.append((run.started_at - run.queued_at).total_seconds())
+                working.append((run.finished_at - run.started_at).total_seconds())
+                checks_ms.append(sum(r.duration_ms for r in run.results.all()))
+
+        # (c) a burst of runs queued at once, with 1 and 2 worker processes.
+        targets = [
+            services.target_create(
+                integration=integration, actor=owner, data={**body, "name": f"burst {n}"}
+            )
+            for n in range(args.burst)
+        ]
+        bursts = {}
+        for concurrency in (1, 2):
+            for worker in workers:
+                worker.terminate()
+                worker.wait()
+            workers = [start_worker(env, concurrency, args.pool)]
+            began = time.perf_counter()
+            ids = [services.run_request(target=t, actor=owner).pk for t in targets]
+            wait_finished(ids)
+            bursts[concurrency] = time.perf_counter() - began
+            failed = VerificationRun.objects.filter(pk__in=ids).exclude(status="passed").count()
+            assert failed == 0, f"{failed} burst runs did not pass"
+
+        direct_ms, e2e_ms = median(direct) * 1000, median(end_to_end) * 1000
+        ratio = e2e_ms / direct_ms
+        print(f"direct hvac calls of a runtime run: median {direct_ms:.1f} ms ({args.runs} runs)")
+        print(
+            f"end to end (API → broker → worker → finished): median {e2e_ms:.1f} ms "
+            f"(queued → started {median(waiting) * 1000:.1f} ms; started → finished "
+            f"{median(working) * 1000:.1f} ms, of which the checks themselves "
+            f"{median(checks_ms):.0f} ms)"
+        )
+        print(
+            f"ratio end-to-end / direct: {ratio:.2f} (target ≤ 2.00) "
+            f"{'PASS' if ratio <= 2 else 'FAIL'}"
+        )
+        for concurrency, seconds in bursts.items():
+            ideal = args.burst * median(end_to_end) / concurrency
+            print(
+                f"{args.burst} runs queued at once, {concurrency} worker process(es): "
+                f"{seconds:.2f} s (one after another at the median would take {ideal:.2f} s)"
+            )
+        speedup = bursts[1] / bursts[2]
+        print(
+            f"speed-up from 1 to 2 worker processes: {speedup:.2f}× "
+            f"(proportional would be 2.00×; this machine has {os.cpu_count()} cores)"
+        )
+        print(f"REPORT verification_ratio {ratio:.2f} {'PASS' if ratio <= 2 else 'FAIL'}")
+        print(f"REPORT verification_burst_speedup {speedup:.2f}")
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait()
+        program.stop()
+        partner.stop()
+        drop(DATABASE)
+
+
+if __name__ == "__main__":
+    main()
