@@ -35,6 +35,9 @@ test: install assets
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
+bench: install assets
+	@for script in bench/[a-z]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
