@@ -190,10 +190,14 @@ def test_a_token_that_may_not_revoke_itself_is_reported_but_does_not_fail_the_ru
     client = bao.client(namespace=namespace)
     # Without the default policy the token may not call auth/token/revoke-self; it may still
     # look itself up and read its own capabilities.
-    app_policy(client, "self-service", """
+    app_policy(
+        client,
+        "self-service",
+        """
         path "auth/token/lookup-self" { capabilities = ["read"] }
         path "sys/capabilities-self" { capabilities = ["update"] }
-    """)
+    """,
+    )
     role_id, secret_id = approle(
         client, role="no-default", policies=("app", "self-service"), token_no_default_policy=True
     )
