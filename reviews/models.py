@@ -83,6 +83,15 @@ class VerificationTarget(models.Model):
         return bool(self.inspector_ciphertext)
 
 
+class Edition(models.TextChoices):
+    """What a run found on the other end (server.health)."""
+
+    OPENBAO = "openbao", "OpenBao"
+    VAULT_COMMUNITY = "vault_community", "Vault Community"
+    VAULT_ENTERPRISE = "vault_enterprise", "Vault Enterprise"
+    HCP_VAULT = "hcp_vault", "HCP Vault"
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -112,7 +121,7 @@ class VerificationRun(models.Model):
     )
     attempt = models.PositiveSmallIntegerField(default=0)
     detected_version = models.CharField(max_length=64, blank=True)
-    detected_edition = models.CharField(max_length=32, blank=True)
+    detected_edition = models.CharField(max_length=32, choices=Edition.choices, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -78,6 +78,8 @@ def login(ctx: RunContext, subject) -> Outcome:
 
 
 def _hours(seconds: int) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:g} min"
     return f"{seconds / 3600:g} h"
 
 

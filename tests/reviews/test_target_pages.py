@@ -96,7 +96,7 @@ def test_run_verification_button_and_the_live_run_page(
     html = progress.content.decode()
     assert "hx-trigger" not in html  # finished: polling stops
     assert "server.health" in html and "token.revoke" in html and "ms" in html
-    assert "openbao 2.7.2" in html
+    assert "OpenBao 2.7.2" in html
 
 
 def test_cancel_from_the_run_page(client_as, owner, integration, bao):
