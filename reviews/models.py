@@ -105,12 +105,20 @@ FINISHED_RUN_STATUSES = [RunStatus.PASSED, RunStatus.FAILED, RunStatus.ERROR]
 OPEN_RUN_STATUSES = [RunStatus.QUEUED, RunStatus.RUNNING]
 
 
+class RunPurpose(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    REVERIFICATION = "reverification", "Re-verification"
+
+
 class VerificationRun(models.Model):
     integration = models.ForeignKey(
         "integrations.Integration", on_delete=models.CASCADE, related_name="runs"
     )
     target = models.ForeignKey(VerificationTarget, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    purpose = models.CharField(
+        max_length=16, choices=RunPurpose.choices, default=RunPurpose.REQUESTED
+    )
     reason = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -177,6 +185,9 @@ class CheckResult(models.Model):
 
 
 class ReviewRound(models.Model):
+    """One pass of the program's review over an integration in `review`: feedback items that
+    the partner answers and staff resolve, ending `changes_requested` or `approved`."""
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
@@ -191,10 +202,27 @@ class ReviewRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     opened_at = models.DateTimeField(default=timezone.now)
+    decision_summary = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The verification runs this round looked at.
+    runs = models.ManyToManyField(VerificationRun, blank=True, related_name="review_rounds")
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=models.Q(status="open"),
+                name="one_open_round_per_integration",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Review round {self.pk} ({self.status})"
@@ -204,8 +232,39 @@ class FeedbackItem(models.Model):
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="feedback")
     body = models.TextField()
     blocking = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class FeedbackReply(models.Model):
+    """The partner's (or staff's) answer on one feedback item."""
+
+    item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
