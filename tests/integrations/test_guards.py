@@ -176,8 +176,9 @@ def test_review_to_release_ignores_resolved_and_non_blocking_feedback(partner, r
         partner=partner, stage=Stage.REVIEW, demo_done_at=timezone.now().date()
     )
     VerificationRunFactory(target__integration=integration, status="passed")
-    FeedbackItemFactory(round__integration=integration, blocking=False)
-    FeedbackItemFactory(round__integration=integration, blocking=True, resolved_at=timezone.now())
+    round_ = ReviewRoundFactory(integration=integration)
+    FeedbackItemFactory(round=round_, blocking=False)
+    FeedbackItemFactory(round=round_, blocking=True, resolved_at=timezone.now())
     with pytest.raises(DomainError) as caught:
         integration_transition(integration=integration, to=Stage.RELEASE, actor=owner)
     assert caught.value.status == 403
