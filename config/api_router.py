@@ -4,8 +4,10 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView
+from badges import api as badges_api
 from integrations.api import IntegrationViewSet, PartnerViewSet
 from reviews import api as reviews_api
+from reviews import review_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -32,5 +34,33 @@ urlpatterns = [
         reviews_api.RunCancelView.as_view(),
         name="verification-cancel",
     ),
+    path(
+        "integrations/<int:integration_pk>/reviews/",
+        review_api.IntegrationReviewsView.as_view(),
+        name="integration-reviews",
+    ),
+    path("reviews/<int:pk>/decide/", review_api.ReviewDecideView.as_view(), name="review-decide"),
+    path(
+        "reviews/<int:pk>/feedback/",
+        review_api.ReviewFeedbackView.as_view(),
+        name="review-feedback",
+    ),
+    path(
+        "feedback/<int:pk>/resolve/",
+        review_api.FeedbackResolveView.as_view(),
+        name="feedback-resolve",
+    ),
+    path(
+        "feedback/<int:pk>/replies/",
+        review_api.FeedbackRepliesView.as_view(),
+        name="feedback-replies",
+    ),
+    path("badges/", badges_api.BadgeListView.as_view(), name="badge-list"),
+    path(
+        "integrations/<int:integration_pk>/badges/",
+        badges_api.IntegrationBadgesView.as_view(),
+        name="integration-badges",
+    ),
+    path("badges/<int:pk>/revoke/", badges_api.BadgeRevokeView.as_view(), name="badge-revoke"),
     *router.urls,
 ]

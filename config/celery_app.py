@@ -19,6 +19,10 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "reviews-reap-runs": {"task": "reviews.tasks.reap_runs", "schedule": 60.0},
+    "badges-reverify-due": {
+        "task": "badges.tasks.reverify_due",
+        "schedule": crontab(minute=40),  # hourly; each target is re-run every VIP_REVERIFY_DAYS
+    },
     "accounts-purge-expired-credentials": {
         "task": "accounts.tasks.purge_expired_credentials",
         "schedule": crontab(minute=17, hour=3),

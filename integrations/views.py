@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import InvitationForm
 from accounts.roles import is_program_staff
+from badges.selectors import badges_context
 from config.errors import DomainError
 from integrations import selectors, services
 from integrations.forms import (
@@ -23,6 +24,7 @@ from integrations.forms import (
     TransitionForm,
 )
 from integrations.models import PIPELINE, Category, Partner, Stage
+from reviews import rounds as review_rounds
 from reviews import selectors as review_selectors
 from support_sla.selectors import Standing
 
@@ -36,7 +38,7 @@ def show_domain_error(request, error: DomainError) -> None:
         messages.error(request, unmet.message, extra_tags="unmet")
 
 
-def _safe_next(request, default: str) -> str:
+def safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -160,6 +162,9 @@ def integration_detail(request, pk: int):
             "standing_label": Standing(selectors.integration_support_standing(integration)).label,
             "targets": review_selectors.targets_of(integration),
             "runs": integration.runs.select_related("target")[:10],
+            "review_rounds": review_selectors.rounds_for_integration_page(integration),
+            "review_open_unmet": review_rounds.round_open_unmet(integration),
+            **badges_context(integration, request.user),
         },
     )
 
@@ -190,7 +195,7 @@ def integration_transition(request, pk: int):
     """Every stage change from a page (integration page, board, dashboard) comes through here."""
     integration = selectors.integration_for(request.user, pk)
     form = TransitionForm(request.POST)
-    back = _safe_next(request, reverse("integration_detail", args=[pk]))
+    back = safe_next(request, reverse("integration_detail", args=[pk]))
     if not form.is_valid():
         messages.error(request, "The note is too long (2,000 characters at most).")
         return redirect(back)

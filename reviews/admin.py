@@ -4,6 +4,7 @@ from config.forms import HTTPS_URLS
 from reviews.models import (
     CheckResult,
     FeedbackItem,
+    FeedbackReply,
     ReviewRound,
     VerificationRun,
     VerificationTarget,
@@ -63,6 +64,7 @@ class VerificationRunAdmin(admin.ModelAdmin):
 class FeedbackInline(admin.TabularInline):
     model = FeedbackItem
     extra = 0
+    show_change_link = True  # the item's page has its replies
 
 
 @admin.register(ReviewRound)
@@ -70,3 +72,17 @@ class ReviewRoundAdmin(admin.ModelAdmin):
     list_display = ["pk", "integration", "status", "opened_at", "decided_at"]
     list_filter = ["status"]
     inlines = [FeedbackInline]
+
+
+class FeedbackReplyInline(admin.TabularInline):
+    model = FeedbackReply
+    extra = 0
+
+
+@admin.register(FeedbackItem)
+class FeedbackItemAdmin(admin.ModelAdmin):
+    list_display = ["pk", "round", "blocking", "created_at", "resolved_at"]
+    list_filter = ["blocking"]
+    list_select_related = ["round"]
+    raw_id_fields = ["round"]
+    inlines = [FeedbackReplyInline]

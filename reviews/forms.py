@@ -4,7 +4,8 @@ rules as the API), and the view maps its dotted error names back onto these fiel
 from django import forms
 
 from config.forms import BootstrapMixin
-from reviews.models import AuthMethod, MountType, TargetKind
+from reviews import rounds
+from reviews.models import AuthMethod, MountType, ReviewRound, TargetKind
 from reviews.targets import METHOD_FIELDS, MOUNT_FIELDS
 
 SECRET_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
@@ -161,3 +162,28 @@ def target_initial(target) -> tuple[dict, list[dict]]:
         },
     }
     return initial, list(target.secret_mounts or [])
+
+
+# --- Review rounds -----------------------------------------------------------------------
+
+TEXT_MAX = 10_000
+
+
+class RoundOpenForm(forms.Form):
+    summary = forms.CharField(label="What this round looks at", required=False, max_length=TEXT_MAX)
+
+
+class FeedbackForm(forms.Form):
+    body = forms.CharField(label="Feedback", max_length=TEXT_MAX)
+    blocking = forms.BooleanField(label="Blocking", required=False)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Reply", max_length=TEXT_MAX)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision", choices=[(d, ReviewRound.Status(d).label) for d in rounds.DECISIONS]
+    )
+    summary = forms.CharField(label="Decision summary", required=False, max_length=TEXT_MAX)

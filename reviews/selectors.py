@@ -1,14 +1,19 @@
 """Reads about verification and review: what the pipeline's guards ask, and who sees which
 target or run (anything a partner may not see is a 404)."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from accounts.models import User
+from accounts.roles import ADMINS, REVIEWERS
 from integrations import selectors as integration_selectors
+from integrations.models import Integration, Stage
 from reviews.models import (
     FINISHED_RUN_STATUSES,
     OPEN_RUN_STATUSES,
     FeedbackItem,
+    FeedbackReply,
     ReviewRound,
     RunStatus,
     VerificationRun,
@@ -90,3 +95,130 @@ def integration_open_feedback(integration) -> int:
     return FeedbackItem.objects.filter(
         round__integration=integration, resolved_at__isnull=True
     ).count()
+
+
+# --- Review rounds -----------------------------------------------------------------------------
+
+
+def rounds_for_integration_page(integration) -> QuerySet[ReviewRound]:
+    """Every round of `integration`, newest first, with its runs, feedback and replies: four
+    queries however many rounds, items and replies there are."""
+    replies = FeedbackReply.objects.select_related("author")
+    feedback = FeedbackItem.objects.select_related("author", "resolved_by").prefetch_related(
+        Prefetch("replies", queryset=replies)
+    )
+    return (
+        ReviewRound.objects.filter(integration=integration)
+        .select_related("opened_by", "decided_by")
+        .prefetch_related(
+            Prefetch("feedback", queryset=feedback),
+            Prefetch("runs", queryset=VerificationRun.objects.select_related("target")),
+        )
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def round_for(user, pk) -> ReviewRound:
+    """A round of an integration `user` may see, else 404."""
+    round_ = (
+        ReviewRound.objects.filter(
+            pk=pk, integration__in=integration_selectors.integrations_visible_to(user)
+        )
+        .select_related("integration__partner")
+        .first()
+    )
+    if round_ is None:
+        raise Http404("No such review round.")
+    return round_
+
+
+def feedback_for(user, pk) -> FeedbackItem:
+    """A feedback item on an integration `user` may see, else 404."""
+    item = (
+        FeedbackItem.objects.filter(
+            pk=pk, round__integration__in=integration_selectors.integrations_visible_to(user)
+        )
+        .select_related(
+            "round__integration__partner", "round__integration__assignee", "round__opened_by"
+        )
+        .first()
+    )
+    if item is None:
+        raise Http404("No such feedback item.")
+    return item
+
+
+def latest_finished_runs(integration) -> list[int]:
+    """The newest finished run of each live target of `integration` (what a round looks at)."""
+    newest = (
+        VerificationRun.objects.filter(target=OuterRef("pk"), status__in=FINISHED_RUN_STATUSES)
+        .order_by("-finished_at", "-pk")
+        .values("pk")[:1]
+    )
+    ids = targets_of(integration).annotate(run=Subquery(newest)).values_list("run", flat=True)
+    return [pk for pk in ids if pk is not None]
+
+
+def runs_finished_since(integration, since) -> list[int]:
+    return list(
+        VerificationRun.objects.filter(
+            integration=integration, status__in=FINISHED_RUN_STATUSES, finished_at__gte=since
+        ).values_list("pk", flat=True)
+    )
+
+
+def round_is_open(integration) -> bool:
+    return ReviewRound.objects.filter(
+        integration=integration, status=ReviewRound.Status.OPEN
+    ).exists()
+
+
+def review_queue(*, user, category: str = "", assignee: str = "") -> QuerySet[Integration]:
+    """Integrations in `review`, longest waiting first, each with its latest run's status and
+    its open feedback counts: one query (plus the paginator's count) whatever the size.
+
+    `assignee`: "" (anyone), "me", "unassigned", or a user id.
+    """
+    latest_run = (
+        VerificationRun.objects.filter(integration=OuterRef("pk"))
+        .exclude(status=RunStatus.CANCELLED)
+        .order_by("-queued_at", "-pk")
+    )
+    open_feedback = FeedbackItem.objects.filter(
+        round__integration=OuterRef("pk"), resolved_at__isnull=True
+    )
+    queryset = (
+        Integration.objects.filter(stage=Stage.REVIEW)
+        .select_related("partner", "assignee")
+        .annotate(
+            latest_run_id=Subquery(latest_run.values("pk")[:1]),
+            latest_run_status=Subquery(latest_run.values("status")[:1]),
+            open_feedback=_count(open_feedback),
+            open_blocking=_count(open_feedback.filter(blocking=True)),
+        )
+        .order_by("stage_changed_at", "pk")
+    )
+    if category:
+        queryset = queryset.filter(category=category)
+    if assignee == "me":
+        queryset = queryset.filter(assignee=user)
+    elif assignee == "unassigned":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee.isdecimal():
+        queryset = queryset.filter(assignee_id=int(assignee))
+    return queryset
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """The number of rows of a correlated `queryset`, as an annotation (one subquery)."""
+    counted = queryset.order_by().values("round__integration").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def program_staff_users() -> QuerySet[User]:
+    """Reviewers and admins (superusers count as admins), for assignee choices."""
+    return (
+        User.objects.filter(Q(groups__name__in=[REVIEWERS, ADMINS]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("email")
+    )

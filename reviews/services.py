@@ -18,6 +18,7 @@ from reviews import program_vault, selectors
 from reviews.models import (
     OPEN_RUN_STATUSES,
     CheckResult,
+    RunPurpose,
     RunStatus,
     VerificationRun,
     VerificationTarget,
@@ -30,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 
 def _check_member_or_staff(user, integration) -> None:
-    if is_program_staff(user):
+    """`user` None is the program itself (beat's re-verifications)."""
+    if user is None or is_program_staff(user):
         return
     if not integration.partner.memberships.filter(user=user).exists():
         raise DomainError.forbidden("Only the integration's partner and program staff can.")
@@ -117,7 +119,9 @@ def _enqueue(run_id: int) -> None:
         )
 
 
-def run_request(*, target: VerificationTarget, actor) -> VerificationRun:
+def run_request(
+    *, target: VerificationTarget, actor, purpose: str = RunPurpose.REQUESTED
+) -> VerificationRun:
     """Queue a verification run of `target`; the worker picks it up after commit."""
     _check_member_or_staff(actor, target.integration)
     if not target.credentials_set:
@@ -132,7 +136,7 @@ def run_request(*, target: VerificationTarget, actor) -> VerificationRun:
                 "A verification of this target is already queued or running.", code="run_open"
             )
         run = VerificationRun.objects.create(
-            integration=target.integration, target=target, requested_by=actor
+            integration=target.integration, target=target, requested_by=actor, purpose=purpose
         )
         transaction.on_commit(partial(_enqueue, run.pk))
     return run
@@ -142,7 +146,7 @@ def run_cancel(*, run: VerificationRun, actor) -> VerificationRun:
     _check_member_or_staff(actor, run.integration)
     cancelled = VerificationRun.objects.filter(pk=run.pk, status__in=OPEN_RUN_STATUSES).update(
         status=RunStatus.CANCELLED,
-        reason=f"Cancelled by {actor.email}.",
+        reason=f"Cancelled by {actor.email}." if actor else "Cancelled.",
         finished_at=timezone.now(),
     )
     if not cancelled:
@@ -282,7 +286,7 @@ def run_execute(*, run_id: int) -> str | None:
         verdict = execute(_context(run, credentials, inspector), record)
     except _RunStopped:
         return None
-    _finish(
+    finished = _finish(
         run_id,
         attempt,
         status=verdict.status,
@@ -290,6 +294,11 @@ def run_execute(*, run_id: int) -> str | None:
         detected_version=verdict.version[:64],
         detected_edition=verdict.edition,
     )
+    if finished and run.purpose == RunPurpose.REVERIFICATION:
+        from badges.services import reverification_finished
+
+        run.refresh_from_db()
+        reverification_finished(run=run)
     return verdict.status
 
 

@@ -11,4 +11,18 @@ urlpatterns = [
     path("verifications/<int:pk>/", views.run_detail, name="run_detail"),
     path("verifications/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("verifications/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
+    path("review/queue/", views.review_queue, name="review_queue"),
+    path("review/queue/<int:pk>/assign/", views.review_assign, name="review_assign"),
+    path("integrations/<int:pk>/reviews/", views.review_rounds, name="review_rounds"),
+    path("integrations/<int:pk>/reviews/open/", views.review_round_open, name="review_round_open"),
+    path("review/rounds/<int:pk>/decide/", views.review_round_decide, name="review_round_decide"),
+    path("review/rounds/<int:pk>/feedback/", views.review_feedback_add, name="review_feedback_add"),
+    path(
+        "review/feedback/<int:pk>/reply/", views.review_feedback_reply, name="review_feedback_reply"
+    ),
+    path(
+        "review/feedback/<int:pk>/resolve/",
+        views.review_feedback_resolve,
+        name="review_feedback_resolve",
+    ),
 ]

@@ -1,20 +1,33 @@
-"""HTML pages for reviewing: the kanban board, verification targets and runs."""
+"""HTML pages for reviewing: the kanban board and queue, verification targets and runs, and
+the review rounds' actions on the integration page."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_program_staff
 from config.errors import DomainError
 from integrations import selectors
+from integrations import services as integration_services
 from integrations.models import PIPELINE, Category, Stage
-from integrations.views import show_domain_error
+from integrations.views import safe_next, show_domain_error
+from reviews import rounds, services
 from reviews import selectors as review_selectors
-from reviews import services
-from reviews.forms import MountFormSet, TargetForm, target_initial
+from reviews.forms import (
+    DecisionForm,
+    FeedbackForm,
+    MountFormSet,
+    ReplyForm,
+    RoundOpenForm,
+    TargetForm,
+    target_initial,
+)
+from reviews.models import ReviewRound
 
 
 def _staff_only(request) -> None:
@@ -187,3 +200,170 @@ def run_cancel(request, pk: int):
     except DomainError as error:
         show_domain_error(request, error)
     return redirect("run_detail", pk=pk)
+
+
+# --- Review queue ------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+
+
+@login_required
+def review_queue(request):
+    """Integrations in review, longest waiting first, with their latest run and open feedback."""
+    _staff_only(request)
+    category = request.GET.get("category", "")
+    if category not in Category.values:
+        category = ""
+    assignee = request.GET.get("assignee", "")
+    if assignee not in ("me", "unassigned") and not assignee.isdecimal():
+        assignee = ""
+    queue = review_selectors.review_queue(user=request.user, category=category, assignee=assignee)
+    return render(
+        request,
+        "reviews/queue.html",
+        {
+            "page": Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
+            "category": category,
+            "categories": Category.choices,
+            "assignee": assignee,
+            "staff_users": review_selectors.program_staff_users(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_assign(request, pk: int):
+    """A reviewer takes an integration ("Assign me")."""
+    integration = selectors.integration_for(request.user, pk)
+    try:
+        integration_services.integration_update(
+            integration=integration, actor=request.user, data={"assignee": request.user}
+        )
+    except DomainError as error:
+        _refuse(request, error)
+    else:
+        messages.success(request, f"“{integration.name}” is assigned to you.")
+    return redirect(safe_next(request, reverse("review_queue")))
+
+
+# --- Review rounds (the integration page's actions) --------------------------------------------
+
+
+def rounds_context(integration) -> dict:
+    """What templates/reviews/_rounds.html needs (besides `is_program_staff`)."""
+    return {
+        "integration": integration,
+        "review_rounds": review_selectors.rounds_for_integration_page(integration),
+        "review_open_unmet": rounds.round_open_unmet(integration),
+    }
+
+
+@login_required
+def review_rounds(request, pk: int):
+    """The review rounds of an integration on their own (the part the integration page shows)."""
+    integration = selectors.integration_for(request.user, pk)
+    return render(request, "reviews/_rounds.html", rounds_context(integration))
+
+
+def _refuse(request, error: DomainError) -> None:
+    """Not allowed is a 403; any other refusal is a message on the page we go back to."""
+    if error.status == 403:
+        raise PermissionDenied(error.message) from error
+    show_domain_error(request, error)
+
+
+def _round_action(request, integration_id: int, form: forms.Form, act, done: str):
+    """Validate `form`, call `act(cleaned_data)`, and go back to the integration's rounds."""
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+    else:
+        try:
+            act(form.cleaned_data)
+        except DomainError as error:
+            _refuse(request, error)
+        else:
+            messages.success(request, done)
+    return redirect(reverse("integration_detail", args=[integration_id]) + "#review-rounds")
+
+
+@login_required
+@require_POST
+def review_round_open(request, pk: int):
+    integration = selectors.integration_for(request.user, pk)
+    return _round_action(
+        request,
+        integration.pk,
+        RoundOpenForm(request.POST),
+        lambda data: rounds.round_open(
+            integration=integration, actor=request.user, summary=data["summary"]
+        ),
+        "Review round opened.",
+    )
+
+
+@login_required
+@require_POST
+def review_feedback_add(request, pk: int):
+    review_round = review_selectors.round_for(request.user, pk)
+    return _round_action(
+        request,
+        review_round.integration_id,
+        FeedbackForm(request.POST),
+        lambda data: rounds.feedback_add(
+            review_round=review_round,
+            actor=request.user,
+            body=data["body"],
+            blocking=data["blocking"],
+        ),
+        "Feedback added; the partner has been told.",
+    )
+
+
+@login_required
+@require_POST
+def review_round_decide(request, pk: int):
+    review_round = review_selectors.round_for(request.user, pk)
+    form = DecisionForm(request.POST)
+    done = "Review round decided."
+    if form.is_valid():
+        done = f"Review round decided: {ReviewRound.Status(form.cleaned_data['decision']).label}."
+    return _round_action(
+        request,
+        review_round.integration_id,
+        form,
+        lambda data: rounds.round_decide(
+            review_round=review_round,
+            actor=request.user,
+            decision=data["decision"],
+            summary=data["summary"],
+        ),
+        done,
+    )
+
+
+@login_required
+@require_POST
+def review_feedback_reply(request, pk: int):
+    item = review_selectors.feedback_for(request.user, pk)
+    return _round_action(
+        request,
+        item.round.integration_id,
+        ReplyForm(request.POST),
+        lambda data: rounds.feedback_reply(item=item, actor=request.user, body=data["body"]),
+        "Reply sent.",
+    )
+
+
+@login_required
+@require_POST
+def review_feedback_resolve(request, pk: int):
+    item = review_selectors.feedback_for(request.user, pk)
+    return _round_action(
+        request,
+        item.round.integration_id,
+        forms.Form(request.POST),
+        lambda data: rounds.feedback_resolve(item=item, actor=request.user),
+        "Feedback resolved.",
+    )

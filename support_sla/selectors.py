@@ -16,3 +16,12 @@ def integration_support_standing(integration) -> str:
     integration at risk: every integration is in good standing until the SLA clocks exist.
     """
     return Standing.GOOD
+
+
+def integration_has_open_breached_critical(integration) -> bool:
+    """Is a critical support issue of this integration breached and still open?
+
+    Support issues are not tracked yet, so none can be: this answers from recorded breaches
+    once the SLA clocks exist.
+    """
+    return False

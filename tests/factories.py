@@ -4,7 +4,13 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from integrations.models import Integration, Partner, Stage
-from reviews.models import FeedbackItem, ReviewRound, VerificationRun, VerificationTarget
+from reviews.models import (
+    FeedbackItem,
+    FeedbackReply,
+    ReviewRound,
+    VerificationRun,
+    VerificationTarget,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -98,3 +104,11 @@ class FeedbackItemFactory(factory.django.DjangoModelFactory):
     round = factory.SubFactory(ReviewRoundFactory)
     body = "Document the namespace setting."
     blocking = True
+
+
+class FeedbackReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeedbackReply
+
+    item = factory.SubFactory(FeedbackItemFactory)
+    body = "Done: the README documents it now."

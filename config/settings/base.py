@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+ROOT_URLCONF = env("ROOT_URLCONF", default="config.urls")  # benchmarks add a baseline view
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -120,6 +120,10 @@ INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
 # --- Program rules with numbers (DESIGN.md) ----------------------------------
 VIP_OVERLAP_THRESHOLD = env.float("VIP_OVERLAP_THRESHOLD", default=0.55)
 VIP_BOARD_CARDS_PER_COLUMN = env.int("VIP_BOARD_CARDS_PER_COLUMN", default=25)
+VIP_BADGE_EVIDENCE_DAYS = env.int("VIP_BADGE_EVIDENCE_DAYS", default=180)
+VIP_REVERIFY_DAYS = env.int("VIP_REVERIFY_DAYS", default=30)
+VIP_BADGE_CACHE_SECONDS = env.int("VIP_BADGE_CACHE_SECONDS", default=24 * 60 * 60)
+VIP_BADGE_LOCAL_SECONDS = env.int("VIP_BADGE_LOCAL_SECONDS", default=30)
 
 # --- Vault: the program's own Vault (credentials) and partners' test Vaults (verification) -----
 VIP_VAULT_ADDR = env("VIP_VAULT_ADDR", default="")
@@ -189,6 +193,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "Stage": "integrations.models.Stage",
         "VaultEdition": "integrations.models.VaultEdition",
+        "RunStatus": "reviews.models.RunStatus",
+        "BadgeKind": "badges.models.BadgeKind",
+        "BadgeStatus": "badges.models.BadgeStatus",
     },
 }
 

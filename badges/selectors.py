@@ -1,0 +1,37 @@
+"""Reads about badges for pages: an integration's badges, what admins may issue, the
+directory's active badges."""
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from accounts.roles import is_admin
+from badges.eligibility import badge_eligibility
+from badges.models import LIVE_STATUSES, Badge, BadgeKind, BadgeStatus
+
+
+def badges_context(integration, user) -> dict:
+    """What templates/badges/_badges.html needs: the integration's badges and, for admins, the
+    eligibility of each kind it does not hold yet."""
+    badges = list(integration.badges.order_by("kind", "-issued_at"))
+    held = {badge.kind for badge in badges if badge.status in LIVE_STATUSES}
+    eligibilities = []
+    if is_admin(user):
+        for kind in BadgeKind:
+            if kind not in held:
+                eligibility = badge_eligibility(integration=integration, kind=kind)
+                eligibility.label = kind.label
+                eligibilities.append(eligibility)
+    return {
+        "badges": badges,
+        "eligibilities": eligibilities,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+
+
+def active_badges_prefetch() -> Prefetch:
+    """For lists of integrations: their active badges in one extra query."""
+    return Prefetch(
+        "badges",
+        queryset=Badge.objects.filter(status=BadgeStatus.ACTIVE).order_by("kind"),
+        to_attr="active_badges",
+    )

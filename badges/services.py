@@ -1,0 +1,242 @@
+"""Writes with rules for badges: issue and revoke (admins), suspend and restore (the program's
+own checks: re-verification, support standing). Every change writes a BadgeEvent, e-mails the
+partner's owners and refreshes the public badge after commit."""
+
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.notifications import notify
+from accounts.roles import is_admin
+from badges import rendering
+from badges.eligibility import badge_eligibility
+from badges.models import (
+    LIVE_STATUSES,
+    Badge,
+    BadgeEvent,
+    BadgeKind,
+    BadgeStatus,
+    SuspensionCause,
+)
+from config.errors import DomainError
+from integrations.models import Integration
+from reviews.models import FINISHED_RUN_STATUSES, RunPurpose, RunStatus, VerificationRun
+
+
+def _owners(integration: Integration) -> list[str]:
+    return list(
+        integration.partner.memberships.filter(role="owner").values_list("user__email", flat=True)
+    )
+
+
+def _record(badge: Badge, action: str, *, actor=None, reason: str = "", run=None) -> None:
+    BadgeEvent.objects.create(badge=badge, action=action, actor=actor, reason=reason, run=run)
+    transaction.on_commit(partial(rendering.forget, badge.public_id))
+    notify(
+        "badge_changed",
+        to=_owners(badge.integration),
+        context={
+            "badge": badge,
+            "action": action,
+            "reason": reason,
+            "integration": badge.integration,
+        },
+    )
+
+
+def badge_issue(*, integration: Integration, kind: str, actor) -> Badge:
+    """Issue a badge of `kind` (admins only) if the integration is eligible (409 with the
+    unmet conditions otherwise). Of two racing issues, exactly one wins."""
+    if not is_admin(actor):
+        raise DomainError.forbidden("Only program admins issue badges.", code="admins_only")
+    if kind not in BadgeKind.values:
+        raise DomainError.invalid(f"“{kind}” is not a badge kind.", code="unknown_kind")
+    try:
+        with transaction.atomic():
+            locked = (
+                Integration.objects.select_for_update()
+                .select_related("partner")
+                .get(pk=integration.pk)
+            )
+            if Badge.objects.filter(
+                integration=locked, kind=kind, status__in=LIVE_STATUSES
+            ).exists():
+                raise DomainError(
+                    f"{locked.name} already has a {BadgeKind(kind).label} badge.",
+                    code="badge_exists",
+                )
+            eligibility = badge_eligibility(integration=locked, kind=kind)
+            if eligibility.unmet:
+                raise DomainError(
+                    f"{locked.name} is not eligible for {BadgeKind(kind).label} yet.",
+                    code="not_eligible",
+                    unmet=eligibility.unmet,
+                )
+            badge = Badge.objects.create(
+                integration=locked,
+                kind=kind,
+                run=eligibility.run,
+                issued_by=actor,
+                verified_at=eligibility.run.finished_at,
+            )
+            _record(badge, BadgeEvent.Action.ISSUED, actor=actor, run=eligibility.run)
+    except IntegrityError as error:  # the partial unique constraint: a racing issue won
+        raise DomainError(
+            f"{integration.name} already has a {BadgeKind(kind).label} badge.",
+            code="badge_exists",
+        ) from error
+    return badge
+
+
+def badge_revoke(*, badge: Badge, actor, reason: str) -> Badge:
+    """Revoke (admins only, with a reason). A revocation is never undone automatically."""
+    if not is_admin(actor):
+        raise DomainError.forbidden("Only program admins revoke badges.", code="admins_only")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError.invalid(
+            "Give a reason; the partner will read it.",
+            code="reason_required",
+            errors={"reason": ["Required."]},
+        )
+    with transaction.atomic():
+        locked = (
+            Badge.objects.select_for_update()
+            .select_related("integration__partner")
+            .get(pk=badge.pk)
+        )
+        if locked.status == BadgeStatus.REVOKED:
+            raise DomainError("This badge is already revoked.", code="already_revoked")
+        locked.status = BadgeStatus.REVOKED
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = actor
+        locked.revocation_reason = reason
+        locked.save()
+        _record(locked, BadgeEvent.Action.REVOKED, actor=actor, reason=reason)
+    return locked
+
+
+def _live(integration: Integration, status: str, target=None):
+    badges = (
+        Badge.objects.select_for_update()
+        .select_related("integration__partner")
+        .filter(integration=integration, status=status)
+    )
+    return badges.filter(run__target=target) if target is not None else badges
+
+
+def badges_suspend(
+    *, integration: Integration, cause: str, reason: str, run=None, target=None
+) -> int:
+    """Suspend the integration's active badges (only those justified by `target`, if given).
+    The program's own decision: there is no actor."""
+    with transaction.atomic():
+        badges = list(_live(integration, BadgeStatus.ACTIVE, target))
+        for badge in badges:
+            badge.status = BadgeStatus.SUSPENDED
+            badge.suspended_at = timezone.now()
+            badge.suspension_cause = cause
+            badge.suspension_reason = reason
+            badge.save()
+            _record(badge, BadgeEvent.Action.SUSPENDED, reason=reason, run=run)
+    return len(badges)
+
+
+def badges_restore(
+    *, integration: Integration, cause: str, reason: str, run=None, target=None
+) -> int:
+    """Restore badges that were suspended for `cause` (never revoked ones, never those
+    suspended for another cause; only those justified by `target`, if given)."""
+    with transaction.atomic():
+        badges = list(
+            _live(integration, BadgeStatus.SUSPENDED, target).filter(suspension_cause=cause)
+        )
+        for badge in badges:
+            badge.status = BadgeStatus.ACTIVE
+            badge.suspended_at = None
+            badge.suspension_cause = ""
+            badge.suspension_reason = ""
+            badge.save()
+            _record(badge, BadgeEvent.Action.RESTORED, reason=reason, run=run)
+    return len(badges)
+
+
+# --- Continuous re-verification -----------------------------------------------------------
+
+
+def _evidence_targets() -> dict[int, list[Badge]]:
+    """target id → the live badges it justifies."""
+    by_target: dict[int, list[Badge]] = {}
+    for badge in Badge.objects.filter(status__in=LIVE_STATUSES).select_related("run__target"):
+        if badge.run.target.archived_at is None:
+            by_target.setdefault(badge.run.target_id, []).append(badge)
+    return by_target
+
+
+def reverify_due(*, now=None) -> int:
+    """Queue a re-verification of every evidence target whose last finished run is older than
+    VIP_REVERIFY_DAYS (beat calls this daily). Returns how many runs were queued."""
+    from reviews import services as review_services
+
+    now = now or timezone.now()
+    due_before = now - timedelta(days=settings.VIP_REVERIFY_DAYS)
+    queued = 0
+    for target_id, badges in _evidence_targets().items():
+        target = badges[0].run.target
+        last = (
+            VerificationRun.objects.filter(target_id=target_id, status__in=FINISHED_RUN_STATUSES)
+            .order_by("-finished_at")
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        if last is not None and last > due_before:
+            continue
+        try:
+            review_services.run_request(
+                target=target, actor=None, purpose=RunPurpose.REVERIFICATION
+            )
+        except DomainError:  # a run is already queued or running
+            continue
+        queued += 1
+    return queued
+
+
+def reverification_finished(*, run: VerificationRun) -> None:
+    """A re-verification finished. A pass renews the badges it justifies (and restores those
+    suspended for re-verification); two failed or errored re-verifications in a row suspend
+    them."""
+    badges = Badge.objects.filter(run__target=run.target, status__in=LIVE_STATUSES)
+    integration = run.integration
+    if run.status == RunStatus.PASSED:
+        for badge in badges.select_related("integration__partner"):
+            Badge.objects.filter(pk=badge.pk).update(run=run, verified_at=run.finished_at)
+            _record(badge, BadgeEvent.Action.REVERIFIED, run=run)
+        badges_restore(
+            integration=integration,
+            cause=SuspensionCause.REVERIFICATION,
+            reason="Re-verification passed again.",
+            run=run,
+            target=run.target,
+        )
+        return
+    previous = (
+        VerificationRun.objects.filter(
+            target=run.target,
+            purpose=RunPurpose.REVERIFICATION,
+            status__in=FINISHED_RUN_STATUSES,
+            finished_at__lt=run.finished_at,
+        )
+        .order_by("-finished_at")
+        .first()
+    )
+    if previous is not None and previous.status != RunStatus.PASSED and badges.exists():
+        badges_suspend(
+            integration=integration,
+            cause=SuspensionCause.REVERIFICATION,
+            reason=f"Two re-verifications in a row did not pass. Latest: {run.reason}",
+            run=run,
+            target=run.target,
+        )

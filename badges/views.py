@@ -1,0 +1,95 @@
+"""Public badge endpoints (image, shields JSON, verify page) and the admins' badge actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from badges import rendering, services
+from badges.eligibility import run_enterprise_features
+from badges.models import Badge, BadgeStatus
+from config.errors import DomainError
+from integrations.selectors import integration_for
+from integrations.views import show_domain_error
+from reviews.verification.enterprise import LABELS
+
+MAX_AGE = 300
+
+
+def _public(request, public_id: str, body_key: str, content_type: str) -> HttpResponse:
+    """Serve a rendered badge: no database query when the cache is warm, a 304 when the
+    client's copy is current, cacheable by anyone for five minutes, usable from any origin."""
+    payload = rendering.public_payload(public_id)
+    if payload is None:
+        raise Http404("No such badge.")
+    etag = payload[f"{body_key}_etag"]
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(payload[body_key], content_type=content_type)
+    response["ETag"] = etag
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    return response
+
+
+@require_GET
+def badge_svg(request, public_id: str):
+    return _public(request, public_id, "svg", "image/svg+xml; charset=utf-8")
+
+
+@require_GET
+def badge_json(request, public_id: str):
+    return _public(request, public_id, "json", "application/json")
+
+
+def badge_verify(request, public_id: str):
+    """The public verify page: what was verified, against which Vault, when; no secrets and
+    no target address."""
+    badge = get_object_or_404(
+        Badge.objects.select_related("integration__partner", "run__target"),
+        public_id=public_id,
+    )
+    results = badge.run.results.order_by("position")
+    return render(
+        request,
+        "badges/verify.html",
+        {
+            "badge": badge,
+            "run": badge.run,
+            "results": results,
+            "features": [LABELS.get(f, f) for f in run_enterprise_features(badge.run)],
+            "active": badge.status == BadgeStatus.ACTIVE,
+        },
+    )
+
+
+@login_required
+@require_POST
+def badge_issue(request, pk: int):
+    integration = integration_for(request.user, pk)
+    try:
+        badge = services.badge_issue(
+            integration=integration, kind=request.POST.get("kind", ""), actor=request.user
+        )
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(request, f"{badge.get_kind_display()} badge issued.")
+    return redirect("integration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def badge_revoke(request, pk: int):
+    badge = get_object_or_404(Badge, pk=pk)
+    integration_for(request.user, badge.integration_id)  # 404 for what the user cannot see
+    try:
+        services.badge_revoke(badge=badge, actor=request.user, reason=request.POST.get("reason"))
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(request, f"{badge.get_kind_display()} badge revoked.")
+    return redirect("integration_detail", pk=badge.integration_id)

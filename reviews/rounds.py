@@ -1,0 +1,194 @@
+"""Writes with rules for review rounds (DESIGN.md §5): staff open a round on an integration in
+`review`, add feedback items, resolve them and decide; the partner replies on each item.
+
+`changes_requested` moves the integration back to `develop` through the transition service, in
+the same transaction as the decision. Approving is refused while blocking feedback is open.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.notifications import notify
+from accounts.roles import is_program_staff
+from config.errors import DomainError, Unmet
+from integrations.models import Integration, Stage
+from integrations.services import integration_transition
+from reviews import selectors
+from reviews.models import FeedbackItem, FeedbackReply, ReviewRound
+
+DECISIONS = (ReviewRound.Status.APPROVED, ReviewRound.Status.CHANGES_REQUESTED)
+
+
+def _require_staff(actor: User, action: str) -> None:
+    if not is_program_staff(actor):
+        raise DomainError.forbidden(f"Only program staff {action}.", code="staff_only")
+
+
+def _require_text(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError.invalid(
+            "Write something first.", errors={field: ["This field may not be blank."]}
+        )
+    return value
+
+
+def _partner_emails(integration: Integration) -> list[str]:
+    return list(integration.partner.memberships.values_list("user__email", flat=True))
+
+
+def round_open_unmet(integration: Integration) -> list[Unmet]:
+    """Why a round cannot be opened on `integration` now; empty when it can."""
+    unmet = []
+    if integration.stage != Stage.REVIEW:
+        unmet.append(
+            Unmet("not_in_review", "Review rounds are opened while the integration is in Review.")
+        )
+    if selectors.round_is_open(integration):
+        unmet.append(
+            Unmet("round_open", "This integration already has an open review round; decide it.")
+        )
+    return unmet
+
+
+def round_open(*, integration: Integration, actor: User, summary: str = "") -> ReviewRound:
+    """Open a review round, linking the newest finished run of each live target."""
+    _require_staff(actor, "open review rounds")
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        unmet = round_open_unmet(locked)
+        if unmet:
+            raise DomainError(unmet[0].message, code=unmet[0].code, unmet=unmet)
+        try:
+            with transaction.atomic():
+                review_round = ReviewRound.objects.create(
+                    integration=locked, summary=summary.strip(), opened_by=actor
+                )
+        except IntegrityError as error:  # one_open_round_per_integration
+            raise DomainError(
+                "This integration already has an open review round.", code="round_open"
+            ) from error
+        review_round.runs.add(*selectors.latest_finished_runs(locked))
+    return review_round
+
+
+def _lock_open_round(review_round: ReviewRound) -> ReviewRound:
+    locked = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+    if locked.status != ReviewRound.Status.OPEN:
+        raise DomainError(
+            f"This review round is closed ({locked.get_status_display().lower()}).",
+            code="round_closed",
+        )
+    return locked
+
+
+def feedback_add(
+    *, review_round: ReviewRound, actor: User, body: str, blocking: bool = False
+) -> FeedbackItem:
+    """Add a feedback item to an open round; the partner's people hear about it."""
+    _require_staff(actor, "give review feedback")
+    body = _require_text(body, "body")
+    integration = review_round.integration
+    with transaction.atomic():
+        locked = _lock_open_round(review_round)
+        item = FeedbackItem.objects.create(round=locked, body=body, blocking=blocking, author=actor)
+        notify(
+            "review_feedback",
+            to=_partner_emails(integration),
+            context={"integration": integration, "round": locked, "item": item},
+        )
+    return item
+
+
+def feedback_reply(*, item: FeedbackItem, actor: User, body: str) -> FeedbackReply:
+    """Answer a feedback item that is not resolved yet (its round may be decided already: the
+    partner answers changes requested while back in development). A partner's reply is sent
+    to the integration's assignee, or else to whoever opened the round."""
+    integration = item.round.integration
+    staff = is_program_staff(actor)
+    if not staff and not integration.partner.memberships.filter(user=actor).exists():
+        raise DomainError.forbidden(
+            "Only the integration's partner and program staff can reply.", code="not_member"
+        )
+    body = _require_text(body, "body")
+    with transaction.atomic():
+        locked = FeedbackItem.objects.select_for_update().get(pk=item.pk)
+        if locked.resolved_at is not None:
+            raise DomainError("This feedback item is resolved.", code="feedback_resolved")
+        reply = FeedbackReply.objects.create(item=locked, author=actor, body=body)
+        if not staff:
+            reviewer = integration.assignee or item.round.opened_by
+            notify(
+                "review_reply",
+                to=[reviewer.email] if reviewer else [],
+                context={
+                    "integration": integration,
+                    "round": item.round,
+                    "item": locked,
+                    "reply": reply,
+                },
+            )
+    return reply
+
+
+def feedback_resolve(*, item: FeedbackItem, actor: User) -> FeedbackItem:
+    _require_staff(actor, "resolve review feedback")
+    now = timezone.now()
+    resolved = FeedbackItem.objects.filter(pk=item.pk, resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by=actor
+    )
+    if not resolved:
+        raise DomainError("This feedback item is already resolved.", code="feedback_resolved")
+    item.resolved_at, item.resolved_by = now, actor
+    return item
+
+
+def round_decide(
+    *, review_round: ReviewRound, actor: User, decision: str, summary: str = ""
+) -> ReviewRound:
+    """Close an open round. `approved` needs every blocking item of the integration resolved;
+    `changes_requested` moves the integration back to `develop` (history row, e-mail) in the
+    same transaction, or nothing happens. Runs finished since the round opened are linked."""
+    _require_staff(actor, "decide review rounds")
+    if decision not in DECISIONS:
+        raise DomainError.invalid(
+            f"“{decision}” is not a decision.",
+            errors={"decision": [f"Choose one of: {', '.join(DECISIONS)}."]},
+        )
+    integration = review_round.integration
+    with transaction.atomic():
+        # Lock order as in round_open and the transition service: the integration, then the round.
+        Integration.objects.select_for_update().get(pk=integration.pk)
+        locked = _lock_open_round(review_round)
+        if decision == ReviewRound.Status.APPROVED:
+            blocking = selectors.integration_open_blocking_feedback(integration)
+            if blocking:
+                unmet = Unmet(
+                    "blocking_feedback",
+                    f"{blocking} blocking review feedback item(s) still open.",
+                )
+                raise DomainError(
+                    "Resolve the blocking feedback before approving.",
+                    code="blocking_feedback",
+                    unmet=[unmet],
+                )
+        locked.status = decision
+        locked.decision_summary = summary.strip()
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decision_summary", "decided_by", "decided_at"])
+        locked.runs.add(*selectors.runs_finished_since(integration, locked.opened_at))
+        if decision == ReviewRound.Status.CHANGES_REQUESTED:
+            integration_transition(
+                integration=integration,
+                to=Stage.DEVELOP,
+                actor=actor,
+                note=locked.decision_summary or "The review asked for changes.",
+            )
+        notify(
+            "review_decision",
+            to=_partner_emails(integration),
+            context={"integration": integration, "round": locked},
+        )
+    return locked

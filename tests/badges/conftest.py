@@ -1,0 +1,11 @@
+"""Badge tests use the same real OpenBao servers and program Vault as verification tests."""
+
+from tests.reviews.conftest import (  # noqa: F401 - fixtures
+    bao,
+    bao_audit,
+    bao_tls,
+    namespace,
+    program_bao,
+    program_vault_settings,
+    verify,
+)

@@ -1,0 +1,141 @@
+"""/badges/<id>.svg, .json and the verify page: public, cached, accessible, current."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core.cache import cache
+
+from badges import services
+from badges.models import Badge
+from integrations.models import Stage
+from tests.badges.helpers import hcp_style_run
+from tests.factories import IntegrationFactory
+
+pytestmark = pytest.mark.django_db
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def badge(partner, owner, admin, bao_tls, namespace, verify):
+    integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT, name="Acme Sync")
+    hcp_style_run(bao_tls, namespace, integration, owner, verify)
+    badge = services.badge_issue(integration=integration, kind="hcp_vault_verified", actor=admin)
+    cache.clear()
+    return badge
+
+
+def texts(svg: bytes) -> list[str]:
+    root = ET.fromstring(svg)
+    return [t.text for t in root.iter(f"{SVG}text") if t.get("aria-hidden") != "true"]
+
+
+def test_the_svg_is_well_formed_accessible_and_green_when_active(client, badge):
+    response = client.get(f"/badges/{badge.public_id}.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    root = ET.fromstring(response.content)
+    assert root.get("role") == "img"
+    assert root.get("aria-label") == "HashiCorp Vault: HCP Vault Verified"
+    assert root.find(f"{SVG}title").text == "HashiCorp Vault: HCP Vault Verified"
+    assert texts(response.content) == ["HashiCorp Vault", "HCP Vault Verified"]
+    fills = [rect.get("fill") for rect in root.iter(f"{SVG}rect")]
+    assert "#4c1" in fills
+    assert int(root.get("width")) > 150  # measured text, not a fixed box
+
+
+@pytest.mark.parametrize(("change", "word"), [("suspend", "suspended"), ("revoke", "revoked")])
+def test_a_status_change_is_visible_in_the_next_response(
+    client, badge, admin, change, word, django_capture_on_commit_callbacks
+):
+    url = f"/badges/{badge.public_id}.svg"
+    assert client.get(url).status_code == 200  # warm the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "suspend":
+            services.badges_suspend(
+                integration=badge.integration,
+                cause="support",
+                reason="Support standing is failing.",
+            )
+        else:
+            services.badge_revoke(badge=badge, actor=admin, reason="Misuse.")
+    response = client.get(url)
+    assert texts(response.content) == ["HashiCorp Vault", f"HCP Vault Verified: {word}"]
+    fills = [rect.get("fill") for rect in ET.fromstring(response.content).iter(f"{SVG}rect")]
+    assert "#9f9f9f" in fills and "#4c1" not in fills
+    document = client.get(f"/badges/{badge.public_id}.json").json()
+    assert (document["status"], document["color"]) == (word, "lightgrey")
+
+
+def test_the_json_follows_the_shields_endpoint_schema(client, badge):
+    response = client.get(f"/badges/{badge.public_id}.json")
+    document = response.json()
+    assert response["Content-Type"] == "application/json"
+    assert document["schemaVersion"] == 1
+    assert (document["label"], document["message"], document["color"]) == (
+        "HashiCorp Vault",
+        "HCP Vault Verified",
+        "brightgreen",
+    )
+    assert document["status"] == "active"
+    assert (document["integration"], document["partner"]) == ("Acme Sync", "Acme Security")
+    assert document["issued_at"] and document["verified_at"]
+    assert set(document) >= {
+        "schemaVersion",
+        "label",
+        "message",
+        "color",
+        "status",
+        "integration",
+        "partner",
+        "issued_at",
+        "verified_at",
+    }
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".json"])
+def test_headers_and_conditional_requests(client, badge, suffix):
+    url = f"/badges/{badge.public_id}{suffix}"
+    response = client.get(url)
+    assert response["Cache-Control"] in ("public, max-age=300", "max-age=300, public")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response.cookies == {} or not any(response.cookies.values())
+    assert "Cookie" not in response.get("Vary", "")
+    etag = response["ETag"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".json"])
+def test_no_database_query_on_a_warm_cache(client, badge, suffix, django_assert_num_queries):
+    url = f"/badges/{badge.public_id}{suffix}"
+    client.get(url)
+    with django_assert_num_queries(0):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_unknown_ids_are_404(client, db):
+    assert client.get("/badges/NoSuchBadgeId123.svg").status_code == 404
+    assert client.get("/badges/NoSuchBadgeId123.json").status_code == 404
+    assert client.get("/badges/NoSuchBadgeId123/").status_code == 404
+
+
+def test_the_verify_page_shows_what_was_verified_and_no_secret(client, badge):
+    run = badge.run
+    response = client.get(f"/badges/{badge.public_id}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Acme Sync" in html and "Acme Security" in html and "HCP Vault Verified" in html
+    assert "OpenBao 2.7.2" in html
+    assert "auth.login" in html and "secrets.kv-v2" in html
+    assert run.target.url not in html
+    assert "127.0.0.1" not in html
+    assert "Namespaces" in html
+
+
+def test_public_ids_are_unguessable(badge):
+    other = Badge(kind="hcp_vault_verified")
+    assert other.public_id != badge.public_id
+    assert len(badge.public_id) >= 20
