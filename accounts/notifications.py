@@ -7,14 +7,17 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.template import engines
 from django.template.loader import render_to_string
 
 
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
+    """Subject and text from the plain-text engine (no HTML escaping), HTML from the usual one."""
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    subject = render_to_string(f"emails/{name}/subject.txt", context)
+    text_engine = engines["text"]
+    subject = text_engine.get_template(f"emails/{name}/subject.txt").render(context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    text = render_to_string(f"emails/{name}/body.txt", context)
+    text = text_engine.get_template(f"emails/{name}/body.txt").render(context)
     html = render_to_string(f"emails/{name}/body.html", context)
     return subject, text, html
 

@@ -106,6 +106,13 @@ def _unique_choices(choices, *, label: str) -> serializers.ListField:
     )
 
 
+class IntegrationBadgeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    public_id = serializers.CharField()
+
+
 class IntegrationSerializer(serializers.ModelSerializer):
     """The intake answers (writable) and what the program computes (read-only)."""
 
@@ -118,6 +125,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
     overlaps = serializers.SerializerMethodField()
     overlaps_acknowledged = serializers.BooleanField(required=False)
     support_standing = serializers.SerializerMethodField()
+    badges = IntegrationBadgeSerializer(many=True, read_only=True)
     not_encouraged = serializers.BooleanField(read_only=True)
     days_in_stage = serializers.IntegerField(read_only=True)
     assignee = serializers.SlugRelatedField(
@@ -144,6 +152,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "overlaps",
             "overlaps_acknowledged",
             "support_standing",
+            "badges",
             "demo_done_at",
             "plugin_portal_url",
             "assignee",
@@ -242,7 +251,11 @@ class IntegrationViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.integrations_visible_to(self.request.user).order_by("-created_at", "-pk")
+        return (
+            selectors.integrations_visible_to(self.request.user)
+            .prefetch_related("badges")
+            .order_by("-created_at", "-pk")
+        )
 
     def get_serializer_class(self):
         return IntegrationListSerializer if self.action == "list" else IntegrationSerializer

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from accounts.models import Membership
 from accounts.roles import is_program_staff
+from badges.selectors import active_badges_prefetch
 from config.errors import Unmet
 from integrations import guards
 from integrations.models import LISTED, PIPELINE, Integration, Partner, Stage
@@ -163,8 +164,13 @@ def integrations_in_stage(*, stage: str, category: str = "") -> QuerySet[Integra
 
 
 def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[Integration]:
-    """Released and supported integrations, for the public directory."""
-    queryset = Integration.objects.filter(stage__in=LISTED).select_related("partner")
+    """Released and supported integrations, for the public directory, with their active
+    badges."""
+    queryset = (
+        Integration.objects.filter(stage__in=LISTED)
+        .select_related("partner")
+        .prefetch_related(active_badges_prefetch())
+    )
     if search:
         queryset = queryset.filter(
             Q(name__icontains=search)

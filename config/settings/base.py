@@ -69,6 +69,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text e-mail (subject.txt, body.txt): nothing is HTML-escaped there.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Data -------------------------------------------------------------------

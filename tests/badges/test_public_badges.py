@@ -139,3 +139,28 @@ def test_public_ids_are_unguessable(badge):
     other = Badge(kind="hcp_vault_verified")
     assert other.public_id != badge.public_id
     assert len(badge.public_id) >= 20
+
+
+def test_the_directory_and_partner_page_show_active_badges(
+    client, badge, admin, django_assert_max_num_queries
+):
+    url = f"/badges/{badge.public_id}.svg"
+    with django_assert_max_num_queries(3):
+        directory = client.get("/directory/").content.decode()
+    assert url in directory
+    partner_page = client.get(f"/directory/{badge.integration.partner.slug}/").content.decode()
+    assert url in partner_page
+    services.badge_revoke(badge=badge, actor=admin, reason="Gone.")
+    assert url not in client.get("/directory/").content.decode()
+
+
+def test_the_integration_api_lists_badges(api, owner, badge):
+    body = api.as_user(owner).get(f"/api/v1/integrations/{badge.integration_id}/").json()
+    assert body["badges"] == [
+        {
+            "id": badge.pk,
+            "kind": "hcp_vault_verified",
+            "status": "active",
+            "public_id": badge.public_id,
+        }
+    ]

@@ -109,3 +109,16 @@ def test_two_racing_transitions_exactly_one_wins(monkeypatch):
     assert sorted(outcomes) == ["409:conflict", "won"]
     assert StageTransition.objects.filter(integration=integration).count() == 1
     assert Integration.objects.get(pk=integration.pk).stage == Stage.REVIEW
+
+
+@pytest.mark.django_db
+def test_plain_text_email_is_not_html_escaped(
+    partner, owner, reviewer, django_capture_on_commit_callbacks
+):
+    integration = IntegrationFactory(partner=partner, stage=Stage.ENABLE, name="Tom & Jerry <KMS>")
+    with django_capture_on_commit_callbacks(execute=True):
+        integration_transition(integration=integration, to=Stage.DEVELOP, actor=owner)
+    (message,) = mail.outbox
+    assert message.subject == "[VIP Tracker] Tom & Jerry <KMS> moved to Develop & test"
+    assert "Tom & Jerry <KMS>" in message.body
+    assert "Tom &amp; Jerry &lt;KMS&gt;" in message.alternatives[0][0]  # the HTML part escapes

@@ -1,6 +1,8 @@
 """`make demo`'s Vault: an OpenBao dev server that is both the program Vault (Transit, root
 namespace) and a demo partner's test Vault (namespace `admin`, AppRole with short TTLs, KV v2 at
-a custom path, a transit key); gives the demo integration "Acme KMS Connector" a ready target.
+a custom path, a transit key); gives two demo integrations a ready target and a first run:
+"Acme KMS Connector" (in review) and "Acme Secrets Sync for Kubernetes" (in support, so an
+admin can issue it a Vault Enterprise Verified badge: the run exercises a namespace).
 
 The dev server keeps everything in memory, so each start sets it up again and re-encrypts the
 demo target's credentials. Runs until interrupted; stops the server with it.
@@ -21,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from integrations.models import Integration
 from reviews import program_vault, selectors, services
 
-DEMO_INTEGRATION = "Acme KMS Connector"
+DEMO_INTEGRATIONS = ["Acme KMS Connector", "Acme Secrets Sync for Kubernetes"]
 DEMO_TARGET = "Demo cluster (namespace admin)"
 PARTNER_POLICY = """
 path "partner-kv/data/vip/*" { capabilities = ["create", "read", "update", "delete"] }
@@ -92,16 +94,17 @@ class Command(BaseCommand):
         role_id = partner.read("auth/approle/role/partner-app/role-id")["data"]["role_id"]
         secret_id = partner.write("auth/approle/role/partner-app/secret-id")["data"]["secret_id"]
         program_vault.reset_client()
-        self._demo_target(role_id, secret_id, root.url)
+        for name in DEMO_INTEGRATIONS:
+            self._demo_target(name, role_id, secret_id, root.url)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo Vault ready at {root.url}: program Vault (Transit) and the demo partner's "
-                f"test Vault in namespace admin; “{DEMO_INTEGRATION}” has a ready target."
+                f"test Vault in namespace admin; {' and '.join(DEMO_INTEGRATIONS)} have a target."
             )
         )
 
-    def _demo_target(self, role_id: str, secret_id: str, url: str) -> None:
-        integration = Integration.objects.filter(name=DEMO_INTEGRATION).first()
+    def _demo_target(self, name: str, role_id: str, secret_id: str, url: str) -> None:
+        integration = Integration.objects.filter(name=name).first()
         if integration is None:
             self.stdout.write("No demo integration to give a target to (run demo_data first).")
             return
