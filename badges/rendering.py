@@ -78,7 +78,12 @@ def _payload(badge: Badge) -> dict:
     }
     svg = render_svg(LABEL, text, svg_color)
     body = json.dumps(document, indent=None)
-    return {"svg": svg, "svg_etag": _etag(svg), "json": body, "json_etag": _etag(body)}
+    return {
+        "svg": svg.encode(),
+        "svg_etag": _etag(svg),
+        "json": body.encode(),
+        "json_etag": _etag(body),
+    }
 
 
 def _etag(content: str) -> str:

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from badges import rendering, services
@@ -15,7 +14,7 @@ from integrations.selectors import integration_for
 from integrations.views import show_domain_error
 from reviews.verification.enterprise import LABELS
 
-MAX_AGE = 300
+CACHE_CONTROL = "public, max-age=300"
 
 
 def _public(request, public_id: str, body_key: str, content_type: str) -> HttpResponse:
@@ -25,13 +24,13 @@ def _public(request, public_id: str, body_key: str, content_type: str) -> HttpRe
     if payload is None:
         raise Http404("No such badge.")
     etag = payload[f"{body_key}_etag"]
-    if etag in request.headers.get("If-None-Match", ""):
+    if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(payload[body_key], content_type=content_type)
     response["ETag"] = etag
     response["Access-Control-Allow-Origin"] = "*"
-    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    response["Cache-Control"] = CACHE_CONTROL
     return response
 
 
