@@ -8,6 +8,7 @@ from badges import api as badges_api
 from integrations.api import IntegrationViewSet, PartnerViewSet
 from reviews import api as reviews_api
 from reviews import review_api
+from support_sla import api as support_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -62,5 +63,17 @@ urlpatterns = [
         name="integration-badges",
     ),
     path("badges/<int:pk>/revoke/", badges_api.BadgeRevokeView.as_view(), name="badge-revoke"),
+    path("support-issues/", support_api.SupportIssueListView.as_view(), name="support-issues"),
+    path(
+        "integrations/<int:integration_pk>/support-issues/",
+        support_api.IntegrationIssuesView.as_view(),
+        name="integration-support-issues",
+    ),
+    path("support-issues/<int:pk>/", support_api.SupportIssueView.as_view(), name="support-issue"),
+    path(
+        "support-issues/<int:pk>/comments/",
+        support_api.IssueCommentsView.as_view(),
+        name="support-issue-comments",
+    ),
     *router.urls,
 ]

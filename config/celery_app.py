@@ -19,6 +19,11 @@ app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
     "reviews-reap-runs": {"task": "reviews.tasks.reap_runs", "schedule": 60.0},
+    "support-sla-sweep": {"task": "support_sla.tasks.sla_sweep", "schedule": 60.0},
+    "support-refresh-standings": {
+        "task": "support_sla.tasks.refresh_standings",
+        "schedule": crontab(minute=5, hour="*/6"),
+    },
     "badges-reverify-due": {
         "task": "badges.tasks.reverify_due",
         "schedule": crontab(minute=40),  # hourly; each target is re-run every VIP_REVERIFY_DAYS

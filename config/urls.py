@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("integrations.urls")),
     path("", include("reviews.urls")),
     path("", include("badges.urls")),
+    path("", include("support_sla.urls")),
     path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from config.errors import Unmet
 from integrations.models import AUTHENTICATING_CATEGORIES, AuthMethod, Integration, Stage
 from reviews import selectors as review_selectors
-from support_sla.selectors import Standing, integration_support_standing
+from support_sla.models import Standing
+from support_sla.standing import compute_standing
 
 Guard = Callable[[Integration, str], list[Unmet]]
 
@@ -121,12 +122,13 @@ def reason_required(integration: Integration, note: str) -> list[Unmet]:
 
 
 def delisted_to_support(integration: Integration, note: str) -> list[Unmet]:
-    standing = integration_support_standing(integration)
+    standing, reason = compute_standing(integration)
     if standing != Standing.GOOD:
         return [
             Unmet(
                 "standing_not_good",
-                f"Support standing is {Standing(standing).label.lower()}; it must be good.",
+                f"Support standing is {Standing(standing).label.lower()} ({reason}); "
+                "it must be good.",
             )
         ]
     return []

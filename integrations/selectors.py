@@ -27,7 +27,7 @@ def partners_for_user(user) -> QuerySet[Partner]:
 
 def integrations_visible_to(user) -> QuerySet[Integration]:
     """Staff see every integration; partner users only their partners'; others nothing."""
-    queryset = Integration.objects.select_related("partner", "assignee")
+    queryset = Integration.objects.select_related("partner", "assignee", "standing_record")
     if is_program_staff(user):
         return queryset
     if not getattr(user, "is_authenticated", False):
@@ -146,7 +146,7 @@ def board_columns(*, limit: int | None = None, category: str = "") -> list[Board
     )
     cards = (
         Integration.objects.filter(pk__in=ranked.filter(position__lte=limit).values("pk"))
-        .select_related("partner")
+        .select_related("partner", "standing_record")
         .order_by("stage_changed_at", "pk")
     )
     by_stage: dict[str, list[Integration]] = {stage: [] for stage in PIPELINE}
@@ -157,7 +157,9 @@ def board_columns(*, limit: int | None = None, category: str = "") -> list[Board
 
 def integrations_in_stage(*, stage: str, category: str = "") -> QuerySet[Integration]:
     """One board column in full (the board's "show all"), longest waiting first."""
-    queryset = Integration.objects.filter(stage=stage).select_related("partner")
+    queryset = Integration.objects.filter(stage=stage).select_related(
+        "partner", "standing_record"
+    )
     if category:
         queryset = queryset.filter(category=category)
     return queryset.order_by("stage_changed_at", "pk")

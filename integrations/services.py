@@ -20,6 +20,7 @@ from integrations.models import (
     StageTransition,
 )
 from integrations.overlap import find_overlaps
+from support_sla.models import BusinessCalendar
 
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
 OVERLAP_INPUTS = {"name", "category", "description"}
@@ -54,6 +55,7 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
         with transaction.atomic():
             partner = Partner.objects.create(name=name, slug=_unique_slug(name), **fields)
             Membership.objects.create(partner=partner, user=owner, role=Membership.Role.OWNER)
+            BusinessCalendar.objects.create(partner=partner)  # Monday to Friday, no closures
     except IntegrityError as error:
         raise DomainError.invalid(
             f"A partner called “{name}” already exists.", code="partner_exists"

@@ -26,7 +26,9 @@ from integrations.forms import (
 from integrations.models import PIPELINE, Category, Partner, Stage
 from reviews import rounds as review_rounds
 from reviews import selectors as review_selectors
-from support_sla.selectors import Standing
+from support_sla import selectors as support_selectors
+from support_sla.forms import calendar_form
+from support_sla.models import Standing
 
 NEW_PARTNER = "__new__"
 
@@ -135,6 +137,7 @@ def _progress(stage: str) -> int:
 @login_required
 def integration_detail(request, pk: int):
     integration = selectors.integration_for(request.user, pk)
+    standing = selectors.integration_support_standing(integration)
     staff = is_program_staff(request.user)
     records = None
     if staff:
@@ -159,7 +162,12 @@ def integration_detail(request, pk: int):
             "progress": _progress(integration.stage),
             "pipeline": PIPELINE,
             "records_form": records,
-            "standing_label": Standing(selectors.integration_support_standing(integration)).label,
+            "standing": standing,
+            "standing_label": Standing(standing).label,
+            "standing_reason": getattr(getattr(integration, "standing_record", None), "reason", ""),
+            "support_issues": support_selectors.with_clock(
+                support_selectors.issues_with_sla().filter(integration=integration)[:20]
+            ),
             "targets": review_selectors.targets_of(integration),
             "runs": integration.runs.select_related("target")[:10],
             "review_rounds": review_selectors.rounds_for_integration_page(integration),
@@ -288,6 +296,7 @@ def partner_detail(request, slug: str):
             "memberships": partner.memberships.select_related("user").order_by("user__email"),
             "invitations": partner.invitations.filter(accepted_at__isnull=True),
             "invitation_form": InvitationForm() if may_write else None,
+            "calendar_form": calendar_form(partner) if may_write else None,
             "integrations": partner.integrations.order_by("name"),
         },
     )

@@ -1,27 +1,123 @@
-"""Reads about support that other parts depend on."""
+"""Reads about support: standing, breaches, the issues a user may see, SLA compliance."""
 
-from django.db import models
+from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
-class Standing(models.TextChoices):
-    GOOD = "good", "Good"
-    AT_RISK = "at_risk", "At risk"
-    FAILING = "failing", "Failing"
+from support_sla.clocks import sla_of
+from support_sla.models import (
+    STOPPED,
+    Severity,
+    SlaEvent,
+    Standing,
+    StandingRecord,
+    SupportIssue,
+)
 
 
 def integration_support_standing(integration) -> str:
-    """Support standing (DESIGN.md §7) from the integration's recorded SLA breaches.
-
-    Support issues and their breaches are not tracked yet, so there is nothing that can put an
-    integration at risk: every integration is in good standing until the SLA clocks exist.
-    """
-    return Standing.GOOD
+    """The integration's support standing (DESIGN.md §7) as last recorded by the sweep and by
+    every change of its issues (support_sla.standing keeps it current). Lists load it with
+    `select_related("standing_record")`."""
+    try:
+        return integration.standing_record.standing
+    except StandingRecord.DoesNotExist:
+        return Standing.GOOD
 
 
 def integration_has_open_breached_critical(integration) -> bool:
-    """Is a critical support issue of this integration breached and still open?
+    """Is a critical support issue of this integration breached and still open?"""
+    return (
+        SlaEvent.objects.filter(
+            issue__integration=integration,
+            kind=SlaEvent.Kind.BREACH,
+            severity=Severity.CRITICAL,
+            cycle=F("issue__cycle"),
+            issue__severity=Severity.CRITICAL,
+        )
+        .exclude(issue__status__in=STOPPED)
+        .exists()
+    )
 
-    Support issues are not tracked yet, so none can be: this answers from recorded breaches
-    once the SLA clocks exist.
-    """
-    return False
+
+def _event_in_cycle(kind: str):
+    return Exists(SlaEvent.objects.filter(issue=OuterRef("pk"), cycle=OuterRef("cycle"), kind=kind))
+
+
+def issues_with_sla() -> QuerySet[SupportIssue]:
+    """Issues annotated with whether this cycle was warned or breached (for lists: no query
+    per row)."""
+    return SupportIssue.objects.select_related(
+        "integration__partner", "reporter", "assignee"
+    ).annotate(
+        was_warned=_event_in_cycle(SlaEvent.Kind.WARNING),
+        was_breached=_event_in_cycle(SlaEvent.Kind.BREACH),
+        was_escalated=_event_in_cycle(SlaEvent.Kind.ESCALATION),
+    )
+
+
+def recorded_of(issue: SupportIssue) -> set[str]:
+    """The event kinds recorded in the issue's current cycle (from the annotations if any)."""
+    if hasattr(issue, "was_warned"):
+        flags = {
+            SlaEvent.Kind.WARNING: issue.was_warned,
+            SlaEvent.Kind.BREACH: issue.was_breached,
+            SlaEvent.Kind.ESCALATION: issue.was_escalated,
+        }
+        return {kind for kind, flag in flags.items() if flag}
+    return set(issue.events.filter(cycle=issue.cycle).values_list("kind", flat=True))
+
+
+def issues_visible_to(user) -> QuerySet[SupportIssue]:
+    from integrations.selectors import integrations_visible_to
+
+    return issues_with_sla().filter(integration__in=integrations_visible_to(user))
+
+
+def issue_for(user, pk) -> SupportIssue:
+    issue = issues_visible_to(user).filter(pk=pk).first()
+    if issue is None:
+        raise Http404("No such support issue.")
+    return issue
+
+
+def sla_compliance(*, since=None, partner=None) -> dict:
+    """met / (met + breached) over the last 90 days, overall and per severity: a clock cycle
+    is breached if its breach was recorded in the window, met if it was resolved in the window
+    without one."""
+    since = since or timezone.now() - timedelta(days=settings.VIP_SLA_STANDING_DAYS)
+    issues = SupportIssue.objects.all()
+    if partner is not None:
+        issues = issues.filter(integration__partner=partner)
+    breached = SlaEvent.objects.filter(kind=SlaEvent.Kind.BREACH, at__gte=since, issue__in=issues)
+    met = issues.filter(resolved_at__gte=since).exclude(
+        Exists(
+            SlaEvent.objects.filter(
+                issue=OuterRef("pk"), cycle=OuterRef("cycle"), kind=SlaEvent.Kind.BREACH
+            )
+        )
+    )
+    result = {}
+    for severity in [None, *Severity.values]:
+        key = severity or "overall"
+        met_count = (met.filter(severity=severity) if severity else met).count()
+        breached_count = (breached.filter(severity=severity) if severity else breached).count()
+        total = met_count + breached_count
+        result[key] = {
+            "met": met_count,
+            "breached": breached_count,
+            "compliance": round(met_count / total, 4) if total else None,
+        }
+    return result
+
+
+def with_clock(issues, now=None) -> list[SupportIssue]:
+    """The issues, each with its SLA clock as `issue.sla` (for pages)."""
+    now = now or timezone.now()
+    issues = list(issues)
+    for issue in issues:
+        issue.sla = sla_of(issue, now, recorded_of(issue))
+    return issues

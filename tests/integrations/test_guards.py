@@ -265,7 +265,7 @@ def test_relist_is_refused_when_standing_is_not_good(partner, reviewer, monkeypa
     from integrations import guards
 
     integration = IntegrationFactory(partner=partner, stage=Stage.DELISTED)
-    monkeypatch.setattr(guards, "integration_support_standing", lambda integration: "failing")
+    monkeypatch.setattr(guards, "compute_standing", lambda integration: ("failing", "3 breaches"))
     assert unmet_codes(integration, Stage.SUPPORT, reviewer) == {"standing_not_good"}
 
 

@@ -1,0 +1,170 @@
+"""REST API for support issues (DESIGN.md §9) with their SLA clocks."""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from integrations.selectors import integration_for
+from support_sla import clocks, selectors, services
+from support_sla.models import IssueStatus, Severity, SupportIssue
+
+
+class SlaSerializer(serializers.Serializer):
+    remaining_seconds = serializers.IntegerField(allow_null=True)
+    breached = serializers.BooleanField()
+    paused = serializers.BooleanField()
+    warned = serializers.BooleanField()
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.EmailField(source="author.email", default=None)
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class SupportIssueSerializer(serializers.ModelSerializer):
+    sla = serializers.SerializerMethodField()
+    due_at = serializers.SerializerMethodField()
+    reporter = serializers.EmailField(source="reporter.email", default=None)
+    assignee = serializers.EmailField(source="assignee.email", default=None)
+
+    class Meta:
+        model = SupportIssue
+        fields = [
+            "id",
+            "integration",
+            "title",
+            "description",
+            "severity",
+            "status",
+            "reporter",
+            "assignee",
+            "opened_at",
+            "resolved_at",
+            "closed_at",
+            "cycle",
+            "due_at",
+            "sla",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_due_at(self, issue: SupportIssue):
+        """When the clock runs out; none while paused (the pause moves it)."""
+        if issue.is_paused or issue.due_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(issue.due_at)
+
+    @extend_schema_field(SlaSerializer)
+    def get_sla(self, issue: SupportIssue) -> dict:
+        return clocks.sla_of(issue, timezone.now(), selectors.recorded_of(issue)).as_dict()
+
+
+class SupportIssueDetailSerializer(SupportIssueSerializer):
+    comments = CommentSerializer(many=True, read_only=True)
+
+    class Meta(SupportIssueSerializer.Meta):
+        fields = [*SupportIssueSerializer.Meta.fields, "comments"]
+
+
+class IssueInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20_000)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+
+
+class IssueUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=20_000, required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    status = serializers.ChoiceField(choices=IssueStatus.choices, required=False)
+    assignee = serializers.SlugRelatedField(
+        slug_field="email", queryset=User.objects.all(), required=False, allow_null=True
+    )
+
+
+class CommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000)
+
+
+class IssueFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=IssueStatus.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    breached = django_filters.BooleanFilter(method="filter_breached")
+    partner = django_filters.CharFilter(field_name="integration__partner__slug")
+
+    class Meta:
+        model = SupportIssue
+        fields = ["status", "severity", "breached", "partner"]
+
+    def filter_breached(self, queryset, name, value):
+        overdue = Q(status__in=["open", "acknowledged"], due_at__lte=timezone.now())
+        return (
+            queryset.filter(Q(was_breached=True) | overdue)
+            if value
+            else queryset.exclude(Q(was_breached=True) | overdue)
+        )
+
+
+class SupportIssueListView(generics.ListAPIView):
+    """Support issues the caller can see, soonest due first."""
+
+    serializer_class = SupportIssueSerializer
+    filterset_class = IssueFilter
+
+    def get_queryset(self):
+        return selectors.issues_visible_to(self.request.user).order_by("due_at", "-opened_at", "pk")
+
+
+class IntegrationIssuesView(generics.ListAPIView):
+    serializer_class = SupportIssueSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SupportIssue.objects.none()
+        integration = integration_for(self.request.user, self.kwargs["integration_pk"])
+        return selectors.issues_with_sla().filter(integration=integration).order_by("-opened_at")
+
+    @extend_schema(request=IssueInputSerializer, responses={201: SupportIssueSerializer})
+    def post(self, request, integration_pk: int):
+        integration = integration_for(request.user, integration_pk)
+        body = IssueInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        issue = services.issue_open(
+            integration=integration, actor=request.user, data=body.validated_data
+        )
+        issue = selectors.issues_with_sla().get(pk=issue.pk)
+        return Response(SupportIssueSerializer(issue).data, status=status.HTTP_201_CREATED)
+
+
+class SupportIssueView(APIView):
+    @extend_schema(responses=SupportIssueDetailSerializer)
+    def get(self, request, pk: int):
+        issue = selectors.issue_for(request.user, pk)
+        return Response(SupportIssueDetailSerializer(issue).data)
+
+    @extend_schema(request=IssueUpdateSerializer, responses=SupportIssueDetailSerializer)
+    def patch(self, request, pk: int):
+        issue = selectors.issue_for(request.user, pk)
+        body = IssueUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.issue_update(issue=issue, actor=request.user, data=dict(body.validated_data))
+        return Response(SupportIssueDetailSerializer(selectors.issue_for(request.user, pk)).data)
+
+
+class IssueCommentsView(APIView):
+    @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
+    def post(self, request, pk: int):
+        issue = selectors.issue_for(request.user, pk)
+        body = CommentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        comment = services.issue_comment(
+            issue=issue, actor=request.user, body=body.validated_data["body"]
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,96 @@
+"""Support standing (DESIGN.md §7), computed from recorded breaches, and what a change of
+standing does: `failing` suspends the integration's badges and proposes delisting; back to
+`good` restores the badges suspended for support (never revoked ones)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.notifications import notify
+from accounts.roles import ADMINS
+from support_sla.models import STOPPED, Severity, SlaEvent, Standing, StandingRecord
+
+FAILING_BREACHES = 3
+CRITICAL_GRACE = timedelta(hours=48)
+
+
+def compute_standing(integration, now=None) -> tuple[str, str]:
+    """(standing, reason in words): `failing` if a breached critical issue is still open 48 h
+    after its due time or there were ≥ 3 breaches in 90 days; `at_risk` on any breach in 90
+    days; `good` otherwise."""
+    now = now or timezone.now()
+    days = settings.VIP_SLA_STANDING_DAYS
+    breaches = SlaEvent.objects.filter(
+        issue__integration=integration,
+        kind=SlaEvent.Kind.BREACH,
+        at__gte=now - timedelta(days=days),
+    )
+    stale_critical = (
+        SlaEvent.objects.filter(
+            issue__integration=integration,
+            kind=SlaEvent.Kind.BREACH,
+            severity=Severity.CRITICAL,
+            at__lte=now - CRITICAL_GRACE,
+            cycle=F("issue__cycle"),
+            issue__severity=Severity.CRITICAL,
+        )
+        .exclude(issue__status__in=STOPPED)
+        .select_related("issue")
+        .first()
+    )
+    if stale_critical is not None:
+        return Standing.FAILING, (
+            f"The critical issue “{stale_critical.issue.title}” is still open 48 hours after "
+            "its SLA breach."
+        )
+    count = breaches.count()
+    if count >= FAILING_BREACHES:
+        return Standing.FAILING, f"{count} SLA breaches in the last {days} days."
+    if count:
+        plural = "es" if count > 1 else ""
+        return Standing.AT_RISK, f"{count} SLA breach{plural} in the last {days} days."
+    return Standing.GOOD, ""
+
+
+def standing_refresh(integration, now=None) -> str:
+    """Recompute and store the standing; act once on a change (badges, delisting proposal)."""
+    from badges.models import SuspensionCause
+    from badges.services import badges_restore, badges_suspend
+
+    standing, reason = compute_standing(integration, now)
+    with transaction.atomic():
+        record, _ = StandingRecord.objects.select_for_update().get_or_create(
+            integration=integration
+        )
+        previous = record.standing
+        if (previous, record.reason) == (standing, reason):
+            return standing
+        record.standing, record.reason = standing, reason
+        if previous != standing:
+            record.since = now or timezone.now()
+        record.save()
+        if previous == standing:
+            return standing
+        if standing == Standing.FAILING:
+            badges_suspend(
+                integration=integration,
+                cause=SuspensionCause.SUPPORT,
+                reason=f"Support standing is failing: {reason}",
+            )
+            admins = User.objects.filter(is_active=True, groups__name=ADMINS)
+            notify(
+                "standing_failing",
+                to=admins.values_list("email", flat=True),
+                context={"integration": integration, "reason": reason},
+            )
+        elif standing == Standing.GOOD:
+            badges_restore(
+                integration=integration,
+                cause=SuspensionCause.SUPPORT,
+                reason="Support standing is good again.",
+            )
+    return standing

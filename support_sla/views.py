@@ -1,0 +1,164 @@
+"""HTML pages for support: the queue, an issue with its clock, opening issues, the calendar."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.roles import is_program_staff
+from config.errors import DomainError
+from integrations.selectors import integration_for, partner_for
+from integrations.views import show_domain_error
+from support_sla import selectors, services
+from support_sla.forms import CalendarForm, CommentForm, IssueForm, SeverityForm, StatusForm
+from support_sla.models import IssueStatus, Severity, StandingRecord
+
+QUEUE_PAGE = 50
+
+
+@login_required
+def support_queue(request):
+    """Open issues, least time remaining first, with each clock; filters."""
+    issues = selectors.issues_visible_to(request.user)
+    status = request.GET.get("status", "active")
+    if status == "active":
+        issues = issues.exclude(status__in=[IssueStatus.RESOLVED, IssueStatus.CLOSED])
+    elif status in IssueStatus.values:
+        issues = issues.filter(status=status)
+    severity = request.GET.get("severity", "")
+    if severity in Severity.values:
+        issues = issues.filter(severity=severity)
+    partner = request.GET.get("partner", "")
+    if partner:
+        issues = issues.filter(integration__partner__slug=partner)
+    breached = request.GET.get("breached") == "1"
+    if breached:
+        issues = issues.filter(was_breached=True)
+    page = Paginator(issues.order_by("due_at", "pk"), QUEUE_PAGE).get_page(request.GET.get("page"))
+    proposals = []
+    if is_program_staff(request.user):
+        proposals = StandingRecord.objects.filter(
+            standing="failing", integration__stage="support"
+        ).select_related("integration__partner")
+    return render(
+        request,
+        "support_sla/queue.html",
+        {
+            "page": page,
+            "issues": selectors.with_clock(page.object_list),
+            "status": status,
+            "severity": severity,
+            "partner": partner,
+            "breached": breached,
+            "statuses": IssueStatus.choices,
+            "severities": Severity.choices,
+            "delisting_proposals": proposals,
+        },
+    )
+
+
+@login_required
+def issue_detail(request, pk: int):
+    issue = selectors.issue_for(request.user, pk)
+    (issue,) = selectors.with_clock([issue])
+    return render(
+        request,
+        "support_sla/issue.html",
+        {
+            "issue": issue,
+            "comments": issue.comments.select_related("author"),
+            "events": issue.events.order_by("at"),
+            "next_statuses": [
+                (value, IssueStatus(value).label) for value in services.NEXT_STATUSES[issue.status]
+            ],
+            "comment_form": CommentForm(),
+            "severities": Severity.choices,
+        },
+    )
+
+
+@login_required
+def issue_new(request, pk: int):
+    integration = integration_for(request.user, pk)
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issue = services.issue_open(
+                integration=integration, actor=request.user, data=form.cleaned_data
+            )
+        except DomainError as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(request, "Issue opened; its SLA clock is running.")
+            return redirect("support_issue", pk=issue.pk)
+    return render(request, "support_sla/issue_new.html", {"integration": integration, "form": form})
+
+
+def _update(request, pk: int, form_class, field: str, done: str):
+    issue = selectors.issue_for(request.user, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            services.issue_update(
+                issue=issue, actor=request.user, data={field: form.cleaned_data[field]}
+            )
+        except DomainError as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(request, done)
+    else:
+        messages.error(request, "Choose a valid value.")
+    return redirect("support_issue", pk=pk)
+
+
+@login_required
+@require_POST
+def issue_status(request, pk: int):
+    return _update(request, pk, StatusForm, "status", "Status changed.")
+
+
+@login_required
+@require_POST
+def issue_severity(request, pk: int):
+    return _update(
+        request, pk, SeverityForm, "severity", "Severity changed; the clock is recomputed."
+    )
+
+
+@login_required
+@require_POST
+def issue_comment(request, pk: int):
+    issue = selectors.issue_for(request.user, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.issue_comment(issue=issue, actor=request.user, body=form.cleaned_data["body"])
+        except DomainError as error:
+            show_domain_error(request, error)
+    else:
+        messages.error(request, "Write a comment first.")
+    return redirect("support_issue", pk=pk)
+
+
+@login_required
+@require_POST
+def calendar_edit(request, slug: str):
+    partner, _ = partner_for(request.user, slug)
+    form = CalendarForm(request.POST)
+    if form.is_valid():
+        try:
+            services.calendar_update(
+                partner=partner,
+                actor=request.user,
+                working_days=form.cleaned_data["working_days"],
+                closures=form.cleaned_data["closures"],
+            )
+        except DomainError as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(request, "Support calendar saved; running clocks are recomputed.")
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("partner_detail", slug=slug)
