@@ -106,7 +106,7 @@ def issue_update(*, issue: SupportIssue, actor, data: dict) -> SupportIssue:
     calendar = clocks.calendar_of(issue.integration.partner)
     with transaction.atomic():
         locked = (
-            SupportIssue.objects.select_for_update()
+            SupportIssue.objects.select_for_update(of=("self",))
             .select_related("integration__partner", "assignee")
             .get(pk=issue.pk)
         )

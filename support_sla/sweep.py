@@ -109,7 +109,7 @@ def notify_events(*, event_ids: list[int]) -> int:
     for event_id in event_ids:
         with transaction.atomic():
             event = (
-                SlaEvent.objects.select_for_update(skip_locked=True)
+                SlaEvent.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("issue__integration__partner", "issue__assignee")
                 .filter(pk=event_id, notified_at__isnull=True)
                 .first()
