@@ -7,7 +7,6 @@ due issues, not with the number of open ones."""
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +20,8 @@ from support_sla.standing import standing_refresh
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+# Breaches and escalations can change the support standing; warnings cannot.
+STANDING_KINDS = {SlaEvent.Kind.BREACH, SlaEvent.Kind.ESCALATION}
 RESEND_AFTER = timedelta(minutes=5)
 
 
@@ -39,21 +40,26 @@ def sla_sweep(*, now=None, batch: int = BATCH) -> SweepResult:
         .order_by("next_action_at")
         .values_list("pk", flat=True)[:batch]
     )
+    recorded: list[int] = []
     for issue_id in list(due):
         try:
-            recorded = _sweep_issue(issue_id, now)
+            new = _sweep_issue(issue_id, now)
         except Exception:  # one broken issue must not stop the others
             logger.exception("SLA sweep: issue %s failed", issue_id)
             result.failures += 1
             continue
-        if recorded is not None:
+        if new is not None:
             result.issues += 1
-            result.events += recorded
+            result.events += len(new)
+            recorded.extend(new)
+    if recorded:  # committed: the outbox sends them (and resends any a crash left behind)
+        _send_later(recorded)
     _resend_stale(now)
     return result
 
 
-def _sweep_issue(issue_id: int, now) -> int | None:
+def _sweep_issue(issue_id: int, now) -> list[int] | None:
+    """Record what is due on one issue, in its own transaction; the new events' ids."""
     with transaction.atomic():
         issue = (
             SupportIssue.objects.select_for_update(skip_locked=True)
@@ -65,20 +71,23 @@ def _sweep_issue(issue_id: int, now) -> int | None:
         recorded = set(
             SlaEvent.objects.filter(issue=issue, cycle=issue.cycle).values_list("kind", flat=True)
         )
-        new = []
+        new, new_kinds = [], set()
         for kind, field in EVENT_TIMES.items():
             at = getattr(issue, field)
             if kind in recorded or at is None or at > now:
                 continue
-            event, created = SlaEvent.objects.get_or_create(
+            # The row lock makes this sweep the only writer; the unique constraint backs it.
+            event = SlaEvent.objects.create(
                 issue=issue,
                 kind=kind,
                 cycle=issue.cycle,
-                defaults={"at": at, "severity": issue.severity, "recorded_at": now},
+                at=at,
+                severity=issue.severity,
+                recorded_at=now,
             )
             recorded.add(kind)
-            if created:
-                new.append(event.pk)
+            new.append(event.pk)
+            new_kinds.add(kind)
         pending = [
             getattr(issue, field)
             for kind, field in EVENT_TIMES.items()
@@ -86,10 +95,15 @@ def _sweep_issue(issue_id: int, now) -> int | None:
         ]
         issue.next_action_at = min(pending) if pending else None
         issue.save(update_fields=["next_action_at"])
-        if new:
+        if new_kinds & STANDING_KINDS:
             standing_refresh(issue.integration, now)
-            transaction.on_commit(partial(notify_events, event_ids=new))
-        return len(new)
+        return new
+
+
+def _send_later(event_ids: list[int]) -> None:
+    from support_sla.tasks import notify_sla_events
+
+    notify_sla_events.delay(event_ids)
 
 
 def _resend_stale(now) -> None:
@@ -100,7 +114,7 @@ def _resend_stale(now) -> None:
         ).values_list("pk", flat=True)[:BATCH]
     )
     if stale:
-        notify_events(event_ids=stale)
+        _send_later(stale)
 
 
 def notify_events(*, event_ids: list[int]) -> int:
