@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.access import partner_emails
 from accounts.notifications import notify
 from accounts.roles import is_admin
 from badges import rendering
@@ -27,9 +28,7 @@ from reviews.models import FINISHED_RUN_STATUSES, RunPurpose, RunStatus, Verific
 
 
 def _owners(integration: Integration) -> list[str]:
-    return list(
-        integration.partner.memberships.filter(role="owner").values_list("user__email", flat=True)
-    )
+    return partner_emails(integration.partner, owners_only=True)
 
 
 def _record(badge: Badge, action: str, *, actor=None, reason: str = "", run=None) -> None:

@@ -8,8 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import User
-from accounts.roles import ADMINS, REVIEWERS
+from accounts.access import staff_users
 from integrations import selectors, services
 from integrations.models import (
     INTAKE_FIELDS,
@@ -130,9 +129,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
     days_in_stage = serializers.IntegerField(read_only=True)
     assignee = serializers.SlugRelatedField(
         slug_field="email",
-        queryset=User.objects.filter(
-            Q(groups__name__in=[REVIEWERS, ADMINS]) | Q(is_superuser=True)
-        ).distinct(),
+        queryset=staff_users(),
         required=False,
         allow_null=True,
     )

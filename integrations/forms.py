@@ -1,7 +1,7 @@
 from django import forms
 
+from accounts.access import staff_users
 from accounts.models import User
-from accounts.roles import ADMINS, REVIEWERS
 from config.forms import BootstrapMixin, formfield_callback
 from integrations.models import (
     INTAKE_FIELDS,
@@ -108,10 +108,6 @@ class NewPartnerInlineForm(PartnerForm):
         labels = {"name": "Organisation name"}
 
 
-def _staff_users():
-    return User.objects.filter(groups__name__in=[REVIEWERS, ADMINS]).distinct().order_by("email")
-
-
 class ProgramRecordsForm(BootstrapMixin, forms.Form):
     """What program staff record on an integration (and its partner)."""
 
@@ -135,7 +131,7 @@ class ProgramRecordsForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _staff_users()
+        self.fields["assignee"].queryset = staff_users()
 
 
 class TransitionForm(BootstrapMixin, forms.Form):

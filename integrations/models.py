@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from accounts.access import may_act_for, may_manage
 from accounts.roles import is_program_staff
 
 
@@ -103,18 +104,11 @@ def _staff_or_system(integration: "Integration", user) -> bool:
 
 
 def _partner_or_staff(integration: "Integration", user) -> bool:
-    if user is None:
-        return False
-    return is_program_staff(user) or integration.partner.memberships.filter(user=user).exists()
+    return user is not None and may_act_for(user, integration.partner)
 
 
 def _partner_owner_or_staff(integration: "Integration", user) -> bool:
-    if user is None:
-        return False
-    return (
-        is_program_staff(user)
-        or integration.partner.memberships.filter(user=user, role="owner").exists()
-    )
+    return user is not None and may_manage(user, integration.partner)
 
 
 class Integration(FSMModelMixin, models.Model):

@@ -7,7 +7,7 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
-from accounts.models import Membership
+from accounts.access import may_manage
 from accounts.roles import is_program_staff
 from badges.selectors import active_badges_prefetch
 from config.errors import Unmet
@@ -49,10 +49,7 @@ def partner_for(user, slug: str) -> tuple[Partner, bool]:
     partner = partners_for_user(user).filter(slug=slug).first()
     if partner is None:
         raise Http404("No such partner.")
-    may_write = (
-        is_program_staff(user)
-        or partner.memberships.filter(user=user, role=Membership.Role.OWNER).exists()
-    )
+    may_write = may_manage(user, partner)
     return partner, may_write
 
 
@@ -157,9 +154,7 @@ def board_columns(*, limit: int | None = None, category: str = "") -> list[Board
 
 def integrations_in_stage(*, stage: str, category: str = "") -> QuerySet[Integration]:
     """One board column in full (the board's "show all"), longest waiting first."""
-    queryset = Integration.objects.filter(stage=stage).select_related(
-        "partner", "standing_record"
-    )
+    queryset = Integration.objects.filter(stage=stage).select_related("partner", "standing_record")
     if category:
         queryset = queryset.filter(category=category)
     return queryset.order_by("stage_changed_at", "pk")

@@ -4,9 +4,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.access import (
+    emails,
+    is_member,
+    is_owner,
+    may_act_for,
+    partner_emails,
+    staff_users,
+)
 from accounts.models import Membership, User
 from accounts.notifications import notify
-from accounts.roles import ADMINS, REVIEWERS, is_program_staff
+from accounts.roles import is_program_staff
 from config.errors import DomainError
 from integrations import guards
 from integrations.models import (
@@ -66,7 +74,7 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
 def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
     """Owners edit their partner's details; only program staff record MNDA and agreement."""
     staff = is_program_staff(actor)
-    if not staff and not partner.memberships.filter(user=actor, role="owner").exists():
+    if not staff and not is_owner(actor, partner):
         raise DomainError.forbidden("Only an owner of this partner can change it.")
     if not staff and set(PARTNER_STAFF_FIELDS) & set(data):
         raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
@@ -88,22 +96,6 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
 # --- Integrations --------------------------------------------------------------------------
 
 
-def _partner_emails(partner: Partner) -> list[str]:
-    return list(partner.memberships.values_list("user__email", flat=True))
-
-
-def _staff_emails() -> list[str]:
-    return list(
-        User.objects.filter(is_active=True, groups__name__in=[ADMINS, REVIEWERS])
-        .values_list("email", flat=True)
-        .distinct()
-    )
-
-
-def _may_act_for(user: User, partner: Partner) -> bool:
-    return is_program_staff(user) or partner.memberships.filter(user=user).exists()
-
-
 def overlaps_refresh(*, integration: Integration) -> list[IntegrationOverlap]:
     """Recompute what looks like the same work. New matches need staff acknowledgement again."""
     matches = find_overlaps(integration)
@@ -123,7 +115,7 @@ def overlaps_refresh(*, integration: Integration) -> list[IntegrationOverlap]:
 
 def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integration:
     """The intake webform: record a new integration in `engage` and look for overlaps."""
-    if not _may_act_for(actor, partner):
+    if not may_act_for(actor, partner):
         raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
     unknown = set(data) - set(INTAKE_FIELDS)
     if unknown:
@@ -140,7 +132,7 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
         overlaps = overlaps_refresh(integration=integration)
         notify(
             "intake_received",
-            to=_staff_emails(),
+            to=emails(staff_users()),
             context={"integration": integration, "overlaps": overlaps, "actor": actor},
         )
     return integration
@@ -149,7 +141,7 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
 def integration_update(*, integration: Integration, actor: User, data: dict) -> Integration:
     """Partners edit their intake answers; staff also record demo, portal URL and assignee."""
     staff = is_program_staff(actor)
-    if not staff and not integration.partner.memberships.filter(user=actor).exists():
+    if not staff and not is_member(actor, integration.partner):
         raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
     staff_only = (INTEGRATION_STAFF_FIELDS | {"overlaps_acknowledged"}) & set(data)
     if staff_only and not staff:
@@ -233,7 +225,7 @@ def integration_transition(
         )
         notify(
             "stage_changed",
-            to=_partner_emails(locked.partner),
+            to=partner_emails(locked.partner),
             context={"integration": locked, "transition": row},
         )
     integration.refresh_from_db(fields=["stage", "stage_changed_at", "updated_at"])

@@ -8,6 +8,7 @@ the same transaction as the decision. Approving is refused while blocking feedba
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.access import is_member, partner_emails
 from accounts.models import User
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
@@ -32,10 +33,6 @@ def _require_text(value: str, field: str) -> str:
             "Write something first.", errors={field: ["This field may not be blank."]}
         )
     return value
-
-
-def _partner_emails(integration: Integration) -> list[str]:
-    return list(integration.partner.memberships.values_list("user__email", flat=True))
 
 
 def round_open_unmet(integration: Integration) -> list[Unmet]:
@@ -95,7 +92,7 @@ def feedback_add(
         item = FeedbackItem.objects.create(round=locked, body=body, blocking=blocking, author=actor)
         notify(
             "review_feedback",
-            to=_partner_emails(integration),
+            to=partner_emails(integration.partner),
             context={"integration": integration, "round": locked, "item": item},
         )
     return item
@@ -107,7 +104,7 @@ def feedback_reply(*, item: FeedbackItem, actor: User, body: str) -> FeedbackRep
     to the integration's assignee, or else to whoever opened the round."""
     integration = item.round.integration
     staff = is_program_staff(actor)
-    if not staff and not integration.partner.memberships.filter(user=actor).exists():
+    if not staff and not is_member(actor, integration.partner):
         raise DomainError.forbidden(
             "Only the integration's partner and program staff can reply.", code="not_member"
         )
@@ -188,7 +185,7 @@ def round_decide(
             )
         notify(
             "review_decision",
-            to=_partner_emails(integration),
+            to=partner_emails(integration.partner),
             context={"integration": integration, "round": locked},
         )
     return locked

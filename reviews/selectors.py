@@ -1,12 +1,12 @@
 """Reads about verification and review: what the pipeline's guards ask, and who sees which
 target or run (anything a partner may not see is a 404)."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from accounts.access import staff_users
 from accounts.models import User
-from accounts.roles import ADMINS, REVIEWERS
 from integrations import selectors as integration_selectors
 from integrations.models import Integration, Stage
 from reviews.models import (
@@ -217,8 +217,4 @@ def _count(queryset: QuerySet) -> Coalesce:
 
 def program_staff_users() -> QuerySet[User]:
     """Reviewers and admins (superusers count as admins), for assignee choices."""
-    return (
-        User.objects.filter(Q(groups__name__in=[REVIEWERS, ADMINS]) | Q(is_superuser=True))
-        .distinct()
-        .order_by("email")
-    )
+    return staff_users()

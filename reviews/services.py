@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.roles import is_program_staff
+from accounts.access import may_act_for
 from config.errors import DomainError
 from reviews import program_vault, selectors
 from reviews.models import (
@@ -32,9 +32,7 @@ logger = logging.getLogger(__name__)
 
 def _check_member_or_staff(user, integration) -> None:
     """`user` None is the program itself (beat's re-verifications)."""
-    if user is None or is_program_staff(user):
-        return
-    if not integration.partner.memberships.filter(user=user).exists():
+    if user is not None and not may_act_for(user, integration.partner):
         raise DomainError.forbidden("Only the integration's partner and program staff can.")
 
 

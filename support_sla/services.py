@@ -7,8 +7,8 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import is_member, may_act_for, may_manage, partner_emails
 from accounts.notifications import notify
-from accounts.roles import is_program_staff
 from config.errors import DomainError
 from integrations.models import Integration, Stage
 from support_sla import clocks
@@ -42,17 +42,15 @@ EDITABLE = {"title", "description", "severity", "status", "assignee"}
 
 
 def _check_member_or_staff(user, integration: Integration) -> None:
-    if is_program_staff(user):
-        return
-    if not integration.partner.memberships.filter(user=user).exists():
+    if not may_act_for(user, integration.partner):
         raise DomainError.forbidden(
             "Only the integration's partner and program staff can.", code="not_member"
         )
 
 
 def _people(issue: SupportIssue) -> list[str]:
-    emails = list(issue.integration.partner.memberships.values_list("user__email", flat=True))
-    return [*emails, *([issue.assignee.email] if issue.assignee else [])]
+    people = partner_emails(issue.integration.partner)
+    return [*people, *([issue.assignee.email] if issue.assignee else [])]
 
 
 def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
@@ -159,7 +157,7 @@ def _change_status(issue: SupportIssue, status: str, now, calendar) -> None:
 
 def _assign(issue: SupportIssue, user) -> None:
     """The assignee is someone on the partner's side."""
-    if user is not None and not issue.integration.partner.memberships.filter(user=user).exists():
+    if user is not None and not is_member(user, issue.integration.partner):
         raise DomainError.invalid(
             "Assign the issue to someone of the partner.",
             errors={"assignee": ["Not a member of this partner."]},
@@ -184,10 +182,7 @@ def issue_comment(*, issue: SupportIssue, actor, body: str) -> IssueComment:
 def calendar_update(*, partner, actor, working_days: list[int], closures: list[date]) -> None:
     """A partner owner (or staff) edits the working week and closure dates; running clocks of
     the partner's issues are recomputed in the background (recorded events stay)."""
-    if (
-        not is_program_staff(actor)
-        and not partner.memberships.filter(user=actor, role="owner").exists()
-    ):
+    if not may_manage(actor, partner):
         raise DomainError.forbidden("Only an owner of this partner can change its calendar.")
     days = sorted({int(day) for day in working_days})
     if not days or any(day not in range(7) for day in days):

@@ -9,9 +9,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.access import admin_users, emails
 from accounts.notifications import notify
-from accounts.roles import ADMINS
 from support_sla.models import STOPPED, Severity, SlaEvent, Standing, StandingRecord
 
 FAILING_BREACHES = 3
@@ -81,10 +80,9 @@ def standing_refresh(integration, now=None) -> str:
                 cause=SuspensionCause.SUPPORT,
                 reason=f"Support standing is failing: {reason}",
             )
-            admins = User.objects.filter(is_active=True, groups__name=ADMINS)
             notify(
                 "standing_failing",
-                to=admins.values_list("email", flat=True),
+                to=emails(admin_users()),
                 context={"integration": integration, "reason": reason},
             )
         elif standing == Standing.GOOD:

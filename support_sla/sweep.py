@@ -11,9 +11,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.access import admin_users, emails, partner_emails
 from accounts.notifications import notify
-from accounts.roles import ADMINS
 from support_sla.clocks import EVENT_TIMES
 from support_sla.models import RUNNING, SlaEvent, SupportIssue
 from support_sla.standing import standing_refresh
@@ -145,10 +144,8 @@ def _recipients(event: SlaEvent) -> list[str]:
     issue = event.issue
     integration = issue.integration
     if event.kind == SlaEvent.Kind.ESCALATION:
-        return list(
-            User.objects.filter(is_active=True, groups__name=ADMINS).values_list("email", flat=True)
-        )
-    people = list(integration.partner.memberships.values_list("user__email", flat=True))
+        return emails(admin_users())
+    people = partner_emails(integration.partner)
     if issue.assignee:
         people.append(issue.assignee.email)
     if event.kind == SlaEvent.Kind.BREACH and integration.assignee:

@@ -1,0 +1,64 @@
+"""Who belongs where, in one place: partner membership, program staff, and whom to tell."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Membership, User
+from accounts.roles import ADMINS, REVIEWERS, is_program_staff
+
+
+def partner_role(user, partner) -> str | None:
+    """The user's role at the partner (`owner`, `member`) or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Membership.objects.filter(user=user, partner=partner).values_list("role", flat=True).first()
+    )
+
+
+def is_member(user, partner) -> bool:
+    return partner_role(user, partner) is not None
+
+
+def is_owner(user, partner) -> bool:
+    return partner_role(user, partner) == Membership.Role.OWNER
+
+
+def may_act_for(user, partner) -> bool:
+    """Program staff, and the partner's own people."""
+    return is_program_staff(user) or is_member(user, partner)
+
+
+def may_manage(user, partner) -> bool:
+    """Program staff, and the partner's owners."""
+    return is_program_staff(user) or is_owner(user, partner)
+
+
+def staff_users() -> QuerySet[User]:
+    """Reviewers and admins (superusers count as admins)."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[REVIEWERS, ADMINS]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("email")
+    )
+
+
+def admin_users() -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=ADMINS) | Q(is_superuser=True))
+        .distinct()
+        .order_by("email")
+    )
+
+
+def emails(users) -> list[str]:
+    return list(users.values_list("email", flat=True))
+
+
+def partner_emails(partner, *, owners_only: bool = False) -> list[str]:
+    """The e-mail addresses of a partner's people (or only its owners)."""
+    memberships = partner.memberships.filter(user__is_active=True)
+    if owners_only:
+        memberships = memberships.filter(role=Membership.Role.OWNER)
+    return list(memberships.values_list("user__email", flat=True))
