@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import engines
 from django.template.loader import render_to_string
@@ -22,13 +23,35 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
+def _recipients(to: Iterable[str]) -> list[str]:
+    return sorted({address for address in to if address})
+
+
 def notify(name: str, *, to: Iterable[str], context: dict) -> None:
-    recipients = sorted({address for address in to if address})
+    """Render now, queue the sending after commit. A broker that is down loses this e-mail
+    (logged) but never fails the change that caused it."""
+    recipients = _recipients(to)
     if not recipients:
         return
     subject, text, html = render_email(name, context)
     from accounts.tasks import send_email
 
     transaction.on_commit(
-        partial(send_email.delay, subject=subject, text=text, html=html, to=recipients)
+        partial(send_email.delay, subject=subject, text=text, html=html, to=recipients),
+        robust=True,
     )
+
+
+def send_now(name: str, *, to: Iterable[str], context: dict) -> int:
+    """Render and send at once (for outboxes that mark a row sent only once it went out)."""
+    recipients = _recipients(to)
+    if not recipients:
+        return 0
+    subject, text, html = render_email(name, context)
+    return deliver(subject=subject, text=text, html=html, to=recipients)
+
+
+def deliver(*, subject: str, text: str, html: str, to: list[str]) -> int:
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+    message.attach_alternative(html, "text/html")
+    return message.send()

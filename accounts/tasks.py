@@ -1,7 +1,7 @@
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
 
 from accounts import services
+from accounts.notifications import deliver
 
 
 @shared_task
@@ -12,6 +12,4 @@ def purge_expired_credentials() -> dict:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_email(*, subject: str, text: str, html: str, to: list[str]) -> int:
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    return message.send()
+    return deliver(subject=subject, text=text, html=html, to=to)

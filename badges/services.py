@@ -25,6 +25,7 @@ from badges.models import (
 from config.errors import DomainError
 from integrations.models import Integration
 from reviews.models import FINISHED_RUN_STATUSES, RunPurpose, RunStatus, VerificationRun
+from support_sla.models import Standing, StandingRecord
 
 
 def _owners(integration: Integration) -> list[str]:
@@ -153,14 +154,44 @@ def badges_restore(
         badges = list(
             _live(integration, BadgeStatus.SUSPENDED, target).filter(suspension_cause=cause)
         )
+        restored = 0
         for badge in badges:
+            other = _other_cause(badge, cause)
+            if other is not None:  # still suspended, now for the other reason
+                badge.suspension_cause, badge.suspension_reason = other
+                badge.save(update_fields=["suspension_cause", "suspension_reason"])
+                continue
             badge.status = BadgeStatus.ACTIVE
             badge.suspended_at = None
             badge.suspension_cause = ""
             badge.suspension_reason = ""
             badge.save()
             _record(badge, BadgeEvent.Action.RESTORED, reason=reason, run=run)
-    return len(badges)
+            restored += 1
+    return restored
+
+
+def _reverification_failing(target) -> bool:
+    """Did the last two re-verifications of this target both fail or error?"""
+    last_two = list(
+        VerificationRun.objects.filter(
+            target=target, purpose=RunPurpose.REVERIFICATION, status__in=FINISHED_RUN_STATUSES
+        )
+        .order_by("-finished_at", "-pk")
+        .values_list("status", flat=True)[:2]
+    )
+    return len(last_two) == 2 and RunStatus.PASSED not in last_two
+
+
+def _other_cause(badge: Badge, lifted: str) -> tuple[str, str] | None:
+    """(cause, reason) of a suspension that still holds once `lifted` no longer does."""
+    if lifted != SuspensionCause.SUPPORT:
+        record = StandingRecord.objects.filter(integration=badge.integration_id).first()
+        if record is not None and record.standing == Standing.FAILING:
+            return SuspensionCause.SUPPORT, f"Support standing is failing: {record.reason}"
+    if lifted != SuspensionCause.REVERIFICATION and _reverification_failing(badge.run.target):
+        return SuspensionCause.REVERIFICATION, "Two re-verifications in a row did not pass."
+    return None
 
 
 # --- Continuous re-verification -----------------------------------------------------------
@@ -177,7 +208,7 @@ def _evidence_targets() -> dict[int, list[Badge]]:
 
 def reverify_due(*, now=None) -> int:
     """Queue a re-verification of every evidence target whose last finished run is older than
-    VIP_REVERIFY_DAYS (beat calls this daily). Returns how many runs were queued."""
+    VIP_REVERIFY_DAYS (beat calls this hourly). Returns how many runs were queued."""
     from reviews import services as review_services
 
     now = now or timezone.now()
@@ -210,28 +241,19 @@ def reverification_finished(*, run: VerificationRun) -> None:
     badges = Badge.objects.filter(run__target=run.target, status__in=LIVE_STATUSES)
     integration = run.integration
     if run.status == RunStatus.PASSED:
-        for badge in badges.select_related("integration__partner"):
-            Badge.objects.filter(pk=badge.pk).update(run=run, verified_at=run.finished_at)
-            _record(badge, BadgeEvent.Action.REVERIFIED, run=run)
-        badges_restore(
-            integration=integration,
-            cause=SuspensionCause.REVERIFICATION,
-            reason="Re-verification passed again.",
-            run=run,
-            target=run.target,
-        )
+        with transaction.atomic():
+            for badge in badges.select_for_update().select_related("integration__partner"):
+                Badge.objects.filter(pk=badge.pk).update(run=run, verified_at=run.finished_at)
+                _record(badge, BadgeEvent.Action.REVERIFIED, run=run)
+            badges_restore(
+                integration=integration,
+                cause=SuspensionCause.REVERIFICATION,
+                reason="Re-verification passed again.",
+                run=run,
+                target=run.target,
+            )
         return
-    previous = (
-        VerificationRun.objects.filter(
-            target=run.target,
-            purpose=RunPurpose.REVERIFICATION,
-            status__in=FINISHED_RUN_STATUSES,
-            finished_at__lt=run.finished_at,
-        )
-        .order_by("-finished_at")
-        .first()
-    )
-    if previous is not None and previous.status != RunStatus.PASSED and badges.exists():
+    if _reverification_failing(run.target) and badges.exists():
         badges_suspend(
             integration=integration,
             cause=SuspensionCause.REVERIFICATION,

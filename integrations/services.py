@@ -1,5 +1,7 @@
 """Writes with rules for partners and integrations: intake, updates, records, transitions."""
 
+from functools import partial
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,6 +31,7 @@ from integrations.models import (
 )
 from integrations.overlap import find_overlaps
 from support_sla.models import BusinessCalendar
+from support_sla.tasks import recompute_partner_clocks
 
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
 OVERLAP_INPUTS = {"name", "category", "description"}
@@ -87,10 +90,18 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
             raise DomainError.invalid(
                 f"A partner called “{data['name']}” already exists.", code="partner_exists"
             )
-    for field, value in data.items():
-        setattr(partner, field, value)
-    partner.save()
-    return partner
+    with transaction.atomic():
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        clock_inputs = {"support_timezone", "support_country", "support_subdivision"}
+        moves_clocks = any(
+            field in data and data[field] != getattr(locked, field) for field in clock_inputs
+        )
+        for field, value in data.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(data))  # only what changed: nothing stale written back
+        if moves_clocks:  # the support calendar changed: running SLA clocks move with it
+            transaction.on_commit(partial(recompute_partner_clocks.delay, locked.pk))
+    return locked
 
 
 # --- Integrations --------------------------------------------------------------------------
@@ -153,16 +164,18 @@ def integration_update(*, integration: Integration, actor: User, data: dict) -> 
         raise DomainError.invalid(f"Unknown integration fields: {', '.join(sorted(unknown))}.")
     acknowledge = data.pop("overlaps_acknowledged", None)
     with transaction.atomic():
+        # Lock and write only the given fields: a stale copy never writes back a stage.
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
         for field, value in data.items():
-            setattr(integration, field, value)
-        integration.save()
+            setattr(locked, field, value)
+        locked.save(update_fields=[*data, "updated_at"])
         if OVERLAP_INPUTS & set(data):
-            overlaps_refresh(integration=integration)
+            overlaps_refresh(integration=locked)
         if acknowledge is not None:
             integration_acknowledge_overlaps(
-                integration=integration, actor=actor, acknowledged=acknowledge
+                integration=locked, actor=actor, acknowledged=acknowledge
             )
-    return integration
+    return locked
 
 
 def integration_acknowledge_overlaps(

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from integrations.selectors import integration_for
 from reviews import selectors, services
 from reviews.models import AuthMethod, MountType, TargetKind, VerificationRun, VerificationTarget
-from reviews.targets import METHOD_FIELDS
+from reviews.targets import METHOD_FIELDS, PLUGIN_TYPES
 
 # --- Targets -----------------------------------------------------------------------------------
 
@@ -41,7 +41,7 @@ class MountSerializer(serializers.Serializer):
 
 class PluginSerializer(serializers.Serializer):
     name = serializers.CharField()
-    type = serializers.ChoiceField(choices=["auth", "secret", "database"])
+    type = serializers.ChoiceField(choices=PLUGIN_TYPES)
     version = serializers.CharField()
     sha256 = serializers.CharField(required=False, allow_blank=True)
     mount_path = serializers.CharField()

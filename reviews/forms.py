@@ -6,9 +6,18 @@ from django import forms
 from config.forms import BootstrapMixin
 from reviews import rounds
 from reviews.models import AuthMethod, MountType, ReviewRound, TargetKind
-from reviews.targets import METHOD_FIELDS, MOUNT_FIELDS
+from reviews.targets import MAX_URL, METHOD_FIELDS, MOUNT_FIELDS, PLUGIN_TYPES, SECRET_FIELDS
 
 SECRET_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea that never sends its value back to the browser (a private key)."""
+
+    def format_value(self, value):
+        return None
+
+
 PEM_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "font-monospace", "spellcheck": "false"})
 
 
@@ -27,7 +36,7 @@ class TargetForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label="Kind of cluster", choices=TargetKind.choices)
     url = forms.CharField(
         label="Vault address",
-        max_length=300,
+        max_length=MAX_URL,
         help_text="For example https://vault.example.com:8200. HCP Vault needs https.",
     )
     namespace = _optional("Namespace", help_text="HCP Vault: admin, or a child such as admin/team.")
@@ -45,7 +54,7 @@ class TargetForm(BootstrapMixin, forms.Form):
     client_cert = _optional("Client certificate (PEM)", PEM_WIDGET)
     client_key = _optional(
         "Client key (PEM)",
-        forms.Textarea(
+        SecretTextarea(
             attrs={
                 "rows": 3,
                 "class": "font-monospace",
@@ -67,22 +76,13 @@ class TargetForm(BootstrapMixin, forms.Form):
     plugin_type = forms.ChoiceField(
         label="Plugin type",
         required=False,
-        choices=[("", "—"), ("auth", "auth"), ("secret", "secret"), ("database", "database")],
+        choices=[("", "—"), *((kind, kind) for kind in PLUGIN_TYPES)],
     )
     plugin_version = _optional("Plugin version")
     plugin_sha256 = _optional("Plugin SHA-256")
     plugin_mount_path = _optional("Plugin mount path")
 
-    SECRET_FIELDS = (
-        "role_id",
-        "secret_id",
-        "jwt",
-        "client_cert",
-        "client_key",
-        "username",
-        "password",
-        "token",
-    )
+    SECRET_FIELDS = SECRET_FIELDS  # the login fields, shown per method
 
     def method_of(self, name: str) -> list[str]:
         """The login methods a field belongs to (the form shows only the chosen method's)."""

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from functools import partial
 
+import hvac.exceptions
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -39,20 +40,46 @@ def _check_member_or_staff(user, integration) -> None:
 # --- Targets ---------------------------------------------------------------------------------
 
 
+# What a run verified: a target with runs keeps these, so old evidence keeps its meaning.
+IDENTITY = ("kind", "url", "namespace")
+
+
 def _apply(target: VerificationTarget, data: dict) -> VerificationTarget:
     """Clean `data`, encrypt the secrets it carries, and save: all or nothing. The program
-    Vault is called before the transaction, so a Vault outage saves nothing."""
+    Vault is called before the transaction, so a Vault outage saves nothing; an update locks
+    the live row and writes only the fields it changes (a deleted target stays deleted)."""
     cleaned = clean_target(data, existing=target if target.pk else None)
-    for field, value in cleaned.fields.items():
-        setattr(target, field, value)
+    values = dict(cleaned.fields)
     if cleaned.credentials is not None:
-        target.credentials_ciphertext = program_vault.encrypt(cleaned.credentials)
+        values["credentials_ciphertext"] = program_vault.encrypt(cleaned.credentials)
     if cleaned.inspector_token is not None:
-        target.inspector_ciphertext = program_vault.encrypt({"token": cleaned.inspector_token})
+        values["inspector_ciphertext"] = program_vault.encrypt({"token": cleaned.inspector_token})
     elif cleaned.remove_inspector:
-        target.inspector_ciphertext = ""
-    target.save()
-    return target
+        values["inspector_ciphertext"] = ""
+    if target.pk is None:
+        for field, value in values.items():
+            setattr(target, field, value)
+        target.save()
+        return target
+    with transaction.atomic():
+        locked = (
+            VerificationTarget.objects.select_for_update()
+            .filter(pk=target.pk, archived_at__isnull=True)
+            .first()
+        )
+        if locked is None:
+            raise DomainError("This target was deleted.", code="target_deleted")
+        moved = [f for f in IDENTITY if f in values and values[f] != getattr(locked, f)]
+        if moved and locked.runs.exists():
+            raise DomainError(
+                f"This target has verification runs, so its {', '.join(moved)} cannot change "
+                "(the runs are evidence of what was verified). Add a new target instead.",
+                code="target_has_runs",
+            )
+        for field, value in values.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=[*values, "updated_at"])
+    return locked
 
 
 def target_create(*, integration, actor, data: dict) -> VerificationTarget:
@@ -110,11 +137,13 @@ def _enqueue(run_id: int) -> None:
         run_verification.delay(run_id)
     except BrokerError:
         logger.exception("could not queue verification run %s", run_id)
-        VerificationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        ended = VerificationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
             status=RunStatus.ERROR,
             reason="The task queue is unavailable, so the run could not start. Try again.",
             finished_at=timezone.now(),
         )
+        if ended:
+            _ended(run_id)
 
 
 def run_request(
@@ -221,23 +250,37 @@ def _context(run: VerificationRun, credentials: dict | None, inspector: str | No
         secret_mounts=target.secret_mounts or [],
         plugin=target.plugin,
         timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
+        allow_private=settings.VIP_ALLOW_PRIVATE_TARGETS,
         max_token_ttl=settings.VIP_MAX_TOKEN_TTL,
     )
 
 
-def _finish(run_id: int, attempt: int, **fields) -> bool:
-    return bool(
-        VerificationRun.objects.filter(pk=run_id, attempt=attempt, status=RunStatus.RUNNING).update(
-            finished_at=timezone.now(), **fields
-        )
-    )
+def _finish(run_id: int, attempt: int | None = None, **fields) -> bool:
+    """End a running run (of this attempt, if given) and tell what depends on it."""
+    runs = VerificationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
+    if attempt is not None:
+        runs = runs.filter(attempt=attempt)
+    ended = bool(runs.update(finished_at=fields.pop("finished_at", timezone.now()), **fields))
+    if ended:
+        _ended(run_id)
+    return ended
+
+
+def _ended(run_id: int) -> None:
+    """Every way a run ends comes here: a re-verification's outcome decides its badges."""
+    run = VerificationRun.objects.select_related("target", "integration").get(pk=run_id)
+    if run.purpose == RunPurpose.REVERIFICATION:
+        from badges.services import reverification_finished
+
+        reverification_finished(run=run)
 
 
 def run_execute(*, run_id: int) -> str | None:
     """The worker's part: claim the run, decrypt the credentials, run the checks, store each
     result as it comes, and record the verdict. Idempotent: a run that is finished or cancelled
     is left alone; a redelivered run (its worker died) starts over under a new attempt number,
-    and results of an older attempt can no longer be written."""
+    and results of an older attempt can no longer be written. Whatever goes wrong ends the run
+    `error` with a reason in words; nothing leaves it `running`."""
     claimed = VerificationRun.objects.filter(pk=run_id, status__in=OPEN_RUN_STATUSES).update(
         status=RunStatus.RUNNING, started_at=timezone.now(), attempt=F("attempt") + 1
     )
@@ -256,24 +299,18 @@ def run_execute(*, run_id: int) -> str | None:
     if attempt > 1:  # a redelivered run starts over
         CheckResult.objects.filter(run=run).delete()
     try:
-        credentials = (
-            program_vault.decrypt(run.target.credentials_ciphertext)
-            if run.target.credentials_ciphertext
-            else None
-        )
-        inspector = (
-            program_vault.decrypt(run.target.inspector_ciphertext)["token"]
-            if run.target.inspector_ciphertext
-            else None
-        )
+        credentials, inspector = _credentials(run.target)
     except program_vault.ProgramVaultUnavailable:
-        _finish(
-            run_id,
-            attempt,
-            status=RunStatus.ERROR,
-            reason="The program's Vault is unavailable, so the credentials could not be "
-            "read. Try again shortly.",
+        reason = (
+            "The program's Vault is unavailable, so the credentials could not be read. "
+            "Try again shortly."
         )
+        _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
+        return RunStatus.ERROR
+    except (hvac.exceptions.VaultError, ValueError, KeyError):
+        logger.exception("run %s: stored credentials could not be decrypted", run_id)
+        reason = "The stored credentials could not be read; enter them again on the target."
+        _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
         return RunStatus.ERROR
 
     def record(result: Result) -> None:
@@ -284,7 +321,12 @@ def run_execute(*, run_id: int) -> str | None:
         verdict = execute(_context(run, credentials, inspector), record)
     except _RunStopped:
         return None
-    finished = _finish(
+    except Exception:
+        logger.exception("run %s: unexpected failure", run_id)
+        reason = "An unexpected problem stopped the run; the program team has been told."
+        _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
+        return RunStatus.ERROR
+    _finish(
         run_id,
         attempt,
         status=verdict.status,
@@ -292,41 +334,51 @@ def run_execute(*, run_id: int) -> str | None:
         detected_version=verdict.version[:64],
         detected_edition=verdict.edition,
     )
-    if finished and run.purpose == RunPurpose.REVERIFICATION:
-        from badges.services import reverification_finished
-
-        run.refresh_from_db()
-        reverification_finished(run=run)
     return verdict.status
+
+
+def _credentials(target: VerificationTarget) -> tuple[dict | None, str | None]:
+    credentials = (
+        program_vault.decrypt(target.credentials_ciphertext)
+        if target.credentials_ciphertext
+        else None
+    )
+    inspector = (
+        program_vault.decrypt(target.inspector_ciphertext)["token"]
+        if target.inspector_ciphertext
+        else None
+    )
+    return credentials, inspector
 
 
 def run_time_out(*, run_id: int) -> None:
     """The task's soft time limit struck: the run ends `error`, with what it had done."""
-    VerificationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        status=RunStatus.ERROR,
-        reason=f"The run did not finish within {settings.VIP_RUN_TIME_LIMIT} seconds.",
-        finished_at=timezone.now(),
-    )
+    reason = f"The run did not finish within {settings.VIP_RUN_TIME_LIMIT} seconds."
+    _finish(run_id, status=RunStatus.ERROR, reason=reason)
 
 
 def runs_reap(*, now=None) -> int:
     """Runs that can no longer finish end `error`: running past the time limit (their worker
-    died) or queued for too long (no worker took them). Beat calls this every minute."""
+    stopped, or they ran over) or queued for too long (no worker took them). Beat calls this
+    every minute; each run is ended through the same path as any other."""
     now = now or timezone.now()
+    reaped = 0
     stuck_running = VerificationRun.objects.filter(
         status=RunStatus.RUNNING,
         started_at__lt=now - timedelta(seconds=settings.VIP_RUN_TIME_LIMIT + 60),
-    ).update(
-        status=RunStatus.ERROR,
-        reason="The worker stopped before the run finished.",
-        finished_at=now,
-    )
+    ).values_list("pk", flat=True)
+    for run_id in list(stuck_running):
+        reason = "The run stopped before it finished (its worker stopped or it ran too long)."
+        reaped += _finish(run_id, status=RunStatus.ERROR, reason=reason, finished_at=now)
     stuck_queued = VerificationRun.objects.filter(
         status=RunStatus.QUEUED,
         queued_at__lt=now - timedelta(seconds=settings.VIP_RUN_QUEUED_LIMIT),
-    ).update(
-        status=RunStatus.ERROR,
-        reason="No worker picked the run up in time.",
-        finished_at=now,
-    )
-    return stuck_running + stuck_queued
+    ).values_list("pk", flat=True)
+    for run_id in list(stuck_queued):
+        ended = VerificationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+            status=RunStatus.ERROR, reason="No worker picked the run up in time.", finished_at=now
+        )
+        if ended:
+            _ended(run_id)
+            reaped += 1
+    return reaped

@@ -5,12 +5,15 @@ secrets (encrypted by the program Vault before they are stored). Field errors us
 (`auth.secret_id`, `secret_mounts.0.path`) in the API's `errors` object.
 """
 
+import ipaddress
 import re
+import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
@@ -43,6 +46,7 @@ PLUGIN_TYPES = ("auth", "secret", "database")
 MAX_MOUNTS = 20
 MAX_SECRET = 16_384
 MAX_PEM = 65_536
+MAX_URL = 200
 _PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_.-]+)*$")
 _PLUGIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -58,6 +62,21 @@ class CleanTarget:
 
 def _text(value) -> str:
     return "" if value is None else str(value).strip()
+
+
+def _nul_fields(value, name: str = "") -> list[str]:
+    """Dotted names of the strings holding a NUL character (no database stores one)."""
+    if isinstance(value, str):
+        return [name or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [
+            f
+            for key, item in value.items()
+            for f in _nul_fields(item, f"{name}.{key}" if name else str(key))
+        ]
+    if isinstance(value, list):
+        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{name}.{index}")]
+    return []
 
 
 def normalise_path(value, *, strip_auth: bool = False) -> str:
@@ -76,8 +95,25 @@ class _Errors(dict):
         self.setdefault(name, []).append(message)
 
 
+def address_problem(url: str) -> str | None:
+    """Why the program should not connect to `url` (a private, loopback or link-local address
+    could reach the program's own services), or None. Names are resolved."""
+    host = urlparse(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return f"{host} does not resolve to an address."
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            return f"{host} is a private, loopback or link-local address; use a public address."
+    return None
+
+
 def _clean_url(data, errors, kind: str) -> str:
     url = _text(data.get("url"))
+    if len(url) > MAX_URL:
+        errors.add("url", f"The address is too long ({MAX_URL} characters at most).")
+        return url
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
@@ -85,12 +121,16 @@ def _clean_url(data, errors, kind: str) -> str:
         return url
     if kind == TargetKind.HCP and urlparse(url).scheme != "https":
         errors.add("url", "HCP Vault is reached over HTTPS: use an https:// address.")
+    elif not settings.VIP_ALLOW_PRIVATE_TARGETS and (problem := address_problem(url)):
+        errors.add("url", problem)
     return url.rstrip("/")
 
 
 def _clean_namespace(data, errors, kind: str) -> str:
     namespace = normalise_path(data.get("namespace"))
-    if namespace and not _PATH.match(namespace):
+    if len(namespace) > 200:
+        errors.add("namespace", "The namespace is too long (200 characters at most).")
+    elif namespace and not _PATH.match(namespace):
         errors.add("namespace", "A namespace is a path such as admin or admin/team-a.")
     elif kind == TargetKind.HCP and not (namespace == "admin" or namespace.startswith("admin/")):
         errors.add("namespace", "HCP Vault's top namespace is admin: use admin or a child.")
@@ -230,6 +270,10 @@ def clean_target(data: dict, *, existing: VerificationTarget | None = None) -> C
     if not isinstance(data, dict):
         raise DomainError.invalid("The target must be a JSON object.")
     errors = _Errors()
+    for name in _nul_fields(data):
+        errors.add(name, "This value contains a NUL character.")
+    if errors:
+        raise DomainError.invalid("The target has invalid fields.", errors=dict(errors))
     result = CleanTarget()
     partial = existing is not None
 
@@ -263,7 +307,7 @@ def clean_target(data: dict, *, existing: VerificationTarget | None = None) -> C
     if len(inspector) > MAX_SECRET:
         errors.add("inspector_token", "This value is too long.")
     result.inspector_token = inspector or None
-    result.remove_inspector = bool(data.get("remove_inspector")) and not inspector
+    result.remove_inspector = data.get("remove_inspector") is True and not inspector
     if errors:
         raise DomainError.invalid(
             "The target has invalid fields." if len(errors) > 1 else next(iter(errors.values()))[0],

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_program_staff
@@ -28,6 +29,7 @@ from reviews.forms import (
     target_initial,
 )
 from reviews.models import ReviewRound
+from reviews.targets import SECRET_FIELDS
 
 
 def _staff_only(request) -> None:
@@ -134,11 +136,13 @@ def _target_page(request, integration, target=None):
     )
 
 
+@sensitive_post_parameters(*SECRET_FIELDS, "inspector_token")
 @login_required
 def target_new(request, pk: int):
     return _target_page(request, selectors.integration_for(request.user, pk))
 
 
+@sensitive_post_parameters(*SECRET_FIELDS, "inspector_token")
 @login_required
 def target_edit(request, pk: int):
     target = review_selectors.target_for(request.user, pk)

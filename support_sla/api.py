@@ -8,7 +8,6 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from integrations.selectors import integration_for
 from support_sla import clocks, selectors, services
 from support_sla.models import IssueStatus, Severity, SupportIssue
@@ -84,9 +83,7 @@ class IssueUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=20_000, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     status = serializers.ChoiceField(choices=IssueStatus.choices, required=False)
-    assignee = serializers.SlugRelatedField(
-        slug_field="email", queryset=User.objects.all(), required=False, allow_null=True
-    )
+    assignee = serializers.EmailField(required=False, allow_null=True)
 
 
 class CommentInputSerializer(serializers.Serializer):

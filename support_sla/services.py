@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import is_member, may_act_for, may_manage, partner_emails
+from accounts.models import User
 from accounts.notifications import notify
+from accounts.roles import is_program_staff
 from config.errors import DomainError
 from integrations.models import Integration, Stage
 from support_sla import clocks
@@ -39,6 +41,7 @@ NEXT_STATUSES = {
     IssueStatus.CLOSED: {IssueStatus.OPEN},
 }
 EDITABLE = {"title", "description", "severity", "status", "assignee"}
+_NOT_A_MEMBER = object()
 
 
 def _check_member_or_staff(user, integration: Integration) -> None:
@@ -115,6 +118,11 @@ def issue_update(*, issue: SupportIssue, actor, data: dict) -> SupportIssue:
                 raise DomainError.invalid(
                     "Unknown severity.", errors={"severity": ["Choose critical or normal."]}
                 )
+            downgrade = (locked.severity, data["severity"]) == (Severity.CRITICAL, Severity.NORMAL)
+            if downgrade and not is_program_staff(actor):
+                raise DomainError.forbidden(
+                    "Only program staff can make a critical issue normal.", code="staff_only"
+                )
             locked.severity = data["severity"]
         for field in ("title", "description"):
             if field in data:
@@ -156,8 +164,17 @@ def _change_status(issue: SupportIssue, status: str, now, calendar) -> None:
 
 
 def _assign(issue: SupportIssue, user) -> None:
-    """The assignee is someone on the partner's side."""
-    if user is not None and not is_member(user, issue.integration.partner):
+    """The assignee is someone on the partner's side (a user, or their e-mail address)."""
+    if isinstance(user, str):
+        user = (
+            User.objects.filter(
+                email__iexact=user, memberships__partner=issue.integration.partner
+            ).first()
+            or _NOT_A_MEMBER
+        )
+    if user is _NOT_A_MEMBER or (
+        user is not None and not is_member(user, issue.integration.partner)
+    ):
         raise DomainError.invalid(
             "Assign the issue to someone of the partner.",
             errors={"assignee": ["Not a member of this partner."]},

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import admin_users, emails, partner_emails
-from accounts.notifications import notify
+from accounts.notifications import send_now
 from support_sla.clocks import EVENT_TIMES
 from support_sla.models import RUNNING, SlaEvent, SupportIssue
 from support_sla.standing import standing_refresh
@@ -129,7 +129,8 @@ def notify_events(*, event_ids: list[int]) -> int:
             )
             if event is None:
                 continue
-            notify(
+            # Sent inside the claim: if sending fails, the event stays unsent for a retry.
+            send_now(
                 f"sla_{event.kind}",
                 to=_recipients(event),
                 context={"event": event, "issue": event.issue},

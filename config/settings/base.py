@@ -146,6 +146,8 @@ VIP_CREDENTIALS_KEY = "vip-credentials"
 # Verification runs against partners' Vaults.
 VIP_VAULT_CONNECT_TIMEOUT = env.float("VIP_VAULT_CONNECT_TIMEOUT", default=5.0)
 VIP_VAULT_READ_TIMEOUT = env.float("VIP_VAULT_READ_TIMEOUT", default=15.0)
+# Targets on private, loopback or link-local addresses: refused unless allowed (development).
+VIP_ALLOW_PRIVATE_TARGETS = env.bool("VIP_ALLOW_PRIVATE_TARGETS", default=False)
 VIP_MAX_TOKEN_TTL = env.int("VIP_MAX_TOKEN_TTL", default=24 * 60 * 60)  # seconds
 VIP_RUN_TIME_LIMIT = env.int("VIP_RUN_TIME_LIMIT", default=180)  # seconds, per run
 VIP_RUN_QUEUED_LIMIT = env.int("VIP_RUN_QUEUED_LIMIT", default=60 * 60)  # seconds in the queue

@@ -9,6 +9,7 @@ set_defaults(
     SECRET_KEY="local-development-only-not-a-secret",
     DATABASE_URL=f"sqlite:///{os.path.abspath('var/demo.sqlite3')}",
     ACCOUNT_EMAIL_VERIFICATION="optional",
+    VIP_ALLOW_PRIVATE_TARGETS="true",  # test Vaults run on this machine
     # The OpenBao dev server `make demo` starts (manage.py demo_vault).
     VIP_VAULT_ADDR="http://127.0.0.1:8200",
     VIP_VAULT_TOKEN="vip-demo-root",

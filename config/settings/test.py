@@ -7,6 +7,7 @@ set_defaults(
     DATABASE_URL="postgres://postgres@127.0.0.1:5432/vip_tracker",
     REDIS_URL="redis://127.0.0.1:6379/0",
     ACCOUNT_EMAIL_VERIFICATION="optional",
+    VIP_ALLOW_PRIVATE_TARGETS="true",  # test Vaults run on this machine
 )
 
 from config.settings.base import *  # noqa: E402, F403

@@ -92,8 +92,8 @@ def short_lived_token(ctx: RunContext, subject) -> Outcome:
     details = {"ttl": ttl, "policies": sorted(policies), "period": data.get("period") or 0}
     if policies & ROOT_POLICIES:
         return failed("The app's token is a root token.", **details)
-    if ttl <= 0 and not data.get("expire_time"):
-        return failed("The app's token never expires.", **details)
+    if ttl <= 0:
+        return failed("The app's token has no TTL: it never expires.", **details)
     if data.get("period") and not data.get("explicit_max_ttl"):
         return failed(
             "The app's token is periodic without an explicit max TTL: it can be renewed forever.",

@@ -58,6 +58,7 @@ class RunContext:
     secret_mounts: list[dict] = field(default_factory=list)
     plugin: dict | None = None
     timeout: tuple[float, float] = (5.0, 15.0)
+    allow_private: bool = True
     max_token_ttl: int = 86_400
     # Found along the way.
     app_token: str | None = None

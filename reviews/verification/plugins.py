@@ -10,11 +10,22 @@ from reviews.verification.base import (
     failed,
     needs_inspector,
     passed,
+    skipped,
 )
 
 
 def _plugin_subjects(ctx: RunContext) -> list:
-    return [ctx.plugin["name"]] if ctx.plugin else []
+    if ctx.plugin:
+        return [ctx.plugin["name"]]
+    return [None] if ctx.category in PLUGIN_CATEGORIES else []  # required, so reported
+
+
+def _needs_plugin(ctx: RunContext) -> Outcome | None:
+    if not ctx.plugin:
+        return skipped(
+            "Not run: declare the plugin (name, type, version, mount path) on the target."
+        )
+    return None
 
 
 def _same_version(declared: str, found: str) -> bool:
@@ -22,7 +33,7 @@ def _same_version(declared: str, found: str) -> bool:
 
 
 def registered(ctx: RunContext, subject) -> Outcome:
-    if (skip := needs_inspector(ctx)) is not None:
+    if (skip := _needs_plugin(ctx) or needs_inspector(ctx)) is not None:
         return skip
     plugin = ctx.plugin
     # hvac has no helper for one catalog entry; the catalog lives in the root namespace.
@@ -43,7 +54,7 @@ def registered(ctx: RunContext, subject) -> Outcome:
 
 
 def mounted(ctx: RunContext, subject) -> Outcome:
-    if (skip := needs_inspector(ctx)) is not None:
+    if (skip := _needs_plugin(ctx) or needs_inspector(ctx)) is not None:
         return skip
     plugin = ctx.plugin
     client = ctx.inspector_client()

@@ -92,7 +92,7 @@ def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
     (it was cancelled); the run's temporary files are removed either way.
     """
     results: list[Result] = []
-    stop_reason = ""
+    stop_reason, stopped_at = "", None
     try:
         for position, (check, subject) in enumerate(plan(ctx)):
             began = time.perf_counter()
@@ -106,7 +106,7 @@ def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
             duration_ms = round((time.perf_counter() - began) * 1000)
             ctx.outcomes.setdefault(check.id, []).append(outcome)
             if outcome.status == ERROR and not stop_reason:
-                stop_reason = outcome.message
+                stop_reason, stopped_at = outcome.message, position
             result = Result(
                 position=position,
                 check_id=check.id,
@@ -122,13 +122,22 @@ def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
             results.append(result)
     finally:
         ctx.close()
-    return verdict(results, ctx)
+    return verdict(results, ctx, stopped_at)
 
 
-def verdict(results: list[Result], ctx: RunContext) -> Verdict:
-    errored = next((r for r in results if r.status == ERROR), None)
-    if errored:
-        return Verdict(ERROR, errored.message, ctx.version, ctx.edition)
+def verdict(results: list[Result], ctx: RunContext, stopped_at: int | None = None) -> Verdict:
+    """`error` when a required check met an error, or an error stopped the run before its
+    required checks ran; `failed` when a required check did not pass; `passed` otherwise.
+    An error in an informational check that stopped nothing (token.revoke at the end) does
+    not decide the run."""
+    stopping = next((r for r in results if r.position == stopped_at), None)
+    required_error = next((r for r in results if r.required and r.status == ERROR), None)
+    cut_short = stopping is not None and any(
+        r.required and r.position > stopped_at for r in results
+    )
+    if required_error or cut_short:
+        reason = (required_error or stopping).message
+        return Verdict(ERROR, reason, ctx.version, ctx.edition)
     unmet = next((r for r in results if r.required and r.status != PASSED), None)
     if unmet:
         name = f"{unmet.check_id} ({unmet.subject})" if unmet.subject else unmet.check_id

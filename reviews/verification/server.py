@@ -1,5 +1,6 @@
 """server.health and server.tls: is the target reachable, initialised, unsealed, trusted?"""
 
+from reviews.targets import address_problem
 from reviews.verification.base import (
     Check,
     Outcome,
@@ -27,6 +28,8 @@ def detect_edition(ctx: RunContext, health: dict, seal: dict) -> str:
 
 
 def server_health(ctx: RunContext, subject) -> Outcome:
+    if not ctx.allow_private and (problem := address_problem(ctx.url)):
+        return error(f"Not connecting: {problem}")  # checked again: DNS may have changed
     client = ctx.client(namespace=False)
     health = client.sys.read_health_status(
         method="GET", standby_ok=True, sealed_code=200, uninit_code=200

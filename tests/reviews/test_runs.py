@@ -117,7 +117,10 @@ def test_the_reaper_ends_runs_that_cannot_finish(target, owner, settings, integr
     assert services.runs_reap(now=now) == 1
     stuck.refresh_from_db()
     fresh.refresh_from_db()
-    assert (stuck.status, stuck.reason) == ("error", "The worker stopped before the run finished.")
+    assert (stuck.status, stuck.reason) == (
+        "error",
+        "The run stopped before it finished (its worker stopped or it ran too long).",
+    )
     assert fresh.status == "running"
     later = now + timedelta(seconds=settings.VIP_RUN_QUEUED_LIMIT + settings.VIP_RUN_TIME_LIMIT)
     assert services.runs_reap(now=later) == 1

@@ -103,4 +103,6 @@ def test_a_killed_worker_leaves_no_run_running(bao, integration, owner, not_eage
     assert services.runs_reap(now=later) == 1
     run.refresh_from_db()
     assert run.status == "error"
-    assert run.reason == "The worker stopped before the run finished."
+    assert (
+        run.reason == "The run stopped before it finished (its worker stopped or it ran too long)."
+    )

@@ -136,3 +136,24 @@ def test_bad_issue_input_is_a_field_error(supported, owner):
         )
     assert set(caught.value.errors) == {"title", "description", "severity"}
     assert SupportIssue.objects.count() == 0
+
+
+def test_only_staff_make_a_critical_issue_normal(supported, owner, reviewer):
+    from config.errors import DomainError
+
+    issue = open_issue(supported, owner, at(2025, 6, 16, 8, 0), severity="critical")
+    with pytest.raises(DomainError) as caught:
+        update(issue, owner, at(2025, 6, 16, 9, 0), severity="normal")
+    assert caught.value.status == 403
+    assert update(issue, reviewer, at(2025, 6, 16, 9, 0), severity="normal").severity == "normal"
+
+
+def test_the_assignee_is_someone_of_the_partner(supported, owner, member, outsider):
+    from config.errors import DomainError
+
+    issue = open_issue(supported, owner, at(2025, 6, 16, 8, 0))
+    assert update(issue, owner, at(2025, 6, 16, 9, 0), assignee=member.email).assignee == member
+    for stranger in (outsider.email, "nobody@nowhere.example"):
+        with pytest.raises(DomainError) as caught:
+            update(issue, owner, at(2025, 6, 16, 9, 0), assignee=stranger)
+        assert caught.value.errors == {"assignee": ["Not a member of this partner."]}

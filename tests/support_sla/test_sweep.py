@@ -88,11 +88,11 @@ def test_a_paused_clock_is_not_swept_and_resumes_later(
 
 
 def test_a_breach_stays_when_the_severity_changes(
-    critical, owner, django_capture_on_commit_callbacks
+    critical, reviewer, django_capture_on_commit_callbacks
 ):
     run_sweep(OPENED + timedelta(hours=50), django_capture_on_commit_callbacks)
     with time_machine.travel(OPENED + timedelta(hours=51), tick=False):
-        services.issue_update(issue=critical, actor=owner, data={"severity": "normal"})
+        services.issue_update(issue=critical, actor=reviewer, data={"severity": "normal"})
     assert ("breach", OPENED + timedelta(hours=48)) in kinds(critical)
 
 
