@@ -4,16 +4,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ApiTokenForm, InvitationForm
 from accounts.models import ApiToken
 from config.errors import DomainError
+from config.http import show_domain_error
 from integrations.selectors import partner_for
-from integrations.views import show_domain_error
 
 
+@never_cache  # the page may show a new key once: never keep it in a cache
 @login_required
 def profile(request):
     """The account page: memberships and personal API tokens (created and revoked here)."""

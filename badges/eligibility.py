@@ -3,7 +3,6 @@ which run is the evidence. Admins see it before issuing; issuing calls it again.
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -13,6 +12,7 @@ from badges.models import BadgeKind
 from config.errors import Unmet
 from integrations.models import LISTED, Integration
 from reviews.models import CheckResult, RunStatus, TargetKind, VerificationRun
+from reviews.targets import is_hcp_address
 from support_sla.selectors import integration_has_open_breached_critical
 
 EVIDENCE_KINDS = {
@@ -30,13 +30,6 @@ class Eligibility:
     @property
     def eligible(self) -> bool:
         return not self.unmet
-
-
-def _is_hcp_target(target) -> bool:
-    namespace = target.namespace or ""
-    return urlparse(target.url).scheme == "https" and (
-        namespace == "admin" or namespace.startswith("admin/")
-    )
 
 
 def run_enterprise_features(run: VerificationRun) -> list[str]:
@@ -73,7 +66,9 @@ def evidence_run(integration: Integration, kind: str, *, now=None) -> Verificati
         .order_by("-finished_at", "-pk")
     )
     for run in candidates:
-        if kind == BadgeKind.HCP_VAULT_VERIFIED and _is_hcp_target(run.target):
+        if kind == BadgeKind.HCP_VAULT_VERIFIED and is_hcp_address(
+            run.target.url, run.target.namespace
+        ):
             return run
         if kind == BadgeKind.VAULT_ENTERPRISE_VERIFIED and run_enterprise_features(run):
             return run

@@ -10,8 +10,8 @@ from badges import rendering, services
 from badges.eligibility import run_enterprise_features
 from badges.models import Badge, BadgeStatus
 from config.errors import DomainError
+from config.http import show_domain_error
 from integrations.selectors import integration_for
-from integrations.views import show_domain_error
 from reviews.verification.enterprise import LABELS
 
 CACHE_CONTROL = "public, max-age=300"

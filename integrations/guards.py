@@ -80,6 +80,16 @@ def develop_to_review(integration: Integration, note: str) -> list[Unmet]:
     return unmet
 
 
+def blocking_feedback_unmet(integration: Integration) -> list[Unmet]:
+    """Open blocking review feedback: it stops both approval and release."""
+    blocking = review_selectors.integration_open_blocking_feedback(integration)
+    if blocking:
+        return [
+            Unmet("blocking_feedback", f"{blocking} blocking review feedback item(s) still open.")
+        ]
+    return []
+
+
 def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
     latest = review_selectors.integration_latest_round(integration)
     if latest is None or latest.status != "changes_requested":
@@ -97,11 +107,7 @@ def review_to_release(integration: Integration, note: str) -> list[Unmet]:
     latest = review_selectors.integration_latest_run(integration)
     if latest is None or latest.status != "passed":
         unmet.append(Unmet("run_not_passed", "The latest verification run must have passed."))
-    blocking = review_selectors.integration_open_blocking_feedback(integration)
-    if blocking:
-        unmet.append(
-            Unmet("blocking_feedback", f"{blocking} blocking review feedback item(s) still open.")
-        )
+        unmet.extend(blocking_feedback_unmet(integration))
     if integration.demo_done_at is None:
         unmet.append(Unmet("demo_missing", "Record that the integration was demonstrated."))
     if integration.partner.agreement_executed_at is None:

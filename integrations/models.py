@@ -188,6 +188,10 @@ class Integration(FSMModelMixin, models.Model):
         return [AuthMethod(value).label for value in self.auth_methods or []]
 
     @property
+    def is_listed(self) -> bool:
+        return self.stage in LISTED
+
+    @property
     def days_in_stage(self) -> int:
         return (timezone.now() - self.stage_changed_at).days
 
@@ -198,7 +202,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.ENGAGE,
         target=Stage.ENABLE,
         permission=_staff,
-        custom={"label": "Accept the intake"},
+        custom={"label": "Accept the intake", "who": "program staff"},
     )
     def enable(self) -> None:
         """Intake accepted: the partner gets the program's resources."""
@@ -208,7 +212,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.ENABLE,
         target=Stage.DEVELOP,
         permission=_partner_or_staff,
-        custom={"label": "Start development"},
+        custom={"label": "Start development", "who": "the partner or program staff"},
     )
     def start_development(self) -> None:
         """The partner builds and tests the integration."""
@@ -218,7 +222,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.DEVELOP,
         target=Stage.REVIEW,
         permission=_partner_or_staff,
-        custom={"label": "Submit for review"},
+        custom={"label": "Submit for review", "who": "the partner or program staff"},
     )
     def submit_for_review(self) -> None:
         """Ready for the program to verify it."""
@@ -228,7 +232,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.REVIEW,
         target=Stage.DEVELOP,
         permission=_staff,
-        custom={"label": "Back to development"},
+        custom={"label": "Back to development", "who": "program staff"},
     )
     def request_changes(self) -> None:
         """The review asked for changes; back to development."""
@@ -238,7 +242,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.REVIEW,
         target=Stage.RELEASE,
         permission=_staff,
-        custom={"label": "Release"},
+        custom={"label": "Release", "who": "program staff"},
     )
     def release(self) -> None:
         """Review passed: listed in the directory."""
@@ -248,7 +252,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.RELEASE,
         target=Stage.SUPPORT,
         permission=_staff,
-        custom={"label": "Move to support"},
+        custom={"label": "Move to support", "who": "program staff"},
     )
     def start_support(self) -> None:
         """Released and in ongoing support under the SLA."""
@@ -258,7 +262,7 @@ class Integration(FSMModelMixin, models.Model):
         source=PIPELINE,
         target=Stage.WITHDRAWN,
         permission=_partner_owner_or_staff,
-        custom={"label": "Withdraw"},
+        custom={"label": "Withdraw", "who": "a partner owner or program staff"},
     )
     def withdraw(self) -> None:
         """The partner stops the integration."""
@@ -268,7 +272,7 @@ class Integration(FSMModelMixin, models.Model):
         source=[Stage.ENGAGE, Stage.ENABLE, Stage.DEVELOP, Stage.REVIEW],
         target=Stage.REJECTED,
         permission=_staff,
-        custom={"label": "Reject"},
+        custom={"label": "Reject", "who": "program staff"},
     )
     def reject(self) -> None:
         """The program declines the integration."""
@@ -278,7 +282,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.SUPPORT,
         target=Stage.DELISTED,
         permission=_staff_or_system,
-        custom={"label": "Delist"},
+        custom={"label": "Delist", "who": "program staff"},
     )
     def delist(self) -> None:
         """No longer supported: removed from the directory."""
@@ -288,7 +292,7 @@ class Integration(FSMModelMixin, models.Model):
         source=Stage.DELISTED,
         target=Stage.SUPPORT,
         permission=_staff,
-        custom={"label": "List again"},
+        custom={"label": "List again", "who": "program staff"},
     )
     def relist(self) -> None:
         """Support is back in good standing: listed again."""

@@ -179,10 +179,6 @@ def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[
     return queryset.order_by("name", "pk")
 
 
-def listed_partners() -> QuerySet[Partner]:
-    return Partner.objects.filter(integrations__stage__in=LISTED).distinct()
-
-
 @dataclass(frozen=True)
 class OverlapView:
     """An overlap as one viewer may see it. Partners see another partner's integration by name
@@ -229,6 +225,7 @@ class Move:
     allowed: bool  # the user's role may make this move
     unmet: list[Unmet]
     needs_reason: bool
+    who: str  # whose move it is, in words
 
     @property
     def target_label(self) -> str:
@@ -252,6 +249,7 @@ def integration_moves(*, integration: Integration, user) -> list[Move]:
                 allowed=fsm_transition.has_perm(integration, user),
                 unmet=[u for u in guard(integration, "") if u.code != "reason_required"],
                 needs_reason=guard is guards.reason_required,
+                who=fsm_transition.custom.get("who", "program staff"),
             )
         )
     return sorted(moves, key=_move_order)

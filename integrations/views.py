@@ -8,13 +8,13 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.forms import InvitationForm
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
 from config.errors import DomainError
+from config.http import safe_next, show_domain_error
 from integrations import selectors, services
 from integrations.forms import (
     IntakeForm,
@@ -31,22 +31,6 @@ from support_sla.forms import calendar_form
 from support_sla.models import Standing
 
 NEW_PARTNER = "__new__"
-
-
-def show_domain_error(request, error: DomainError) -> None:
-    """An HTML view's rendering of a rule that said no: the message and each unmet condition."""
-    messages.error(request, error.message, extra_tags="domain")
-    for unmet in error.unmet:
-        messages.error(request, unmet.message, extra_tags="unmet")
-
-
-def safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 # --- Intake ----------------------------------------------------------------------------------

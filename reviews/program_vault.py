@@ -113,14 +113,6 @@ def rewrap(ciphertext: str) -> str:
     return response["data"]["ciphertext"]
 
 
-def key_version(ciphertext: str) -> int:
-    """The key version a ciphertext was made with (`vault:v3:…` → 3)."""
-    try:
-        return int(ciphertext.split(":")[1].lstrip("v"))
-    except (IndexError, ValueError):
-        return 0
-
-
 def state() -> dict:
     """For /healthz: is the program Vault reachable and unsealed?"""
     if not settings.VIP_VAULT_ADDR:

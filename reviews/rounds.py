@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
 from config.errors import DomainError, Unmet
+from integrations.guards import blocking_feedback_unmet
 from integrations.models import Integration, Stage
 from integrations.services import integration_transition
 from reviews import selectors
@@ -158,18 +159,14 @@ def round_decide(
         # Lock order as in round_open and the transition service: the integration, then the round.
         Integration.objects.select_for_update().get(pk=integration.pk)
         locked = _lock_open_round(review_round)
-        if decision == ReviewRound.Status.APPROVED:
-            blocking = selectors.integration_open_blocking_feedback(integration)
-            if blocking:
-                unmet = Unmet(
-                    "blocking_feedback",
-                    f"{blocking} blocking review feedback item(s) still open.",
-                )
-                raise DomainError(
-                    "Resolve the blocking feedback before approving.",
-                    code="blocking_feedback",
-                    unmet=[unmet],
-                )
+        if decision == ReviewRound.Status.APPROVED and (
+            unmet := blocking_feedback_unmet(integration)
+        ):
+            raise DomainError(
+                "Resolve the blocking feedback before approving.",
+                code="blocking_feedback",
+                unmet=unmet,
+            )
         locked.status = decision
         locked.decision_summary = summary.strip()
         locked.decided_by = actor

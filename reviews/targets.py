@@ -126,6 +126,16 @@ def _clean_url(data, errors, kind: str) -> str:
     return url.rstrip("/")
 
 
+def is_hcp_namespace(namespace: str) -> bool:
+    """HCP Vault's top namespace is `admin`: a target there uses it or a child."""
+    return namespace == "admin" or namespace.startswith("admin/")
+
+
+def is_hcp_address(url: str, namespace: str) -> bool:
+    """An HCP Vault target: reached over https, in `admin` or a child."""
+    return urlparse(url).scheme == "https" and is_hcp_namespace(namespace or "")
+
+
 def _clean_namespace(data, errors, kind: str) -> str:
     namespace = normalise_path(data.get("namespace"))
     if len(namespace) > 200:

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_program_staff
 from config.errors import DomainError
+from config.http import safe_next, show_domain_error
 from integrations import selectors
 from integrations import services as integration_services
 from integrations.models import PIPELINE, Category, Stage
-from integrations.views import safe_next, show_domain_error
 from reviews import rounds, services
 from reviews import selectors as review_selectors
 from reviews.forms import (
@@ -70,7 +70,7 @@ def board(request):
 # --- Targets -----------------------------------------------------------------------------------
 
 
-def _form_errors(error: DomainError, form: TargetForm, mounts) -> None:
+def _form_errors(error: DomainError, form: TargetForm, mounts, rows: list[int]) -> None:
     """Put the service's dotted field errors (`auth.secret_id`, `secret_mounts.1.path`,
     `plugin.version`) on the form fields that collected them."""
     for name, problems in error.errors.items():
@@ -84,8 +84,9 @@ def _form_errors(error: DomainError, form: TargetForm, mounts) -> None:
         elif parts[0] == "plugin" and len(parts) == 2:
             field = f"plugin_{parts[1]}"
         elif parts[0] == "secret_mounts" and len(parts) == 3 and parts[1].isdigit():
-            row = int(parts[1])
-            if row < len(mounts.forms):
+            index = int(parts[1])  # among the mounts sent; `rows` maps it back to its form row
+            if index < len(rows):
+                row = rows[index]
                 for problem in problems:
                     mounts.forms[row].add_error(
                         parts[2] if parts[2] in mounts.forms[row].fields else None, problem
@@ -106,7 +107,9 @@ def _target_page(request, integration, target=None):
         mounts = MountFormSet(request.POST, prefix="mounts")
         if form.is_valid() and mounts.is_valid():
             body = form.body()
-            body["secret_mounts"] = [e for e in (f.entry() for f in mounts.forms) if e]
+            entries = [(row, f.entry()) for row, f in enumerate(mounts.forms)]
+            rows = [row for row, entry in entries if entry]
+            body["secret_mounts"] = [entry for _, entry in entries if entry]
             try:
                 if target is None:
                     target = services.target_create(
@@ -116,7 +119,7 @@ def _target_page(request, integration, target=None):
                     services.target_update(target=target, actor=request.user, data=body)
             except DomainError as error:
                 if error.status == 400:
-                    _form_errors(error, form, mounts)
+                    _form_errors(error, form, mounts, rows)
                 else:
                     show_domain_error(request, error)
             else:

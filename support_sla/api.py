@@ -1,7 +1,6 @@
 """REST API for support issues (DESIGN.md §9) with their SLA clocks."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -101,12 +100,7 @@ class IssueFilter(django_filters.FilterSet):
         fields = ["status", "severity", "breached", "partner"]
 
     def filter_breached(self, queryset, name, value):
-        overdue = Q(status__in=["open", "acknowledged"], due_at__lte=timezone.now())
-        return (
-            queryset.filter(Q(was_breached=True) | overdue)
-            if value
-            else queryset.exclude(Q(was_breached=True) | overdue)
-        )
+        return selectors.filter_breached(queryset, value)
 
 
 class SupportIssueListView(generics.ListAPIView):

@@ -3,12 +3,13 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from support_sla.clocks import sla_of
 from support_sla.models import (
+    RUNNING,
     STOPPED,
     Severity,
     SlaEvent,
@@ -57,6 +58,14 @@ def issues_with_sla() -> QuerySet[SupportIssue]:
         was_breached=_event_in_cycle(SlaEvent.Kind.BREACH),
         was_escalated=_event_in_cycle(SlaEvent.Kind.ESCALATION),
     )
+
+
+def filter_breached(issues: QuerySet[SupportIssue], breached: bool, now=None):
+    """Issues whose current cycle is breached (recorded, or running past its due time; the
+    same rule as clocks.sla_of), or not. `issues` comes from issues_with_sla()."""
+    now = now or timezone.now()
+    condition = Q(was_breached=True) | Q(status__in=RUNNING, due_at__lte=now)
+    return issues.filter(condition) if breached else issues.exclude(condition)
 
 
 def recorded_of(issue: SupportIssue) -> set[str]:

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_program_staff
 from config.errors import DomainError
+from config.http import show_domain_error
 from integrations.selectors import integration_for, partner_for
-from integrations.views import show_domain_error
 from support_sla import selectors, services
 from support_sla.forms import CalendarForm, CommentForm, IssueForm, SeverityForm, StatusForm
 from support_sla.models import IssueStatus, Severity, StandingRecord
@@ -34,7 +34,7 @@ def support_queue(request):
         issues = issues.filter(integration__partner__slug=partner)
     breached = request.GET.get("breached") == "1"
     if breached:
-        issues = issues.filter(was_breached=True)
+        issues = selectors.filter_breached(issues, True)
     page = Paginator(issues.order_by("due_at", "pk"), QUEUE_PAGE).get_page(request.GET.get("page"))
     proposals = []
     if is_program_staff(request.user):

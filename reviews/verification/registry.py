@@ -14,8 +14,6 @@ CATALOGUE: list[Check] = [
     *enterprise.CHECKS,
     auth.REVOKE,  # always last
 ]
-CHECK_IDS = [check.id for check in CATALOGUE]
-TITLES = {check.id: check.title for check in CATALOGUE}
 
 
 def plan(ctx: RunContext) -> list[tuple[Check, Subject]]:

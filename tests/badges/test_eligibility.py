@@ -81,13 +81,3 @@ def test_supported_integrations_qualify(partner, bao_tls, namespace, owner, veri
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
     hcp_style_run(bao_tls, namespace, integration, owner, verify)
     assert codes(integration, HCP) == set()
-
-
-def test_an_open_breached_critical_issue_blocks(
-    monkeypatch, released, bao_tls, namespace, owner, verify
-):
-    from badges import eligibility
-
-    hcp_style_run(bao_tls, namespace, released, owner, verify)
-    monkeypatch.setattr(eligibility, "integration_has_open_breached_critical", lambda i: True)
-    assert codes(released, HCP) == {"critical_breach_open"}

@@ -155,3 +155,26 @@ def test_beat_schedules_the_job():
 
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "badges.tasks.reverify_due" in tasks
+
+
+def test_both_causes_must_clear_before_a_badge_comes_back(world, clock, owner):
+    """Suspended after two failed re-verifications, then support fails too: a passing
+    re-verification alone does not restore it, nor does good standing alone."""
+    from support_sla.models import StandingRecord
+
+    badge = world["badge"]
+    break_login(world)
+    clock.reverify()
+    clock.reverify()
+    StandingRecord.objects.create(
+        integration=badge.integration,
+        standing="failing",
+        reason="3 SLA breaches in the last 90 days.",
+    )
+    fix_login(world, owner)
+    clock.reverify()  # re-verification good again, support still failing
+    badge.refresh_from_db()
+    assert (badge.status, badge.suspension_cause) == ("suspended", "support")
+    StandingRecord.objects.filter(integration=badge.integration).update(standing="good")
+    services.badges_restore(integration=badge.integration, cause="support", reason="Good again.")
+    assert status(badge) == "active"

@@ -261,14 +261,6 @@ def test_relist_when_standing_is_good(partner, reviewer, owner):
     move(integration, Stage.SUPPORT, reviewer)
 
 
-def test_relist_is_refused_when_standing_is_not_good(partner, reviewer, monkeypatch):
-    from integrations import guards
-
-    integration = IntegrationFactory(partner=partner, stage=Stage.DELISTED)
-    monkeypatch.setattr(guards, "compute_standing", lambda integration: ("failing", "3 breaches"))
-    assert unmet_codes(integration, Stage.SUPPORT, reviewer) == {"standing_not_good"}
-
-
 # --- moves that do not exist ---------------------------------------------------------------
 
 

@@ -122,3 +122,14 @@ def test_plain_text_email_is_not_html_escaped(
     assert message.subject == "[VIP Tracker] Tom & Jerry <KMS> moved to Develop & test"
     assert "Tom & Jerry <KMS>" in message.body
     assert "Tom &amp; Jerry &lt;KMS&gt;" in message.alternatives[0][0]  # the HTML part escapes
+
+
+@pytest.mark.django_db
+def test_a_stale_copy_never_writes_a_stage_back(integration, reviewer, owner):
+    from integrations.services import integration_update
+
+    stale = Integration.objects.get(pk=integration.pk)  # loaded while still in engage
+    integration_transition(integration=integration, to=Stage.ENABLE, actor=reviewer)
+    integration_update(integration=stale, actor=owner, data={"summary": "Edited meanwhile."})
+    fresh = Integration.objects.get(pk=integration.pk)
+    assert (fresh.stage, fresh.summary) == (Stage.ENABLE, "Edited meanwhile.")

@@ -196,3 +196,61 @@ def test_members_and_staff_manage_targets(api, people, integration, body, role):
 def test_a_body_that_is_not_an_object_is_a_400(api, owner, integration):
     response = api.as_user(owner).post(url(integration), ["a", "list"], format="json")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": "bad\x00name"}, "name"),
+        ({"auth": {"method": "approle", "role_id": "a\x00", "secret_id": "b"}}, "auth.role_id"),
+        ({"namespace": "a" * 201}, "namespace"),
+        ({"url": "https://vault.example.com/" + "a" * 200}, "url"),
+    ],
+)
+def test_nul_characters_and_overlong_values_are_field_errors(
+    api, owner, integration, body, change, field
+):
+    response = api.as_user(owner).post(url(integration), {**body, **change}, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+
+
+def test_a_target_with_runs_keeps_what_it_verified(api, owner, integration, body):
+    from reviews import services
+    from reviews.models import VerificationTarget
+
+    target = api.as_user(owner).post(url(integration), body, format="json").json()
+    services.run_request(target=VerificationTarget.objects.get(pk=target["id"]), actor=owner)
+    detail = f"/api/v1/targets/{target['id']}/"
+    moved = api.patch(
+        detail,
+        {"kind": "hcp_vault", "url": "https://x.hashicorp.cloud", "namespace": "admin"},
+        format="json",
+    )
+    assert (moved.status_code, moved.json()["code"]) == (409, "target_has_runs")
+    assert api.patch(detail, {"name": "renamed"}, format="json").status_code == 200
+
+
+def test_private_addresses_are_refused_outside_development(api, owner, integration, body, settings):
+    settings.VIP_ALLOW_PRIVATE_TARGETS = False
+    for address in ("http://127.0.0.1:8200", "http://10.0.0.5:8200", "http://169.254.169.254"):
+        response = api.as_user(owner).post(
+            url(integration), {**body, "url": address}, format="json"
+        )
+        assert response.status_code == 400, address
+        assert "private, loopback or link-local" in response.json()["errors"]["url"][0]
+
+
+def test_a_deleted_target_stays_deleted(api, owner, integration, body):
+    from reviews import services
+    from reviews.models import VerificationTarget
+
+    created = api.as_user(owner).post(url(integration), body, format="json").json()
+    stale = VerificationTarget.objects.get(pk=created["id"])
+    api.delete(f"/api/v1/targets/{created['id']}/")
+    from config.errors import DomainError
+
+    with pytest.raises(DomainError) as caught:
+        services.target_update(target=stale, actor=owner, data={"name": "back?"})
+    assert caught.value.code == "target_deleted"
+    assert VerificationTarget.objects.get(pk=created["id"]).archived_at is not None

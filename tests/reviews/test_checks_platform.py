@@ -156,3 +156,13 @@ def test_enterprise_features_without_namespace_or_inspector(bao, integration, ow
     assert result.status == "passed" and result.required is False
     assert result.details["features"] == []
     assert "no inspector token" in result.message
+
+
+def test_a_plugin_integration_must_declare_its_plugin(bao, secrets_plugin, owner, verify):
+    body = runtime_app(bao)
+    body["inspector_token"] = inspector_token(bao)
+    run = verify(secrets_plugin, body, owner)
+    result = checks(run)["plugin.registered"]
+    assert (result.status, result.required) == ("skipped", True)
+    assert "declare the plugin" in result.message
+    assert run.status == "failed"

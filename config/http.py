@@ -1,0 +1,22 @@
+"""What every app's HTML views share: showing a refused rule, and a safe "next" URL."""
+
+from django.contrib import messages
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from config.errors import DomainError
+
+
+def show_domain_error(request, error: DomainError) -> None:
+    """An HTML view's rendering of a rule that said no: the message and each unmet condition."""
+    messages.error(request, error.message, extra_tags="domain")
+    for unmet in error.unmet:
+        messages.error(request, unmet.message, extra_tags="unmet")
+
+
+def safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
