@@ -63,3 +63,24 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def bench_integration(*, stage: str = "support", owner=None):
+    """A partner and a supported integration to benchmark with (the owner joins the partner)."""
+    from accounts.models import Membership
+    from integrations.models import Integration, Partner
+
+    partner = Partner.objects.create(name="Bench Partner", slug="bench-partner")
+    if owner is not None:
+        Membership.objects.create(partner=partner, user=owner, role="owner")
+    return Integration.objects.create(
+        partner=partner,
+        name="Bench Integration",
+        category="runtime",
+        summary="s",
+        description="d",
+        vault_editions=["vault_enterprise", "hcp_vault"],
+        auth_methods=["approle"],
+        contact_email="bench@partner.example",
+        stage=stage,
+    )

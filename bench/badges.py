@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 
-from _env import ROOT, configure, drop
+from _env import ROOT, bench_integration, configure, drop
 
 DATABASE = "vip_bench_badges"
 PORT = 18765
@@ -49,21 +49,9 @@ def make_badge() -> str:
 
     from accounts.models import User
     from badges.models import Badge
-    from integrations.models import Integration, Partner
     from reviews.models import VerificationRun, VerificationTarget
 
-    partner = Partner.objects.create(name="Bench Partner", slug="bench-partner")
-    integration = Integration.objects.create(
-        partner=partner,
-        name="Bench Integration",
-        category="runtime",
-        summary="s",
-        description="d",
-        vault_editions=["hcp_vault"],
-        auth_methods=["approle"],
-        contact_email="b@x.io",
-        stage="support",
-    )
+    integration = bench_integration()
     target = VerificationTarget.objects.create(
         integration=integration,
         name="t",

@@ -11,7 +11,7 @@ import argparse
 import time
 from datetime import timedelta
 
-from _env import configure, drop, median
+from _env import bench_integration, configure, drop, median
 
 DATABASE = "vip_bench_sla"
 
@@ -81,20 +81,8 @@ def main() -> None:
         from django.utils import timezone
 
         from accounts.models import User
-        from integrations.models import Integration, Partner
 
-        partner = Partner.objects.create(name="Bench", slug="bench")
-        integration = Integration.objects.create(
-            partner=partner,
-            name="Bench",
-            category="runtime",
-            summary="s",
-            description="d",
-            vault_editions=["hcp_vault"],
-            auth_methods=["approle"],
-            contact_email="b@x.io",
-            stage="support",
-        )
+        integration = bench_integration()
         reporter = User.objects.create_user("bench@partner.example", "x")
         now = timezone.now()
         figures = {}

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from _env import ROOT, configure, drop, median
+from _env import ROOT, bench_integration, configure, drop, median
 
 DATABASE = "vip_bench_verification"
 
@@ -115,25 +115,13 @@ def main() -> None:
     try:
         from django.test import Client
 
-        from accounts.models import Membership, User
-        from integrations.models import Integration, Partner
+        from accounts.models import User
         from reviews import services
         from reviews.models import VerificationRun
 
         body = runtime_app(partner, "admin/bench")
         owner = User.objects.create_user("bench@partner.example", "x")
-        acme = Partner.objects.create(name="Bench", slug="bench")
-        Membership.objects.create(partner=acme, user=owner, role="owner")
-        integration = Integration.objects.create(
-            partner=acme,
-            name="Bench",
-            category="runtime",
-            summary="s",
-            description="d",
-            vault_editions=["vault_enterprise"],
-            auth_methods=["approle"],
-            contact_email="b@x.io",
-        )
+        integration = bench_integration(owner=owner)
 
         target = services.target_create(integration=integration, actor=owner, data=body)
 

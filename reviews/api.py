@@ -7,7 +7,13 @@ from rest_framework.views import APIView
 
 from integrations.selectors import integration_for
 from reviews import selectors, services
-from reviews.models import AuthMethod, MountType, TargetKind, VerificationRun, VerificationTarget
+from reviews.models import (
+    LOGIN_METHODS,
+    MountType,
+    TargetKind,
+    VerificationRun,
+    VerificationTarget,
+)
 from reviews.targets import METHOD_FIELDS, PLUGIN_TYPES
 
 # --- Targets -----------------------------------------------------------------------------------
@@ -16,7 +22,7 @@ from reviews.targets import METHOD_FIELDS, PLUGIN_TYPES
 class AuthInputSerializer(serializers.Serializer):
     """The app's login. Secrets are write-only: they are encrypted and never returned."""
 
-    method = serializers.ChoiceField(choices=AuthMethod.choices)
+    method = serializers.ChoiceField(choices=LOGIN_METHODS)
     mount_path = serializers.CharField(required=False)
     role = serializers.CharField(required=False)
     role_id = serializers.CharField(required=False, write_only=True)

@@ -5,7 +5,7 @@ from django import forms
 
 from config.forms import BootstrapMixin
 from reviews import rounds
-from reviews.models import AuthMethod, MountType, ReviewRound, TargetKind
+from reviews.models import LOGIN_METHODS, MountType, ReviewRound, TargetKind
 from reviews.targets import MAX_URL, METHOD_FIELDS, MOUNT_FIELDS, PLUGIN_TYPES, SECRET_FIELDS
 
 SECRET_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
@@ -45,7 +45,7 @@ class TargetForm(BootstrapMixin, forms.Form):
         PEM_WIDGET,
         "Only when the server's certificate is not signed by a publicly trusted CA.",
     )
-    auth_method = forms.ChoiceField(label="How your app logs in", choices=AuthMethod.choices)
+    auth_method = forms.ChoiceField(label="How your app logs in", choices=LOGIN_METHODS)
     auth_mount_path = _optional("Auth mount path", help_text="Defaults to the method's name.")
     auth_role = _optional("Role")
     role_id = _optional("Role ID", SECRET_WIDGET)

@@ -4,21 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from integrations.models import VaultEdition
+from integrations.models import AuthMethod, VaultEdition
 
 # A target is one of the Vault editions an integration can work with.
 TargetKind = VaultEdition
 
 
-class AuthMethod(models.TextChoices):
-    """How the partner's app logs in to its Vault (DESIGN.md §4)."""
-
-    APPROLE = "approle", "AppRole"
-    JWT = "jwt", "JWT/OIDC"
-    CERT = "cert", "TLS certificate"
-    USERPASS = "userpass", "Username & password"
-    KUBERNETES = "kubernetes", "Kubernetes"
-    TOKEN = "token", "Token"
+# How a partner's app logs in to its Vault: the intake's auth methods, but OIDC (an
+# interactive browser login) is verified through its JWT role.
+LOGIN_METHODS = [(m.value, m.label) for m in AuthMethod if m != AuthMethod.OIDC]
 
 
 class MountType(models.TextChoices):
@@ -46,9 +40,7 @@ class VerificationTarget(models.Model):
     url = models.URLField()
     namespace = models.CharField(max_length=200, blank=True)
     ca_cert = models.TextField("CA bundle (PEM)", blank=True)
-    auth_method = models.CharField(
-        max_length=16, choices=AuthMethod.choices, default=AuthMethod.APPROLE
-    )
+    auth_method = models.CharField(max_length=16, choices=LOGIN_METHODS, default=AuthMethod.APPROLE)
     auth_mount_path = models.CharField(max_length=200, blank=True)
     auth_role = models.CharField(max_length=200, blank=True)
     credentials_ciphertext = models.TextField(blank=True)

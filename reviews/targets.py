@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from config.errors import DomainError
-from reviews.models import AuthMethod, MountType, TargetKind, VerificationTarget
+from integrations.models import AuthMethod
+from reviews.models import MountType, TargetKind, VerificationTarget
 
 # For each login method: fields that are configuration, and fields that are secret.
 METHOD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
