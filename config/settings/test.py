@@ -13,10 +13,12 @@ set_defaults(
 from config.settings.base import *  # noqa: E402, F403
 from config.settings.base import CACHES, REDIS_URL, env  # noqa: E402
 
-# Each xdist worker (gw0, gw1, …) gets its own Redis database for the broker and its own cache
-# namespace, so parallel test processes never take each other's tasks.
+# Each xdist worker (gw0, gw1, …) gets its own Redis database for the broker (counted from the
+# database in REDIS_URL, so two suites with different REDIS_URLs can run side by side) and its
+# own cache namespace, so parallel test processes never take each other's tasks.
 _WORKER = env("PYTEST_XDIST_WORKER", default="gw-1")
-CELERY_BROKER_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{int(_WORKER[2:]) + 2}"
+_REDIS_SERVER, _REDIS_DB = REDIS_URL.rsplit("/", 1)
+CELERY_BROKER_URL = f"{_REDIS_SERVER}/{int(_REDIS_DB or 0) + int(_WORKER[2:]) + 2}"
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
