@@ -1,17 +1,12 @@
 # VIP Tracker image: web (gunicorn), worker and beat (celery) all run from it.
 # docker-compose.yml builds it once and runs each process with its own command.
 
-# --- Front-end libraries: the same files scripts/vendor_assets.sh copies to static/vendor/ ---
+# --- Front-end libraries, copied to static/vendor/ by the same script `make assets` runs ---
 FROM node:20-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-RUN dest=static/vendor \
- && mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons/fonts" \
- && cp node_modules/bootstrap/dist/css/bootstrap.min.css* "$dest/bootstrap/" \
- && cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* "$dest/bootstrap/" \
- && cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css "$dest/bootstrap-icons/" \
- && cp node_modules/bootstrap-icons/font/fonts/* "$dest/bootstrap-icons/fonts/"
+COPY scripts/vendor_assets.sh scripts/
+RUN scripts/vendor_assets.sh
 
 # --- The application ---------------------------------------------------------------------
 FROM python:3.11-slim
