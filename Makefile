@@ -36,7 +36,7 @@ test: install assets
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 bench: install assets
-	@for script in bench/[a-z]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/run.py $(BENCH)
 
 lint: install
 	$(BIN)/ruff check .

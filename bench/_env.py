@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PG = "postgres://postgres@127.0.0.1:5432"
+# The Redis server benchmarks use (each picks its own database on it, which it flushes).
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 
 
 def configure(database: str, *, redis_db: int = 14, extra: dict | None = None) -> dict:
@@ -27,7 +29,7 @@ def configure(database: str, *, redis_db: int = 14, extra: dict | None = None) -
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DEBUG": "false",
         "DATABASE_URL": f"{PG}/{database}",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "REDIS_URL": f"{REDIS}/{redis_db}",
         "LOG_LEVEL": "WARNING",
         **(extra or {}),
     }
@@ -84,3 +86,20 @@ def bench_integration(*, stage: str = "support", owner=None):
         contact_email="bench@partner.example",
         stage=stage,
     )
+
+
+def report(
+    benchmark: str, *, figures: list[str], ratio: float, target: str, passed: bool | None
+) -> None:
+    """One machine-readable line per benchmark result; `bench/run.py` collects them into
+    bench/REPORT.md. `passed` is None for a figure that has no target of its own."""
+    import json
+
+    line = {
+        "benchmark": benchmark,
+        "figures": figures,
+        "ratio": round(ratio, 2),
+        "target": target,
+        "passed": passed,
+    }
+    print("REPORT " + json.dumps(line, ensure_ascii=False), flush=True)

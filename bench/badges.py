@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 
-from _env import ROOT, bench_integration, configure, drop
+from _env import ROOT, bench_integration, configure, drop, report
 
 DATABASE = "vip_bench_badges"
 PORT = 18765
@@ -143,7 +143,13 @@ def main() -> None:
             f"ratio badge / minimal: {ratio:.2f} (target ≥ 0.70) "
             f"{'PASS' if ratio >= 0.7 else 'FAIL'}"
         )
-        print(f"REPORT badge_svg_ratio {ratio:.2f} {'PASS' if ratio >= 0.7 else 'FAIL'}")
+        report(
+            "badge SVG vs a minimal Django view (requests/s)",
+            figures=[f"minimal view: {minimal:.0f}/s", f"badge SVG, warm cache: {badge:.0f}/s"],
+            ratio=ratio,
+            target="≥ 0.70",
+            passed=ratio >= 0.7,
+        )
     finally:
         if server is not None:
             server.terminate()

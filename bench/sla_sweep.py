@@ -11,7 +11,7 @@ import argparse
 import time
 from datetime import timedelta
 
-from _env import bench_integration, configure, drop, median
+from _env import bench_integration, configure, drop, median, report
 
 DATABASE = "vip_bench_sla"
 
@@ -98,7 +98,13 @@ def main() -> None:
         ratio = figures[args.large] / figures[args.small]
         verdict = "PASS" if ratio <= 1.5 else "FAIL"
         print(f"ratio {args.large:,} / {args.small:,}: {ratio:.2f} (target ≤ 1.50) {verdict}")
-        print(f"REPORT sla_sweep_ratio {ratio:.2f} {verdict}")
+        report(
+            f"SLA sweep, {args.due} due",
+            figures=[f"{total:,} open issues: {figures[total] * 1000:.1f} ms" for total in figures],
+            ratio=ratio,
+            target="≤ 1.50",
+            passed=ratio <= 1.5,
+        )
     finally:
         drop(DATABASE)
 

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from _env import ROOT, bench_integration, configure, drop, median
+from _env import ROOT, bench_integration, configure, drop, median, report
 
 DATABASE = "vip_bench_verification"
 
@@ -196,8 +196,20 @@ def main() -> None:
             f"speed-up from 1 to 2 worker processes: {speedup:.2f}× "
             f"(proportional would be 2.00×; this machine has {os.cpu_count()} cores)"
         )
-        print(f"REPORT verification_ratio {ratio:.2f} {'PASS' if ratio <= 2 else 'FAIL'}")
-        print(f"REPORT verification_burst_speedup {speedup:.2f}")
+        report(
+            "verification end to end vs direct hvac calls",
+            figures=[f"direct: {direct_ms:.1f} ms", f"end to end: {e2e_ms:.1f} ms"],
+            ratio=ratio,
+            target="≤ 2.00",
+            passed=ratio <= 2,
+        )
+        report(
+            f"{args.burst} runs queued at once, 1 → 2 worker processes (speed-up)",
+            figures=[f"{n} process(es): {seconds:.2f} s" for n, seconds in bursts.items()],
+            ratio=speedup,
+            target="in proportion to concurrency: ≥ 1.60 (80% of the ideal 2.00)",
+            passed=speedup >= 1.6,
+        )
     finally:
         for worker in workers:
             worker.terminate()
