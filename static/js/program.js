@@ -18,7 +18,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const base = (yTitle, extra = {}) => ({
     responsive: true,
     maintainAspectRatio: false,
-    animation: reduceMotion ? false : undefined,
+    ...(reduceMotion ? { animation: false } : {}),
     plugins: { legend: { display: false } },
     scales: {
       y: { beginAtZero: true, title: { display: true, text: yTitle }, ticks: { precision: 0 } },
