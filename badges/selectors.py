@@ -35,3 +35,13 @@ def active_badges_prefetch() -> Prefetch:
         queryset=Badge.objects.filter(status=BadgeStatus.ACTIVE).order_by("kind"),
         to_attr="active_badges",
     )
+
+
+def live_badges_prefetch() -> Prefetch:
+    """For lists of integrations: their badges that are not revoked (active or suspended), as
+    `live_badges`, in one extra query."""
+    return Prefetch(
+        "badges",
+        queryset=Badge.objects.filter(status__in=LIVE_STATUSES).order_by("kind"),
+        to_attr="live_badges",
+    )

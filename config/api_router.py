@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView
 from badges import api as badges_api
 from integrations.api import IntegrationViewSet, PartnerViewSet
+from integrations.metrics_api import ProgramMetricsView
 from reviews import api as reviews_api
 from reviews import review_api
 from support_sla import api as support_api
@@ -75,5 +76,6 @@ urlpatterns = [
         support_api.IssueCommentsView.as_view(),
         name="support-issue-comments",
     ),
+    path("program/metrics/", ProgramMetricsView.as_view(), name="program-metrics"),
     *router.urls,
 ]

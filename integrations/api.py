@@ -1,8 +1,6 @@
 """REST API for partners, integrations, transitions and history (DESIGN.md §9)."""
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -10,12 +8,12 @@ from rest_framework.response import Response
 
 from accounts.access import staff_users
 from integrations import selectors, services
+from integrations.filters import IntegrationFilter
 from integrations.models import (
     INTAKE_FIELDS,
     PARTNER_FIELDS,
     PARTNER_STAFF_FIELDS,
     AuthMethod,
-    Category,
     Integration,
     Partner,
     Stage,
@@ -197,24 +195,6 @@ class IntegrationListSerializer(IntegrationSerializer):
         fields = [
             f for f in IntegrationSerializer.Meta.fields if f not in {"checklist", "overlaps"}
         ]
-
-
-class IntegrationFilter(django_filters.FilterSet):
-    stage = django_filters.ChoiceFilter(choices=Stage.choices)
-    category = django_filters.ChoiceFilter(choices=Category.choices)
-    partner = django_filters.CharFilter(field_name="partner__slug")
-    search = django_filters.CharFilter(method="filter_search", max_length=100)
-
-    class Meta:
-        model = Integration
-        fields = ["stage", "category", "partner", "search"]
-
-    def filter_search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(summary__icontains=value)
-            | Q(partner__name__icontains=value)
-        )
 
 
 class TransitionSerializer(serializers.Serializer):

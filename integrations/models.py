@@ -193,6 +193,8 @@ class Integration(FSMModelMixin, models.Model):
 
     @property
     def days_in_stage(self) -> int:
+        """Whole days since the stage began (lists count the same in the database:
+        integrations.selectors.days_between)."""
         return (timezone.now() - self.stage_changed_at).days
 
     # --- The state machine (DESIGN.md §3); guards are in integrations.guards ------------

@@ -3,13 +3,25 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Count,
+    DateTimeField,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Floor, RowNumber
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.access import may_manage
 from accounts.roles import is_program_staff
-from badges.selectors import active_badges_prefetch
+from badges.selectors import active_badges_prefetch, live_badges_prefetch
+from config.db import SecondsBetween
 from config.errors import Unmet
 from integrations import guards
 from integrations.models import LISTED, PIPELINE, Integration, Partner, Stage
@@ -33,6 +45,29 @@ def integrations_visible_to(user) -> QuerySet[Integration]:
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
     return queryset.filter(partner__memberships__user=user)
+
+
+def days_between(start, end):
+    """Whole days from `start` to `end` (database expressions): the one rule for "days in
+    stage". The integrations list, its CSV export and the program metrics all count with it;
+    `Integration.days_in_stage` is the same rule for one object already in memory."""
+    return Cast(
+        Floor(SecondsBetween(start, end) / Value(86_400.0, output_field=FloatField())),
+        IntegerField(),
+    )
+
+
+def integrations_listing(user, *, now=None) -> QuerySet[Integration]:
+    """The integrations list and its CSV export: what `user` may see, by name, each with
+    `stage_days` (days in stage), its live badges (`live_badges`) and its support standing
+    (joined): a constant number of queries for a page."""
+    now = now or timezone.now()
+    return (
+        integrations_visible_to(user)
+        .annotate(stage_days=days_between(F("stage_changed_at"), Value(now, DateTimeField())))
+        .prefetch_related(live_badges_prefetch())
+        .order_by("name", "pk")
+    )
 
 
 def integration_for(user, pk) -> Integration:

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from integrations import views
+from integrations import reports, views
 
 urlpatterns = [
     path("engage/", views.engage, name="engage"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("integrations/", reports.integration_list, name="integration_list"),
+    path("integrations/export.csv", reports.integration_export, name="integration_export"),
+    path("program/", reports.program_metrics, name="program_metrics"),
     path("integrations/<int:pk>/", views.integration_detail, name="integration_detail"),
     path("integrations/<int:pk>/edit/", views.integration_edit, name="integration_edit"),
     path(

@@ -1,9 +1,13 @@
 """Reads about verification and review: what the pipeline's guards ask, and who sees which
 target or run (anything a partner may not see is a 404)."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncWeek
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.access import staff_users
 from accounts.models import User
@@ -218,3 +222,47 @@ def _count(queryset: QuerySet) -> Coalesce:
 def program_staff_users() -> QuerySet[User]:
     """Reviewers and admins (superusers count as admins), for assignee choices."""
     return staff_users()
+
+
+# --- Program metrics ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekPassRate:
+    """Finished verification runs of one ISO week (Monday to Sunday, UTC)."""
+
+    week: str  # ISO week, e.g. "2026-W48"
+    week_start: date
+    finished: int
+    passed: int
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(self.passed / self.finished, 4) if self.finished else None
+
+
+def verification_pass_rate(*, weeks: int = 12, now=None) -> list[WeekPassRate]:
+    """Passed / finished runs (passed, failed or error; cancelled runs are not verdicts) per ISO
+    week, for the last `weeks` weeks including the current one, oldest first; one query."""
+    now = now or timezone.now()
+    today = now.astimezone(UTC).date()
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    rows = (
+        VerificationRun.objects.filter(
+            status__in=FINISHED_RUN_STATUSES,
+            finished_at__gte=datetime.combine(first, time.min, tzinfo=UTC),
+            finished_at__lte=now,
+        )
+        .annotate(week=TruncWeek("finished_at", tzinfo=UTC))
+        .values("week")
+        .annotate(finished=Count("pk"), passed=Count("pk", filter=Q(status=RunStatus.PASSED)))
+        .order_by("week")
+    )
+    counts = {row["week"].date(): (row["finished"], row["passed"]) for row in rows}
+    result = []
+    for offset in range(weeks):
+        start = first + timedelta(weeks=offset)
+        year, number, _ = start.isocalendar()
+        finished, passed = counts.get(start, (0, 0))
+        result.append(WeekPassRate(f"{year}-W{number:02d}", start, finished, passed))
+    return result

@@ -1,9 +1,10 @@
 """Reads about support: standing, breaches, the issues a user may see, SLA compliance."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -121,6 +122,29 @@ def sla_compliance(*, since=None, partner=None) -> dict:
             "compliance": round(met_count / total, 4) if total else None,
         }
     return result
+
+
+@dataclass(frozen=True)
+class PartnerBreaches:
+    slug: str
+    name: str
+    breaches: int
+
+
+def breaches_by_partner(*, limit: int = 10, since=None) -> list[PartnerBreaches]:
+    """The `limit` partners with the most SLA breaches recorded since `since` (default: the
+    standing window, 90 days), most first; one query."""
+    since = since or timezone.now() - timedelta(days=settings.VIP_SLA_STANDING_DAYS)
+    rows = (
+        SlaEvent.objects.filter(kind=SlaEvent.Kind.BREACH, at__gte=since)
+        .values(
+            slug=F("issue__integration__partner__slug"),
+            name=F("issue__integration__partner__name"),
+        )
+        .annotate(breaches=Count("pk"))
+        .order_by("-breaches", "name")[:limit]
+    )
+    return [PartnerBreaches(**row) for row in rows]
 
 
 def with_clock(issues, now=None) -> list[SupportIssue]:
