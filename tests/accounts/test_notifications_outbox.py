@@ -74,11 +74,14 @@ def test_an_unknown_event_is_refused(owner):
 def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(
     integration, reviewer, owner, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            move(integration, reviewer)
-            assert rows().count() == 1
-            raise RuntimeError("something later failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        move(integration, reviewer)
+        assert rows().count() == 1
+        raise RuntimeError("something later failed")
     assert rows().count() == 0
     assert mail.outbox == []
 
