@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import ApiToken, Invitation, Membership, User
+from accounts.models import ApiToken, Invitation, Membership, Notification, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -58,3 +58,35 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # created on the account page or with `manage.py issue_api_token`
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, for finding e-mails that failed. Read-only; bodies are not shown (an
+    invitation's carries its one-time link until it is sent)."""
+
+    list_display = ["event", "email", "email_state", "attempts", "created_at", "sent_at"]
+    list_filter = ["email_state", "event"]
+    search_fields = ["email", "key"]
+    fields = [
+        "event",
+        "key",
+        "email",
+        "user",
+        "subject",
+        "link",
+        "created_at",
+        "read_at",
+        "email_state",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

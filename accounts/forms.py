@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import Membership
+from accounts.notifications import GROUPS
 from config.forms import BootstrapMixin
 
 
@@ -18,3 +19,24 @@ class ApiTokenForm(BootstrapMixin, forms.Form):
         max_value=366,
         initial=settings.API_TOKEN_DAYS,
     )
+
+
+class NotificationSettingsForm(BootstrapMixin, forms.Form):
+    """One switch per group of notifications: e-mail on (checked) or off."""
+
+    def __init__(self, *args, email_off: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for group in GROUPS:
+            self.fields[group.key] = forms.BooleanField(
+                label=group.label,
+                help_text=group.help,
+                required=False,
+                initial=group.key not in email_off,
+            )
+        for field in self.fields.values():
+            field.widget.attrs.update({"class": "form-check-input", "role": "switch"})
+        for name, field in self.fields.items():
+            field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+
+    def email_off(self) -> set[str]:
+        return {key for key, on in self.cleaned_data.items() if not on}

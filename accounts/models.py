@@ -137,3 +137,88 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class EmailState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Not e-mailed (turned off)"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """The outbox: one row per recipient per event, written in the transaction of the change
+    that caused it, rendered then; a Celery task e-mails it after commit (once: see
+    `accounts.notifications.notification_send`). Rows with a user also make the in-app list."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    email = models.EmailField()  # where it is sent (invitations go to people without an account)
+    event = models.CharField(max_length=64)  # the template under templates/emails/
+    key = models.CharField(max_length=200)  # the event occurrence, e.g. "transition:42"
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField()
+    link = models.CharField(max_length=500, blank=True)  # the object's path, for the in-app list
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        max_length=16, choices=EmailState.choices, default=EmailState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # when beat may try (pending)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "email"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+            models.Index(
+                fields=["user"],
+                name="notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_pending_idx",
+                condition=models.Q(email_state="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.email} ({self.email_state})"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+    @property
+    def title(self) -> str:
+        """The subject without the e-mail prefix."""
+        return self.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
+
+
+class NotificationSettings(models.Model):
+    """Which groups of notifications a user does not want by e-mail (all are on by default;
+    the in-app list always gets them)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_settings",
+    )
+    email_off = models.JSONField(default=list, blank=True)  # group names, see notifications.py
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.user}"

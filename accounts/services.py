@@ -8,8 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.keys import API_TOKEN_PREFIX, hash_key, new_key
-from accounts.models import ApiToken, Invitation, Membership, User
-from accounts.notifications import notify
+from accounts.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Notification,
+    NotificationSettings,
+    User,
+)
+from accounts.notifications import EVENT_GROUPS, notify
 from config.errors import DomainError
 
 
@@ -28,20 +35,22 @@ def partner_invite(*, partner, email: str, role: str, invited_by: User) -> tuple
     if Membership.objects.filter(partner=partner, user__email__iexact=email).exists():
         raise DomainError.invalid(f"{email} is already a member of {partner.name}.", code="member")
     key = new_key()
-    invitation = Invitation.objects.create(
-        partner=partner,
-        email=email,
-        role=role,
-        key_hash=hash_key(key),
-        invited_by=invited_by,
-        expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
-    )
-    link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[key])
-    notify(
-        "invitation",
-        to=[email],
-        context={"invitation": invitation, "link": link, "partner": partner},
-    )
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            partner=partner,
+            email=email,
+            role=role,
+            key_hash=hash_key(key),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
+        )
+        link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[key])
+        notify(
+            "invitation",
+            to=[email],
+            context={"invitation": invitation, "link": link, "partner": partner},
+            key=f"invitation:{invitation.pk}",
+        )
     return invitation, link
 
 
@@ -143,3 +152,30 @@ def purge_expired_credentials(*, older_than_days: int = 30) -> tuple[int, int]:
         accepted_at__isnull=True, expires_at__lt=cutoff
     ).delete()
     return tokens, invitations
+
+
+# --- Notifications (the outbox itself is accounts.notifications) ---------------------------
+
+
+def notifications_mark_read(*, user: User, notification: Notification | None = None) -> int:
+    """Mark one of the user's notifications read, or all of them; how many changed."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification is not None:
+        if notification.user_id != user.pk:
+            raise DomainError.forbidden("This is someone else's notification.")
+        unread = unread.filter(pk=notification.pk)
+    return unread.update(read_at=timezone.now())
+
+
+def notification_settings_update(*, user: User, email_off: set[str]) -> NotificationSettings:
+    """Store the groups the user does not want by e-mail (the in-app list keeps them all)."""
+    groups = {group for group in EVENT_GROUPS.values() if group}
+    unknown = set(email_off) - groups
+    if unknown:
+        raise DomainError.invalid(
+            f"Unknown notification groups: {', '.join(sorted(unknown))}.", code="unknown_group"
+        )
+    record, _ = NotificationSettings.objects.update_or_create(
+        user=user, defaults={"email_off": sorted(email_off)}
+    )
+    return record

@@ -1,7 +1,6 @@
 from celery import shared_task
 
-from accounts import services
-from accounts.notifications import deliver
+from accounts import notifications, services
 
 
 @shared_task
@@ -10,6 +9,13 @@ def purge_expired_credentials() -> dict:
     return {"tokens": tokens, "invitations": invitations}
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_email(*, subject: str, text: str, html: str, to: list[str]) -> int:
-    return deliver(subject=subject, text=text, html=html, to=to)
+@shared_task(soft_time_limit=60, time_limit=90)
+def send_notification(notification_id: int) -> str | None:
+    """E-mail one outbox row; safe to run twice (the row is claimed, then marked sent)."""
+    return notifications.notification_send(notification_id=notification_id)
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def send_due_notifications() -> int:
+    """Beat: queue the outbox rows still pending (nothing is lost when the broker was down)."""
+    return notifications.send_due_notifications()

@@ -1,17 +1,21 @@
-"""HTML pages for one's own account: profile, API tokens, invitations."""
+"""HTML pages for one's own account: profile, API tokens, invitations, notifications."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import ApiTokenForm, InvitationForm
-from accounts.models import ApiToken
+from accounts import selectors, services
+from accounts.forms import ApiTokenForm, InvitationForm, NotificationSettingsForm
+from accounts.models import ApiToken, Notification
+from accounts.notifications import emails_off
 from config.errors import DomainError
-from config.http import show_domain_error
+from config.http import safe_next, show_domain_error
 from integrations.selectors import partner_for
 
 
@@ -95,3 +99,64 @@ def invitation_accept(request, key: str):
             messages.success(request, f"You joined {membership.partner.name}.")
             return redirect("dashboard")
     return render(request, "accounts/invitation.html", {"invitation": invitation})
+
+
+# --- Notifications -------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 20
+
+
+def _page(request, number):
+    notifications = selectors.notifications_for(request.user)
+    return Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(number)
+
+
+@login_required
+def notification_list(request):
+    """The in-app list: the user's own notifications, newest first, unread marked "New"."""
+    page = _page(request, request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+def notification_open(request, pk: int):
+    """An item's link: mark it read and go to what it is about."""
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    services.notifications_mark_read(user=request.user, notification=notification)
+    return redirect(notification.link or "notification_list")
+
+
+@login_required
+@require_POST
+def notification_read(request, pk: int):
+    """Mark one read: htmx swaps the item (and the navbar bell); without JS, back to the list."""
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    services.notifications_mark_read(user=request.user, notification=notification)
+    if request.htmx:
+        notification.refresh_from_db(fields=["read_at"])
+        return render(
+            request, "accounts/_notification_item.html", {"item": notification, "oob": True}
+        )
+    return redirect(safe_next(request, reverse("notification_list")))
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = services.notifications_mark_read(user=request.user)
+    if request.htmx:  # the list region of the page the user is on, and the bell
+        page = _page(request, request.POST.get("page"))
+        return render(request, "accounts/_notification_region.html", {"page": page, "oob": True})
+    messages.success(request, f"{count} notification{pluralize(count)} marked read.")
+    return redirect(safe_next(request, reverse("notification_list")))
+
+
+@login_required
+def notification_settings(request):
+    """Which groups of notifications also come by e-mail (the in-app list gets them all)."""
+    form = NotificationSettingsForm(request.POST or None, email_off=emails_off(request.user))
+    if request.method == "POST" and form.is_valid():
+        services.notification_settings_update(user=request.user, email_off=form.email_off())
+        messages.success(request, "Notification settings saved.")
+        return redirect("notification_settings")
+    return render(request, "accounts/notification_settings.html", {"form": form})

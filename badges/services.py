@@ -7,6 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import partner_emails
@@ -27,23 +28,32 @@ from integrations.models import Integration
 from reviews.models import FINISHED_RUN_STATUSES, RunPurpose, RunStatus, VerificationRun
 from support_sla.models import Standing, StandingRecord
 
+# Suspensions and restorations concern everyone who can fix the evidence (any of the
+# partner's people); issuing, revoking and re-verifying concern the partner's owners.
+ALL_PEOPLE_ACTIONS = {BadgeEvent.Action.SUSPENDED, BadgeEvent.Action.RESTORED}
 
-def _owners(integration: Integration) -> list[str]:
-    return partner_emails(integration.partner, owners_only=True)
+
+def _recipients(integration: Integration, action: str) -> list[str]:
+    owners_only = action not in ALL_PEOPLE_ACTIONS
+    return partner_emails(integration.partner, owners_only=owners_only)
 
 
 def _record(badge: Badge, action: str, *, actor=None, reason: str = "", run=None) -> None:
-    BadgeEvent.objects.create(badge=badge, action=action, actor=actor, reason=reason, run=run)
+    event = BadgeEvent.objects.create(
+        badge=badge, action=action, actor=actor, reason=reason, run=run
+    )
     transaction.on_commit(partial(rendering.forget, badge.public_id))
     notify(
         "badge_changed",
-        to=_owners(badge.integration),
+        to=_recipients(badge.integration, action),
         context={
             "badge": badge,
             "action": action,
             "reason": reason,
             "integration": badge.integration,
         },
+        key=f"badge_event:{event.pk}",
+        link=reverse("integration_detail", args=[badge.integration_id]),
     )
 
 

@@ -28,6 +28,10 @@ app.conf.beat_schedule = {
         "task": "badges.tasks.reverify_due",
         "schedule": crontab(minute=40),  # hourly; each target is re-run every VIP_REVERIFY_DAYS
     },
+    "accounts-send-due-notifications": {
+        "task": "accounts.tasks.send_due_notifications",
+        "schedule": 60.0,  # the outbox rows a lost task or a failed delivery left pending
+    },
     "accounts-purge-expired-credentials": {
         "task": "accounts.tasks.purge_expired_credentials",
         "schedule": crontab(minute=17, hour=3),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.urls import notification_urlpatterns
 from badges import urls as badge_urls
 from config import views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    *notification_urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("", include("integrations.urls")),
     path("", include("reviews.urls")),

@@ -3,6 +3,7 @@
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -145,6 +146,8 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
             "intake_received",
             to=emails(staff_users()),
             context={"integration": integration, "overlaps": overlaps, "actor": actor},
+            key=f"integration:{integration.pk}",
+            link=reverse("integration_detail", args=[integration.pk]),
         )
     return integration
 
@@ -240,6 +243,8 @@ def integration_transition(
             "stage_changed",
             to=partner_emails(locked.partner),
             context={"integration": locked, "transition": row},
+            key=f"transition:{row.pk}",
+            link=reverse("integration_detail", args=[locked.pk]),
         )
     integration.refresh_from_db(fields=["stage", "stage_changed_at", "updated_at"])
     return row

@@ -6,6 +6,7 @@ the same transaction as the decision. Approving is refused while blocking feedba
 """
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import is_member, partner_emails
@@ -20,6 +21,10 @@ from reviews import selectors
 from reviews.models import FeedbackItem, FeedbackReply, ReviewRound
 
 DECISIONS = (ReviewRound.Status.APPROVED, ReviewRound.Status.CHANGES_REQUESTED)
+
+
+def _link(integration: Integration, anchor: str) -> str:
+    return reverse("integration_detail", args=[integration.pk]) + anchor
 
 
 def _require_staff(actor: User, action: str) -> None:
@@ -95,6 +100,8 @@ def feedback_add(
             "review_feedback",
             to=partner_emails(integration.partner),
             context={"integration": integration, "round": locked, "item": item},
+            key=f"feedback:{item.pk}",
+            link=_link(integration, f"#feedback-{item.pk}"),
         )
     return item
 
@@ -126,6 +133,8 @@ def feedback_reply(*, item: FeedbackItem, actor: User, body: str) -> FeedbackRep
                     "item": locked,
                     "reply": reply,
                 },
+                key=f"reply:{reply.pk}",
+                link=_link(integration, f"#feedback-{locked.pk}"),
             )
     return reply
 
@@ -184,5 +193,7 @@ def round_decide(
             "review_decision",
             to=partner_emails(integration.partner),
             context={"integration": integration, "round": locked},
+            key=f"round:{locked.pk}",
+            link=_link(integration, "#review-rounds"),
         )
     return locked

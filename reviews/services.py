@@ -10,10 +10,12 @@ import hvac.exceptions
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.access import may_act_for
+from accounts.access import may_act_for, partner_emails
+from accounts.notifications import notify
 from config.errors import DomainError
 from reviews import program_vault, selectors
 from reviews.models import (
@@ -137,13 +139,12 @@ def _enqueue(run_id: int) -> None:
         run_verification.delay(run_id)
     except BrokerError:
         logger.exception("could not queue verification run %s", run_id)
-        ended = VerificationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        _finish(
+            run_id,
+            was=RunStatus.QUEUED,
             status=RunStatus.ERROR,
             reason="The task queue is unavailable, so the run could not start. Try again.",
-            finished_at=timezone.now(),
         )
-        if ended:
-            _ended(run_id)
 
 
 def run_request(
@@ -255,24 +256,42 @@ def _context(run: VerificationRun, credentials: dict | None, inspector: str | No
     )
 
 
-def _finish(run_id: int, attempt: int | None = None, **fields) -> bool:
-    """End a running run (of this attempt, if given) and tell what depends on it."""
-    runs = VerificationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING)
+def _finish(
+    run_id: int, attempt: int | None = None, *, was: str = RunStatus.RUNNING, **fields
+) -> bool:
+    """End a run that is still `was` (of this attempt, if given) and tell what depends on it.
+    Every way a run ends comes here: the end and its notifications commit together; then a
+    re-verification's outcome decides its badges."""
+    runs = VerificationRun.objects.filter(pk=run_id, status=was)
     if attempt is not None:
         runs = runs.filter(attempt=attempt)
-    ended = bool(runs.update(finished_at=fields.pop("finished_at", timezone.now()), **fields))
-    if ended:
-        _ended(run_id)
-    return ended
-
-
-def _ended(run_id: int) -> None:
-    """Every way a run ends comes here: a re-verification's outcome decides its badges."""
-    run = VerificationRun.objects.select_related("target", "integration").get(pk=run_id)
+    with transaction.atomic():
+        ended = bool(runs.update(finished_at=fields.pop("finished_at", timezone.now()), **fields))
+        if not ended:
+            return False
+        run = VerificationRun.objects.select_related(
+            "target", "integration__partner", "requested_by"
+        ).get(pk=run_id)
+        _notify_finished(run)
     if run.purpose == RunPurpose.REVERIFICATION:
         from badges.services import reverification_finished
 
         reverification_finished(run=run)
+    return True
+
+
+def _notify_finished(run: VerificationRun) -> None:
+    """The partner's people and whoever asked for the run hear how it ended."""
+    people = partner_emails(run.integration.partner)
+    if run.requested_by is not None and run.requested_by.is_active:
+        people.append(run.requested_by.email)
+    notify(
+        "verification_finished",
+        to=people,
+        context={"run": run, "integration": run.integration, "target": run.target},
+        key=f"run:{run.pk}",
+        link=reverse("run_detail", args=[run.pk]),
+    )
 
 
 def run_execute(*, run_id: int) -> str | None:
@@ -375,10 +394,11 @@ def runs_reap(*, now=None) -> int:
         queued_at__lt=now - timedelta(seconds=settings.VIP_RUN_QUEUED_LIMIT),
     ).values_list("pk", flat=True)
     for run_id in list(stuck_queued):
-        ended = VerificationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-            status=RunStatus.ERROR, reason="No worker picked the run up in time.", finished_at=now
+        reaped += _finish(
+            run_id,
+            was=RunStatus.QUEUED,
+            status=RunStatus.ERROR,
+            reason="No worker picked the run up in time.",
+            finished_at=now,
         )
-        if ended:
-            _ended(run_id)
-            reaped += 1
     return reaped

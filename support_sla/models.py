@@ -128,7 +128,7 @@ class IssueComment(models.Model):
 
 class SlaEvent(models.Model):
     """A warning, breach or escalation of one issue's clock in one cycle: recorded once, at the
-    computed time (not when the sweep noticed), and the outbox of its notification."""
+    computed time (not when the sweep noticed), with its notifications (accounts' outbox)."""
 
     class Kind(models.TextChoices):
         WARNING = "warning", "Warning"
@@ -141,7 +141,6 @@ class SlaEvent(models.Model):
     severity = models.CharField(max_length=16, choices=Severity.choices)
     at = models.DateTimeField()  # when it happened: the computed time
     recorded_at = models.DateTimeField(default=timezone.now)
-    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -150,11 +149,6 @@ class SlaEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["kind", "at"], name="sla_event_kind_at_idx"),
-            models.Index(
-                fields=["recorded_at"],
-                name="sla_event_unsent_idx",
-                condition=models.Q(notified_at__isnull=True),
-            ),
         ]
 
     def __str__(self) -> str:

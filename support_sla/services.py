@@ -5,6 +5,7 @@ from datetime import date
 from functools import partial
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import is_member, may_act_for, may_manage, partner_emails
@@ -90,7 +91,13 @@ def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
         )
         clocks.reschedule(issue, calendar, recorded=set())
         issue.save()
-        notify("support_issue_opened", to=_people(issue), context={"issue": issue})
+        notify(
+            "support_issue_opened",
+            to=_people(issue),
+            context={"issue": issue},
+            key=f"issue:{issue.pk}",
+            link=reverse("support_issue", args=[issue.pk]),
+        )
     return issue
 
 

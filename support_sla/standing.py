@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import admin_users, emails
@@ -84,6 +85,8 @@ def standing_refresh(integration, now=None) -> str:
                 "standing_failing",
                 to=emails(admin_users()),
                 context={"integration": integration, "reason": reason},
+                key=f"{integration.pk}:{record.since.isoformat()}",
+                link=reverse("integration_detail", args=[integration.pk]),
             )
         elif standing == Standing.GOOD:
             badges_restore(

@@ -1,18 +1,18 @@
 """The SLA sweep (beat, every minute): find running clocks with something due through the
 partial index on `next_action_at`, claim each with `select_for_update(skip_locked=True)`,
-record each warning, breach and escalation once, at its computed time, and send the
-notifications from the events (the outbox) after commit. Its cost grows with the number of
-due issues, not with the number of open ones."""
+record each warning, breach and escalation once, at its computed time, with its notifications
+in the same transaction (the outbox of `accounts.notifications`, e-mailed after commit). Its
+cost grows with the number of due issues, not with the number of open ones."""
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import admin_users, emails, partner_emails
-from accounts.notifications import send_now
+from accounts.notifications import notify
 from support_sla.clocks import EVENT_TIMES
 from support_sla.models import RUNNING, SlaEvent, SupportIssue
 from support_sla.standing import standing_refresh
@@ -21,7 +21,6 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 # Breaches and escalations can change the support standing; warnings cannot.
 STANDING_KINDS = {SlaEvent.Kind.BREACH, SlaEvent.Kind.ESCALATION}
-RESEND_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -39,7 +38,6 @@ def sla_sweep(*, now=None, batch: int = BATCH) -> SweepResult:
         .order_by("next_action_at")
         .values_list("pk", flat=True)[:batch]
     )
-    recorded: list[int] = []
     for issue_id in list(due):
         try:
             new = _sweep_issue(issue_id, now)
@@ -50,10 +48,6 @@ def sla_sweep(*, now=None, batch: int = BATCH) -> SweepResult:
         if new is not None:
             result.issues += 1
             result.events += len(new)
-            recorded.extend(new)
-    if recorded:  # committed: the outbox sends them (and resends any a crash left behind)
-        _send_later(recorded)
-    _resend_stale(now)
     return result
 
 
@@ -61,7 +55,8 @@ def _sweep_issue(issue_id: int, now) -> list[int] | None:
     """Record what is due on one issue, in its own transaction; the new events' ids."""
     with transaction.atomic():
         issue = (
-            SupportIssue.objects.select_for_update(skip_locked=True)
+            SupportIssue.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("integration__partner", "integration__assignee", "assignee")
             .filter(pk=issue_id, status__in=RUNNING, next_action_at__lte=now)
             .first()
         )
@@ -84,6 +79,7 @@ def _sweep_issue(issue_id: int, now) -> list[int] | None:
                 severity=issue.severity,
                 recorded_at=now,
             )
+            _notify(event)
             recorded.add(kind)
             new.append(event.pk)
             new_kinds.add(kind)
@@ -99,46 +95,15 @@ def _sweep_issue(issue_id: int, now) -> list[int] | None:
         return new
 
 
-def _send_later(event_ids: list[int]) -> None:
-    from support_sla.tasks import notify_sla_events
-
-    notify_sla_events.delay(event_ids)
-
-
-def _resend_stale(now) -> None:
-    """Events whose notification never went out (the process stopped after commit)."""
-    stale = list(
-        SlaEvent.objects.filter(
-            notified_at__isnull=True, recorded_at__lt=now - RESEND_AFTER
-        ).values_list("pk", flat=True)[:BATCH]
+def _notify(event: SlaEvent) -> None:
+    """Into the outbox, in the sweep's transaction: e-mailed after commit, once."""
+    notify(
+        f"sla_{event.kind}",
+        to=_recipients(event),
+        context={"event": event, "issue": event.issue},
+        key=f"{event.pk}",
+        link=reverse("support_issue", args=[event.issue_id]),
     )
-    if stale:
-        _send_later(stale)
-
-
-def notify_events(*, event_ids: list[int]) -> int:
-    """Send each event's notification once: the event row is claimed before it is sent."""
-    sent = 0
-    for event_id in event_ids:
-        with transaction.atomic():
-            event = (
-                SlaEvent.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("issue__integration__partner", "issue__assignee")
-                .filter(pk=event_id, notified_at__isnull=True)
-                .first()
-            )
-            if event is None:
-                continue
-            # Sent inside the claim: if sending fails, the event stays unsent for a retry.
-            send_now(
-                f"sla_{event.kind}",
-                to=_recipients(event),
-                context={"event": event, "issue": event.issue},
-            )
-            event.notified_at = timezone.now()
-            event.save(update_fields=["notified_at"])
-            sent += 1
-    return sent
 
 
 def _recipients(event: SlaEvent) -> list[str]:

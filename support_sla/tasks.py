@@ -12,12 +12,6 @@ def sla_sweep() -> dict:
 
 
 @shared_task
-def notify_sla_events(event_ids: list[int]) -> int:
-    """The outbox: send each recorded event's notification once."""
-    return sweep.notify_events(event_ids=event_ids)
-
-
-@shared_task
 def recompute_partner_clocks(partner_id: int) -> int:
     return services.partner_clocks_recompute(partner_id=partner_id)
 

@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.program_roles",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -158,6 +159,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="VIP Tracker <vip@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds; the sender holds its row meanwhile
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -150,8 +150,8 @@ def test_the_queue_makes_a_handful_of_queries(client_as, reviewer, django_assert
     fill(3, reviewer)
     client = client_as(reviewer)
     client.get(QUEUE)  # warm the session
-    # session, user, groups, count, page, staff users for the assignee filter
-    with django_assert_num_queries(6):
+    # session, user, groups, count, page, staff users for the assignee filter, unread (navbar)
+    with django_assert_num_queries(7):
         client.get(QUEUE)
 
 

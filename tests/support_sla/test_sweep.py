@@ -8,6 +8,7 @@ import time_machine
 from django.core import mail
 from django.db import connection
 
+from accounts.models import Notification
 from support_sla import services, sweep
 from support_sla.models import SlaEvent, SupportIssue
 from tests.support_sla.conftest import issue_data
@@ -52,11 +53,18 @@ def test_warning_breach_and_escalation_each_once_at_their_computed_times(
     run_sweep(OPENED + timedelta(hours=98), capture)
     assert [kind for kind, _ in kinds(critical)] == ["warning", "breach", "escalation"]
     assert SupportIssue.objects.get(pk=critical.pk).next_action_at is None
-    subjects = [(m.subject, m.to) for m in mail.outbox if "SLA" in m.subject]
-    assert len(subjects) == 3
-    assert any("SLA breached" in s and reviewer.email in to for s, to in subjects)
-    assert any("SLA escalation" in s and to == [admin.email] for s, to in subjects)
-    assert SlaEvent.objects.filter(notified_at__isnull=True).count() == 0
+    sent = sorted((m.subject.split(":")[0], m.to[0]) for m in mail.outbox if "SLA" in m.subject)
+    assert sent == [  # one e-mail per recipient per event, each once
+        ("[VIP Tracker] SLA breached", owner.email),
+        ("[VIP Tracker] SLA breached", reviewer.email),  # the integration's assignee
+        ("[VIP Tracker] SLA escalation", admin.email),
+        ("[VIP Tracker] SLA warning", owner.email),
+    ]
+    assert (
+        not Notification.objects.filter(event__startswith="sla_")
+        .exclude(email_state="sent")
+        .exists()
+    )
 
 
 def test_a_late_sweep_records_everything_due_at_once(critical, django_capture_on_commit_callbacks):
@@ -122,17 +130,21 @@ def test_an_exception_on_one_issue_does_not_stop_the_others(
     assert len(kinds(first)) == 2  # the next sweep catches up
 
 
-def test_an_unsent_notification_is_sent_by_a_later_sweep(
-    critical, monkeypatch, django_capture_on_commit_callbacks
+def test_the_events_notifications_are_recorded_with_them_and_sent_after_commit(
+    critical, owner, django_capture_on_commit_callbacks
 ):
-    with time_machine.travel(OPENED + timedelta(hours=37), tick=False), monkeypatch.context() as m:
-        m.setattr(sweep, "_send_later", lambda event_ids: None)  # stopped before queueing
+    with (
+        time_machine.travel(OPENED + timedelta(hours=37), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         sweep.sla_sweep()
-    event = SlaEvent.objects.get()
-    assert event.notified_at is None
-    run_sweep(OPENED + timedelta(hours=37, minutes=10), django_capture_on_commit_callbacks)
-    event.refresh_from_db()
-    assert event.notified_at is not None
+        event = SlaEvent.objects.get()
+        (row,) = Notification.objects.filter(event="sla_warning")
+        assert (row.key, row.user, row.email_state) == (f"sla_warning:{event.pk}", owner, "pending")
+        assert row.link == f"/support/issues/{critical.pk}/"
+        assert not any("SLA" in m.subject for m in mail.outbox)  # not before the commit
+    row.refresh_from_db()
+    assert row.email_state == "sent"
     assert sum("SLA warning" in m.subject for m in mail.outbox) == 1
 
 
