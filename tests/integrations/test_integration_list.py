@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from badges.models import Badge
@@ -288,12 +290,13 @@ def test_the_list_takes_a_constant_number_of_queries(
     client = client_as(people[role])
     IntegrationFactory(partner=partner)
     fill(2)
-    with django_assert_num_queries(7):
+    with CaptureQueriesContext(connection) as small:
         client.get("/integrations/")
+    assert len(small) <= 10
     for _ in range(10):
         IntegrationFactory(partner=partner)
     fill(20)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(len(small)):
         client.get("/integrations/")
 
 
