@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.access import remember_partner_roles
 from accounts.forms import InvitationForm
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
@@ -93,13 +94,19 @@ def engage(request):
 # --- Dashboard and integration page -------------------------------------------------------
 
 
+DASHBOARD_PAGE_SIZE = 20
+
+
 @login_required
 def dashboard(request):
-    """A partner's integrations with stage progress, checklist, next step and what blocks it."""
+    """A partner's integrations with stage progress, checklist, next step and what blocks it;
+    paginated and searchable, a fixed number of queries per page."""
     user = request.user
-    integrations = selectors.integrations_visible_to(user)
-    if is_program_staff(user):
-        integrations = integrations.filter(assignee=user)
+    search = request.GET.get("q", "").strip()[:100]
+    page = Paginator(
+        selectors.dashboard_integrations(user, search=search), DASHBOARD_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    remember_partner_roles(user)
     rows = [
         {
             "integration": integration,
@@ -107,15 +114,23 @@ def dashboard(request):
             "next_step": selectors.integration_next_step(integration, user),
             "progress": _progress(integration.stage),
         }
-        for integration in integrations.order_by("-stage_changed_at")[:50]
+        for integration in page.object_list
     ]
-    return render(request, "integrations/dashboard.html", {"rows": rows, "pipeline": PIPELINE})
+    return render(
+        request,
+        "integrations/dashboard.html",
+        {"rows": rows, "page": page, "search": search, "pipeline": PIPELINE},
+    )
 
 
 def _progress(stage: str) -> int:
     if stage not in PIPELINE:
         return 0
     return round(100 * (PIPELINE.index(stage) + 1) / len(PIPELINE))
+
+
+RECENT_RUNS = 10
+RECENT_ISSUES = 20
 
 
 @login_required
@@ -150,10 +165,12 @@ def integration_detail(request, pk: int):
             "standing_label": Standing(standing).label,
             "standing_reason": getattr(getattr(integration, "standing_record", None), "reason", ""),
             "support_issues": support_selectors.with_clock(
-                support_selectors.issues_with_sla().filter(integration=integration)[:20]
+                support_selectors.issues_with_sla().filter(integration=integration)[:RECENT_ISSUES]
             ),
+            "support_issue_count": integration.support_issues.count(),
             "targets": review_selectors.targets_of(integration),
-            "runs": integration.runs.select_related("target")[:10],
+            "runs": integration.runs.select_related("target")[:RECENT_RUNS],
+            "run_count": integration.runs.count(),
             "review_rounds": review_selectors.rounds_for_integration_page(integration),
             "review_open_unmet": review_rounds.round_open_unmet(integration),
             **badges_context(integration, request.user),
@@ -250,6 +267,9 @@ def integration_acknowledge_overlaps(request, pk: int):
 # --- Partner team page ---------------------------------------------------------------------
 
 
+PARTNER_PAGE_SIZE = 20
+
+
 @login_required
 def partner_detail(request, slug: str):
     """Members, invitations and details of one partner (edit and invite: owners)."""
@@ -270,6 +290,11 @@ def partner_detail(request, slug: str):
             else:
                 messages.success(request, "Partner details saved.")
                 return redirect("partner_detail", slug=partner.slug)
+    search = request.GET.get("q", "").strip()[:100]
+    integrations = partner.integrations.order_by("name", "pk")
+    if search:
+        integrations = integrations.filter(name__icontains=search)
+    integrations = Paginator(integrations, PARTNER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "integrations/partner_detail.html",
@@ -281,7 +306,8 @@ def partner_detail(request, slug: str):
             "invitations": partner.invitations.filter(accepted_at__isnull=True),
             "invitation_form": InvitationForm() if may_write else None,
             "calendar_form": calendar_form(partner) if may_write else None,
-            "integrations": partner.integrations.order_by("name"),
+            "integrations": integrations,
+            "search": search,
         },
     )
 
