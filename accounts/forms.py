@@ -1,3 +1,4 @@
+from allauth.account import forms as allauth_forms
 from django import forms
 from django.conf import settings
 
@@ -18,3 +19,34 @@ class ApiTokenForm(BootstrapMixin, forms.Form):
         max_value=366,
         initial=settings.API_TOKEN_DAYS,
     )
+
+
+# allauth's forms with the project's look: Bootstrap classes, and `is-invalid`/`aria-invalid`
+# on the fields with errors (templates/allauth/elements/fields.html renders them through
+# templates/includes/field.html). Wired in settings.ACCOUNT_FORMS.
+class LoginForm(BootstrapMixin, allauth_forms.LoginForm):
+    pass
+
+
+class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
+    pass
+
+
+class AddEmailForm(BootstrapMixin, allauth_forms.AddEmailForm):
+    pass
+
+
+class ChangePasswordForm(BootstrapMixin, allauth_forms.ChangePasswordForm):
+    pass
+
+
+class SetPasswordForm(BootstrapMixin, allauth_forms.SetPasswordForm):
+    pass
+
+
+class ResetPasswordForm(BootstrapMixin, allauth_forms.ResetPasswordForm):
+    pass
+
+
+class ResetPasswordKeyForm(BootstrapMixin, allauth_forms.ResetPasswordKeyForm):
+    pass
