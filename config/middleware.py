@@ -2,6 +2,7 @@
 cookie)."""
 
 import zoneinfo
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,7 +20,7 @@ class ViewerTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        zone = valid_zone(request.COOKIES.get(COOKIE))
+        zone = valid_zone(unquote(request.COOKIES.get(COOKIE, "")))
         if zone == DEFAULT and settings.SESSION_COOKIE_NAME in request.COOKIES:
             user = getattr(request, "user", None)
             if getattr(user, "is_authenticated", False):
