@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
 from accounts.access import remember_partner_roles
 from accounts.forms import InvitationForm
@@ -136,10 +137,8 @@ RECENT_ISSUES = 20
 @login_required
 def integration_detail(request, pk: int):
     integration = selectors.integration_for(request.user, pk)
-    standing = selectors.integration_support_standing(integration)
-    staff = is_program_staff(request.user)
     records = None
-    if staff:
+    if is_program_staff(request.user):
         records = ProgramRecordsForm(
             initial={
                 "demo_done_at": integration.demo_done_at,
@@ -149,6 +148,11 @@ def integration_detail(request, pk: int):
                 "assignee": integration.assignee_id,
             }
         )
+    return _detail_page(request, integration, records)
+
+
+def _detail_page(request, integration, records_form, status: int = 200):
+    standing = selectors.integration_support_standing(integration)
     return render(
         request,
         "integrations/detail.html",
@@ -160,7 +164,7 @@ def integration_detail(request, pk: int):
             "moves": selectors.integration_moves(integration=integration, user=request.user),
             "progress": _progress(integration.stage),
             "pipeline": PIPELINE,
-            "records_form": records,
+            "records_form": records_form,
             "standing": standing,
             "standing_label": Standing(standing).label,
             "standing_reason": getattr(getattr(integration, "standing_record", None), "reason", ""),
@@ -175,6 +179,7 @@ def integration_detail(request, pk: int):
             "review_open_unmet": review_rounds.round_open_unmet(integration),
             **badges_context(integration, request.user),
         },
+        status=status,
     )
 
 
@@ -233,9 +238,12 @@ def integration_records(request, pk: int):
         raise PermissionDenied
     form = ProgramRecordsForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
-        return redirect("integration_detail", pk=pk)
+        # The page again, with the errors under the fields that have them (htmx shows the
+        # integration page's address, not this POST-only one).
+        return push_url(
+            _detail_page(request, integration, form, status=400),
+            reverse("integration_detail", args=[pk]),
+        )
     data = form.cleaned_data
     with transaction.atomic():
         services.integration_update(
