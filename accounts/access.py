@@ -10,9 +10,21 @@ def partner_role(user, partner) -> str | None:
     """The user's role at the partner (`owner`, `member`) or None."""
     if not getattr(user, "is_authenticated", False):
         return None
+    known = getattr(user, "_vip_partner_roles", None)
+    if known is not None:
+        return known.get(partner.pk)
     return (
         Membership.objects.filter(user=user, partner=partner).values_list("role", flat=True).first()
     )
+
+
+def remember_partner_roles(user) -> None:
+    """Load all of the user's partner roles in one query, for a read-only page that asks about
+    many partners (the dashboard); partner_role() then answers from memory for this request."""
+    if getattr(user, "is_authenticated", False):
+        user._vip_partner_roles = dict(
+            Membership.objects.filter(user=user).values_list("partner_id", "role")
+        )
 
 
 def is_member(user, partner) -> bool:

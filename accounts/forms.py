@@ -1,3 +1,4 @@
+from allauth.account import forms as allauth_forms
 from django import forms
 from django.conf import settings
 
@@ -40,3 +41,34 @@ class NotificationSettingsForm(BootstrapMixin, forms.Form):
 
     def email_off(self) -> set[str]:
         return {key for key, on in self.cleaned_data.items() if not on}
+
+
+# allauth's forms with the project's look: Bootstrap classes, and `is-invalid`/`aria-invalid`
+# on the fields with errors (templates/allauth/elements/fields.html renders them through
+# templates/includes/field.html). Wired in settings.ACCOUNT_FORMS.
+class LoginForm(BootstrapMixin, allauth_forms.LoginForm):
+    pass
+
+
+class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
+    pass
+
+
+class AddEmailForm(BootstrapMixin, allauth_forms.AddEmailForm):
+    pass
+
+
+class ChangePasswordForm(BootstrapMixin, allauth_forms.ChangePasswordForm):
+    pass
+
+
+class SetPasswordForm(BootstrapMixin, allauth_forms.SetPasswordForm):
+    pass
+
+
+class ResetPasswordForm(BootstrapMixin, allauth_forms.ResetPasswordForm):
+    pass
+
+
+class ResetPasswordKeyForm(BootstrapMixin, allauth_forms.ResetPasswordKeyForm):
+    pass

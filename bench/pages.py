@@ -126,9 +126,10 @@ def main() -> None:
                     f"{queries} queries"
                 )
         for label, url, _role in PAGES:
-            (small_s, small_q), (large_s, large_q) = figures[label, args.small], figures[
-                label, args.large
-            ]
+            (small_s, small_q), (large_s, large_q) = (
+                figures[label, args.small],
+                figures[label, args.large],
+            )
             ratio = large_s / small_s
             passed = ratio <= 2 and small_q == large_q
             print(

@@ -54,7 +54,7 @@ def write_report(sections: list[tuple[str, list[dict], int, float]]) -> Path:
         "| benchmark | figures | ratio | target | result |",
         "|---|---|---|---|---|",
     ]
-    for name, results, code, seconds in sections:
+    for name, results, code, _seconds in sections:
         for result in results:
             lines.append(
                 f"| {result['benchmark']} (`bench/{name}.py`) | "

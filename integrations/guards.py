@@ -31,6 +31,14 @@ def intake_missing(integration: Integration) -> list[str]:
     return [words for field, words in INTAKE_REQUIRED.items() if not getattr(integration, field)]
 
 
+def has_overlaps(integration: Integration) -> bool:
+    """Similar existing integrations were found (the `fact_has_overlaps` annotation of
+    integrations.selectors.with_pipeline_facts when a list page has it)."""
+    if hasattr(integration, "fact_has_overlaps"):
+        return integration.fact_has_overlaps
+    return integration.overlaps.exists()
+
+
 def has_non_token_auth_method(integration: Integration) -> bool:
     return any(method != AuthMethod.TOKEN for method in integration.auth_methods or [])
 
@@ -42,7 +50,7 @@ def engage_to_enable(integration: Integration, note: str) -> list[Unmet]:
         unmet.append(
             Unmet("intake_incomplete", "The intake is missing " + ", ".join(missing) + ".")
         )
-    if integration.overlaps.exists() and integration.overlaps_acknowledged_at is None:
+    if has_overlaps(integration) and integration.overlaps_acknowledged_at is None:
         unmet.append(
             Unmet(
                 "overlaps_unacknowledged",
@@ -91,8 +99,7 @@ def blocking_feedback_unmet(integration: Integration) -> list[Unmet]:
 
 
 def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
-    latest = review_selectors.integration_latest_round(integration)
-    if latest is None or latest.status != "changes_requested":
+    if review_selectors.integration_latest_round_status(integration) != "changes_requested":
         return [
             Unmet(
                 "no_changes_requested",
@@ -104,8 +111,7 @@ def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
 
 def review_to_release(integration: Integration, note: str) -> list[Unmet]:
     unmet = []
-    latest = review_selectors.integration_latest_run(integration)
-    if latest is None or latest.status != "passed":
+    if review_selectors.integration_latest_run_status(integration) != "passed":
         unmet.append(Unmet("run_not_passed", "The latest verification run must have passed."))
         unmet.extend(blocking_feedback_unmet(integration))
     if integration.demo_done_at is None:

@@ -6,9 +6,11 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DateTimeField,
+    Exists,
     F,
     FloatField,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -24,7 +26,15 @@ from badges.selectors import active_badges_prefetch, live_badges_prefetch
 from config.db import SecondsBetween
 from config.errors import Unmet
 from integrations import guards
-from integrations.models import LISTED, PIPELINE, Integration, Partner, Stage
+from integrations.models import (
+    LISTED,
+    PIPELINE,
+    Integration,
+    IntegrationOverlap,
+    Partner,
+    Stage,
+    StageTransition,
+)
 from reviews import selectors as review_selectors
 from support_sla.selectors import Standing, integration_support_standing
 
@@ -99,12 +109,10 @@ def integration_checklist(integration: Integration) -> list[ChecklistItem]:
     """PROGRAM.md's checklist, computed from data (only demo and agreement are recorded)."""
     stage = integration.stage
     reached_review = stage in (Stage.REVIEW, Stage.RELEASE, Stage.SUPPORT, Stage.DELISTED) or (
-        integration.history.filter(to_stage=Stage.REVIEW).exists()
+        _reached_review(integration)
     )
-    latest_round = review_selectors.integration_latest_round(integration)
     feedback_addressed = (
-        latest_round is not None
-        and latest_round.status == "approved"
+        review_selectors.integration_latest_round_status(integration) == "approved"
         and review_selectors.integration_open_feedback(integration) == 0
     )
     standing = integration_support_standing(integration)
@@ -133,6 +141,12 @@ def integration_checklist(integration: Integration) -> list[ChecklistItem]:
             stage in LISTED and standing != Standing.FAILING,
         ),
     ]
+
+
+def _reached_review(integration: Integration) -> bool:
+    if hasattr(integration, "fact_reached_review"):
+        return integration.fact_reached_review
+    return integration.history.filter(to_stage=Stage.REVIEW).exists()
 
 
 def stage_targets(stage: str) -> list[tuple[str, str]]:
@@ -273,21 +287,24 @@ class Move:
 
 def integration_moves(*, integration: Integration, user) -> list[Move]:
     """Every move out of the current stage with whether `user` may make it and what blocks it."""
-    moves = []
-    for fsm_transition in integration.get_available_stage_transitions():
-        guard = guards.guard_for(integration.stage, fsm_transition.target)
-        moves.append(
-            Move(
-                name=fsm_transition.name,
-                label=fsm_transition.custom.get("label", fsm_transition.name),
-                target=fsm_transition.target,
-                allowed=fsm_transition.has_perm(integration, user),
-                unmet=[u for u in guard(integration, "") if u.code != "reason_required"],
-                needs_reason=guard is guards.reason_required,
-                who=fsm_transition.custom.get("who", "program staff"),
-            )
-        )
+    moves = [
+        _move(integration, fsm_transition, user)
+        for fsm_transition in integration.get_available_stage_transitions()
+    ]
     return sorted(moves, key=_move_order)
+
+
+def _move(integration: Integration, fsm_transition, user) -> Move:
+    guard = guards.guard_for(integration.stage, fsm_transition.target)
+    return Move(
+        name=fsm_transition.name,
+        label=fsm_transition.custom.get("label", fsm_transition.name),
+        target=fsm_transition.target,
+        allowed=fsm_transition.has_perm(integration, user),
+        unmet=[u for u in guard(integration, "") if u.code != "reason_required"],
+        needs_reason=guard is guards.reason_required,
+        who=fsm_transition.custom.get("who", "program staff"),
+    )
 
 
 def _move_order(move: Move) -> tuple[int, int]:
@@ -298,12 +315,48 @@ def _move_order(move: Move) -> tuple[int, int]:
 
 
 def integration_next_step(integration: Integration, user) -> Move | None:
-    """The move forward along the pipeline from the current stage, if there is one."""
+    """The move forward along the pipeline from the current stage, if there is one (only its
+    guard is evaluated)."""
     stages = list(PIPELINE)
     if integration.stage not in stages or integration.stage == Stage.SUPPORT:
         return None
     following = stages[stages.index(integration.stage) + 1]
     return next(
-        (m for m in integration_moves(integration=integration, user=user) if m.target == following),
+        (
+            _move(integration, fsm_transition, user)
+            for fsm_transition in integration.get_available_stage_transitions()
+            if fsm_transition.target == following
+        ),
         None,
     )
+
+
+# --- The dashboard -------------------------------------------------------------------------
+
+
+def with_pipeline_facts(integrations: QuerySet[Integration]) -> QuerySet[Integration]:
+    """`integrations` annotated with everything the checklist and the next step read (guards
+    and selectors use the `fact_*` annotations when they are there), so a list of them costs
+    a fixed number of queries whatever its length."""
+    outer = OuterRef("pk")
+    return review_selectors.with_review_facts(integrations).annotate(
+        fact_reached_review=Exists(
+            StageTransition.objects.filter(integration=outer, to_stage=Stage.REVIEW)
+        ),
+        fact_has_overlaps=Exists(IntegrationOverlap.objects.filter(integration=outer)),
+    )
+
+
+def dashboard_integrations(user, *, search: str = "") -> QuerySet[Integration]:
+    """The dashboard: a partner's integrations, or those assigned to a staff member; most
+    recently moved first; `search` matches the name, the summary or the partner's name."""
+    integrations = integrations_visible_to(user)
+    if is_program_staff(user):
+        integrations = integrations.filter(assignee=user)
+    if search:
+        integrations = integrations.filter(
+            Q(name__icontains=search)
+            | Q(summary__icontains=search)
+            | Q(partner__name__icontains=search)
+        )
+    return with_pipeline_facts(integrations).order_by("-stage_changed_at", "-pk")

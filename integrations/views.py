@@ -9,7 +9,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
+from accounts.access import remember_partner_roles
 from accounts.forms import InvitationForm
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
@@ -93,13 +95,19 @@ def engage(request):
 # --- Dashboard and integration page -------------------------------------------------------
 
 
+DASHBOARD_PAGE_SIZE = 20
+
+
 @login_required
 def dashboard(request):
-    """A partner's integrations with stage progress, checklist, next step and what blocks it."""
+    """A partner's integrations with stage progress, checklist, next step and what blocks it;
+    paginated and searchable, a fixed number of queries per page."""
     user = request.user
-    integrations = selectors.integrations_visible_to(user)
-    if is_program_staff(user):
-        integrations = integrations.filter(assignee=user)
+    search = request.GET.get("q", "").strip()[:100]
+    page = Paginator(
+        selectors.dashboard_integrations(user, search=search), DASHBOARD_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    remember_partner_roles(user)
     rows = [
         {
             "integration": integration,
@@ -107,9 +115,13 @@ def dashboard(request):
             "next_step": selectors.integration_next_step(integration, user),
             "progress": _progress(integration.stage),
         }
-        for integration in integrations.order_by("-stage_changed_at")[:50]
+        for integration in page.object_list
     ]
-    return render(request, "integrations/dashboard.html", {"rows": rows, "pipeline": PIPELINE})
+    return render(
+        request,
+        "integrations/dashboard.html",
+        {"rows": rows, "page": page, "search": search, "pipeline": PIPELINE},
+    )
 
 
 def _progress(stage: str) -> int:
@@ -118,13 +130,15 @@ def _progress(stage: str) -> int:
     return round(100 * (PIPELINE.index(stage) + 1) / len(PIPELINE))
 
 
+RECENT_RUNS = 10
+RECENT_ISSUES = 20
+
+
 @login_required
 def integration_detail(request, pk: int):
     integration = selectors.integration_for(request.user, pk)
-    standing = selectors.integration_support_standing(integration)
-    staff = is_program_staff(request.user)
     records = None
-    if staff:
+    if is_program_staff(request.user):
         records = ProgramRecordsForm(
             initial={
                 "demo_done_at": integration.demo_done_at,
@@ -134,6 +148,11 @@ def integration_detail(request, pk: int):
                 "assignee": integration.assignee_id,
             }
         )
+    return _detail_page(request, integration, records)
+
+
+def _detail_page(request, integration, records_form, status: int = 200):
+    standing = selectors.integration_support_standing(integration)
     return render(
         request,
         "integrations/detail.html",
@@ -145,19 +164,22 @@ def integration_detail(request, pk: int):
             "moves": selectors.integration_moves(integration=integration, user=request.user),
             "progress": _progress(integration.stage),
             "pipeline": PIPELINE,
-            "records_form": records,
+            "records_form": records_form,
             "standing": standing,
             "standing_label": Standing(standing).label,
             "standing_reason": getattr(getattr(integration, "standing_record", None), "reason", ""),
             "support_issues": support_selectors.with_clock(
-                support_selectors.issues_with_sla().filter(integration=integration)[:20]
+                support_selectors.issues_with_sla().filter(integration=integration)[:RECENT_ISSUES]
             ),
+            "support_issue_count": integration.support_issues.count(),
             "targets": review_selectors.targets_of(integration),
-            "runs": integration.runs.select_related("target")[:10],
+            "runs": integration.runs.select_related("target")[:RECENT_RUNS],
+            "run_count": integration.runs.count(),
             "review_rounds": review_selectors.rounds_for_integration_page(integration),
             "review_open_unmet": review_rounds.round_open_unmet(integration),
             **badges_context(integration, request.user),
         },
+        status=status,
     )
 
 
@@ -216,9 +238,12 @@ def integration_records(request, pk: int):
         raise PermissionDenied
     form = ProgramRecordsForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
-        return redirect("integration_detail", pk=pk)
+        # The page again, with the errors under the fields that have them (htmx shows the
+        # integration page's address, not this POST-only one).
+        return push_url(
+            _detail_page(request, integration, form, status=400),
+            reverse("integration_detail", args=[pk]),
+        )
     data = form.cleaned_data
     with transaction.atomic():
         services.integration_update(
@@ -250,6 +275,9 @@ def integration_acknowledge_overlaps(request, pk: int):
 # --- Partner team page ---------------------------------------------------------------------
 
 
+PARTNER_PAGE_SIZE = 20
+
+
 @login_required
 def partner_detail(request, slug: str):
     """Members, invitations and details of one partner (edit and invite: owners)."""
@@ -270,6 +298,11 @@ def partner_detail(request, slug: str):
             else:
                 messages.success(request, "Partner details saved.")
                 return redirect("partner_detail", slug=partner.slug)
+    search = request.GET.get("q", "").strip()[:100]
+    integrations = partner.integrations.order_by("name", "pk")
+    if search:
+        integrations = integrations.filter(name__icontains=search)
+    integrations = Paginator(integrations, PARTNER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "integrations/partner_detail.html",
@@ -281,7 +314,8 @@ def partner_detail(request, slug: str):
             "invitations": partner.invitations.filter(accepted_at__isnull=True),
             "invitation_form": InvitationForm() if may_write else None,
             "calendar_form": calendar_form(partner) if may_write else None,
-            "integrations": partner.integrations.order_by("name"),
+            "integrations": integrations,
+            "search": search,
         },
     )
 

@@ -4,7 +4,16 @@ target or run (anything a partner may not see is a 404)."""
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, TruncWeek
 from django.http import Http404
 from django.utils import timezone
@@ -65,40 +74,84 @@ def open_run_of(target) -> VerificationRun | None:
 # --- What the pipeline's guards read ---------------------------------------------------------
 
 
+# Each reads the `fact_*` annotation that with_review_facts() puts on a list's integrations when
+# it is there (a list page then costs no query per row), and asks the database otherwise.
+
+
 def integration_has_target_with_credentials(integration) -> bool:
+    if hasattr(integration, "fact_has_target_with_credentials"):
+        return integration.fact_has_target_with_credentials
     return targets_of(integration).exclude(credentials_ciphertext="").exists()
 
 
 def integration_has_finished_run(integration) -> bool:
-    return VerificationRun.objects.filter(
-        integration=integration, status__in=FINISHED_RUN_STATUSES
-    ).exists()
+    if hasattr(integration, "fact_has_finished_run"):
+        return integration.fact_has_finished_run
+    return _finished_runs(integration).exists()
 
 
-def integration_latest_run(integration) -> VerificationRun | None:
-    """The newest run that was not cancelled (a cancelled run says nothing about the target)."""
+def integration_latest_run_status(integration) -> str | None:
+    """The status of the newest run that was not cancelled (a cancelled run says nothing about
+    the target), or None."""
+    if hasattr(integration, "fact_latest_run_status"):
+        return integration.fact_latest_run_status
+    return _latest_runs(integration).values_list("status", flat=True).first()
+
+
+def integration_latest_round_status(integration) -> str | None:
+    if hasattr(integration, "fact_latest_round_status"):
+        return integration.fact_latest_round_status
+    return _latest_rounds(integration).values_list("status", flat=True).first()
+
+
+def integration_open_blocking_feedback(integration) -> int:
+    if hasattr(integration, "fact_open_blocking"):
+        return integration.fact_open_blocking
+    return _open_feedback(integration).filter(blocking=True).count()
+
+
+def integration_open_feedback(integration) -> int:
+    if hasattr(integration, "fact_open_feedback"):
+        return integration.fact_open_feedback
+    return _open_feedback(integration).count()
+
+
+def _finished_runs(integration):
+    return VerificationRun.objects.filter(integration=integration, status__in=FINISHED_RUN_STATUSES)
+
+
+def _latest_runs(integration):
     return (
         VerificationRun.objects.filter(integration=integration)
         .exclude(status=RunStatus.CANCELLED)
         .order_by("-queued_at", "-pk")
-        .first()
     )
 
 
-def integration_latest_round(integration) -> ReviewRound | None:
-    return ReviewRound.objects.filter(integration=integration).order_by("-opened_at", "-pk").first()
+def _latest_rounds(integration):
+    return ReviewRound.objects.filter(integration=integration).order_by("-opened_at", "-pk")
 
 
-def integration_open_blocking_feedback(integration) -> int:
-    return FeedbackItem.objects.filter(
-        round__integration=integration, blocking=True, resolved_at__isnull=True
-    ).count()
+def _open_feedback(integration):
+    return FeedbackItem.objects.filter(round__integration=integration, resolved_at__isnull=True)
 
 
-def integration_open_feedback(integration) -> int:
-    return FeedbackItem.objects.filter(
-        round__integration=integration, resolved_at__isnull=True
-    ).count()
+def with_review_facts(integrations: QuerySet[Integration]) -> QuerySet[Integration]:
+    """`integrations` annotated with what the guards and the checklist ask of reviews: one
+    query for the whole list instead of several per integration."""
+    outer = OuterRef("pk")
+    return integrations.annotate(
+        fact_has_target_with_credentials=Exists(
+            VerificationTarget.objects.filter(integration=outer, archived_at__isnull=True).exclude(
+                credentials_ciphertext=""
+            )
+        ),
+        fact_has_finished_run=Exists(_finished_runs(outer)),
+        fact_latest_run_status=Subquery(_latest_runs(outer).values("status")[:1]),
+        fact_latest_round_status=Subquery(_latest_rounds(outer).values("status")[:1]),
+        fact_open_feedback=_count(_open_feedback(outer)),
+        fact_open_blocking=_count(_open_feedback(outer).filter(blocking=True)),
+    )
 
 
 # --- Review rounds -----------------------------------------------------------------------------
@@ -177,11 +230,14 @@ def round_is_open(integration) -> bool:
     ).exists()
 
 
-def review_queue(*, user, category: str = "", assignee: str = "") -> QuerySet[Integration]:
+def review_queue(
+    *, user, category: str = "", assignee: str = "", search: str = ""
+) -> QuerySet[Integration]:
     """Integrations in `review`, longest waiting first, each with its latest run's status and
     its open feedback counts: one query (plus the paginator's count) whatever the size.
 
-    `assignee`: "" (anyone), "me", "unassigned", or a user id.
+    `assignee`: "" (anyone), "me", "unassigned", or a user id. `search` matches the
+    integration's or the partner's name.
     """
     latest_run = (
         VerificationRun.objects.filter(integration=OuterRef("pk"))
@@ -204,6 +260,8 @@ def review_queue(*, user, category: str = "", assignee: str = "") -> QuerySet[In
     )
     if category:
         queryset = queryset.filter(category=category)
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(partner__name__icontains=search))
     if assignee == "me":
         queryset = queryset.filter(assignee=user)
     elif assignee == "unassigned":

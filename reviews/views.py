@@ -28,7 +28,7 @@ from reviews.forms import (
     TargetForm,
     target_initial,
 )
-from reviews.models import ReviewRound
+from reviews.models import ReviewRound, RunStatus
 from reviews.targets import SECRET_FIELDS
 
 
@@ -182,7 +182,32 @@ def run_start(request, pk: int):
 
 
 def _run_context(run) -> dict:
-    return {"run": run, "results": run.results.all()}
+    return {"run": run, "results": run.results.all(), "run_label": f"Run {run.pk}"}
+
+
+RUNS_PAGE_SIZE = 25
+
+
+@login_required
+def integration_runs(request, pk: int):
+    """Every verification run of an integration, newest first, filtered by status."""
+    integration = selectors.integration_for(request.user, pk)
+    status = request.GET.get("status", "")
+    if status not in RunStatus.values:
+        status = ""
+    runs = integration.runs.select_related("target", "requested_by")
+    if status:
+        runs = runs.filter(status=status)
+    return render(
+        request,
+        "reviews/runs.html",
+        {
+            "integration": integration,
+            "page": Paginator(runs, RUNS_PAGE_SIZE).get_page(request.GET.get("page")),
+            "status": status,
+            "statuses": RunStatus.choices,
+        },
+    )
 
 
 @login_required
@@ -224,7 +249,10 @@ def review_queue(request):
     assignee = request.GET.get("assignee", "")
     if assignee not in ("me", "unassigned") and not assignee.isdecimal():
         assignee = ""
-    queue = review_selectors.review_queue(user=request.user, category=category, assignee=assignee)
+    search = request.GET.get("q", "").strip()[:100]
+    queue = review_selectors.review_queue(
+        user=request.user, category=category, assignee=assignee, search=search
+    )
     return render(
         request,
         "reviews/queue.html",
@@ -233,6 +261,7 @@ def review_queue(request):
             "category": category,
             "categories": Category.choices,
             "assignee": assignee,
+            "search": search,
             "staff_users": review_selectors.program_staff_users(),
         },
     )

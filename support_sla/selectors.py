@@ -87,6 +87,15 @@ def issues_visible_to(user) -> QuerySet[SupportIssue]:
     return issues_with_sla().filter(integration__in=integrations_visible_to(user))
 
 
+def search_issues(issues: QuerySet[SupportIssue], text: str) -> QuerySet[SupportIssue]:
+    """Issues whose title, integration or partner name contains `text`."""
+    return issues.filter(
+        Q(title__icontains=text)
+        | Q(integration__name__icontains=text)
+        | Q(integration__partner__name__icontains=text)
+    )
+
+
 def issue_for(user, pk) -> SupportIssue:
     issue = issues_visible_to(user).filter(pk=pk).first()
     if issue is None:

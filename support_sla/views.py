@@ -32,6 +32,14 @@ def support_queue(request):
     partner = request.GET.get("partner", "")
     if partner:
         issues = issues.filter(integration__partner__slug=partner)
+    integration = request.GET.get("integration", "")
+    if integration.isdecimal() and len(integration) < 19:
+        issues = issues.filter(integration_id=int(integration))
+    else:
+        integration = ""
+    search = request.GET.get("q", "").strip()[:100]
+    if search:
+        issues = selectors.search_issues(issues, search)
     breached = request.GET.get("breached") == "1"
     if breached:
         issues = selectors.filter_breached(issues, True)
@@ -50,6 +58,8 @@ def support_queue(request):
             "status": status,
             "severity": severity,
             "partner": partner,
+            "integration": integration,
+            "search": search,
             "breached": breached,
             "statuses": IssueStatus.choices,
             "severities": Severity.choices,

@@ -1,20 +1,6 @@
-import zoneinfo
-
 from django import template
-from django.utils import timezone
 
 register = template.Library()
-
-
-@register.filter
-def in_zone(value, zone: str):
-    """A datetime shown in an IANA zone (the partner's, or the viewer's)."""
-    if value is None:
-        return None
-    try:
-        return timezone.localtime(value, zoneinfo.ZoneInfo(zone or "UTC"))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.localtime(value, zoneinfo.ZoneInfo("UTC"))
 
 
 @register.filter

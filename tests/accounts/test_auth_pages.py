@@ -31,7 +31,11 @@ def test_sign_up_errors_are_shown(client):
     )
     assert response.status_code == 200
     assert User.objects.count() == 0
-    assert "errorlist" in response.content.decode()
+    html = response.content.decode()
+    # Inline, under the field it concerns, and the field is marked invalid.
+    assert 'class="invalid-feedback d-block"' in html
+    assert 'aria-invalid="true"' in html and 'name="email"' in html
+    assert '<label class="form-label" for="id_email">' in html
 
 
 def test_sign_in_with_email_and_password(client, owner):

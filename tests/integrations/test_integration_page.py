@@ -1,6 +1,8 @@
 """/integrations/<id>/ and /dashboard/: timeline, checklist, moves with their unmet guards,
 staff records, and stage changes from the page."""
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -161,3 +163,21 @@ def test_dashboard_for_staff_lists_what_is_assigned(client_as, reviewer, partner
     IntegrationFactory(partner=partner, name="Someone else's")
     html = client_as(reviewer).get("/dashboard/").content.decode()
     assert "Assigned" in html and "Someone else" not in html
+
+
+def test_invalid_staff_records_show_inline_errors_and_keep_the_input(client_as, admin, integration):
+    response = client_as(admin).post(
+        f"/integrations/{integration.pk}/records/",
+        {"demo_done_at": "not a date", "plugin_portal_url": "https://portal.example/p"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400
+    assert response["HX-Push-Url"] == f"/integrations/{integration.pk}/"
+    html = response.content.decode()
+    field = re.search(r'<input[^>]+name="demo_done_at"[^>]*>', html).group(0)
+    assert "is-invalid" in field and 'aria-invalid="true"' in field
+    assert 'value="not a date"' in field
+    assert '<div class="invalid-feedback d-block">Enter a valid date.</div>' in html
+    assert 'value="https://portal.example/p"' in html
+    integration.refresh_from_db()
+    assert integration.demo_done_at is None

@@ -119,6 +119,35 @@ def test_pages_of_fifty(client_as, reviewer):
     assert len(rows(client.get(QUEUE, {"page": 2}))) == 1
 
 
+def test_search_by_integration_or_partner_name(client_as, reviewer):
+    IntegrationFactory(name="Vault Sync", stage=Stage.REVIEW, partner__name="Initech")
+    IntegrationFactory(name="Audit Stream", stage=Stage.REVIEW, partner__name="Globex")
+    client = client_as(reviewer)
+    assert rows(client.get(QUEUE, {"q": "sync"})) == ["Vault Sync"]
+    assert rows(client.get(QUEUE, {"q": "GLOBEX"})) == ["Audit Stream"]
+    html = client.get(QUEUE, {"q": "nothing like it"}).content.decode()
+    assert "Nothing in review matches these filters." in html
+    assert 'href="/review/queue/">Clear the filters' in html
+    assert (
+        'value="nothing like it"' in html
+        and '<label class="form-label small mb-0" for="queue-q">' in html
+    )
+
+
+def test_the_next_page_keeps_search_and_filters(client_as, reviewer):
+    partner = PartnerFactory(name="Initech")
+    for days in range(51):
+        IntegrationFactory(partner=partner, stage=Stage.REVIEW, stage_changed_at=days_ago(days))
+    html = client_as(reviewer).get(QUEUE, {"q": "initech", "category": "runtime"}).content.decode()
+    assert 'href="?q=initech&amp;category=runtime&amp;page=2"' in html
+    assert '<option value="runtime" selected>' in html
+
+
+def test_an_empty_queue_says_where_integrations_come_from(client_as, reviewer):
+    html = client_as(reviewer).get(QUEUE).content.decode()
+    assert "Nothing is waiting for review." in html and 'href="/review/board/"' in html
+
+
 def fill(count: int, assignee) -> None:
     for _ in range(count):
         integration = IntegrationFactory(

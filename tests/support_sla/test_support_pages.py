@@ -87,3 +87,75 @@ def test_the_owner_edits_the_calendar(client_as, owner, member, partner):
     assert "is not a date" in bad.content.decode()
     client_as(member).post(f"/partners/{partner.slug}/calendar/", {"working_days": ["5"]})
     assert BusinessCalendar.objects.get(partner=partner).working_days == [0, 1, 2, 3, 6]
+
+
+def test_search_the_support_queue(client_as, owner, supported, partner):
+    from tests.factories import IntegrationFactory
+
+    other = IntegrationFactory(partner=partner, stage="support", name="Acme Audit")
+    services.issue_open(integration=supported, actor=owner, data=issue_data())
+    services.issue_open(integration=other, actor=owner, data=issue_data(title="Audit log gaps"))
+    client = client_as(owner)
+
+    def titles(**params):
+        return [issue.title for issue in client.get("/support/", params).context["issues"]]
+
+    assert sorted(titles()) == ["Audit log gaps", "Login fails"]
+    assert titles(q="gaps") == ["Audit log gaps"]
+    assert titles(q="acme sync") == ["Login fails"]  # the integration's name
+    assert sorted(titles(q="acme security")) == ["Audit log gaps", "Login fails"]  # the partner's
+    assert titles(integration=str(other.pk)) == ["Audit log gaps"]
+    assert sorted(titles(integration="not-a-number")) == ["Audit log gaps", "Login fails"]
+    html = client.get("/support/", {"q": "gaps", "severity": "normal"}).content.decode()
+    assert 'value="gaps"' in html and '<option value="normal" selected>' in html
+
+
+def test_the_support_queue_is_paginated_keeping_the_filters(client_as, owner, supported):
+    from support_sla.views import QUEUE_PAGE
+
+    for n in range(QUEUE_PAGE + 2):
+        services.issue_open(integration=supported, actor=owner, data=issue_data(title=f"Bug {n}"))
+    client = client_as(owner)
+    first = client.get("/support/", {"q": "bug", "severity": "normal"})
+    assert len(first.context["issues"]) == QUEUE_PAGE
+    assert 'href="?q=bug&amp;severity=normal&amp;page=2"' in first.content.decode()
+    second = client.get("/support/", {"q": "bug", "severity": "normal", "page": 2})
+    assert len(second.context["issues"]) == 2
+
+
+def test_the_support_queue_makes_a_constant_number_of_queries(
+    client_as, owner, supported, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(owner)
+    services.issue_open(integration=supported, actor=owner, data=issue_data())
+    client.get("/support/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/support/")
+    for n in range(8):
+        services.issue_open(integration=supported, actor=owner, data=issue_data(title=f"B{n}"))
+    with django_assert_num_queries(len(few)):
+        client.get("/support/")
+
+
+def test_empty_support_queues_say_what_to_do(client_as, owner, supported):
+    client = client_as(owner)
+    html = client.get("/support/").content.decode()
+    assert "No open support issue." in html and "Open an issue" in html
+    filtered = client.get("/support/", {"q": "nothing"}).content.decode()
+    assert "No support issue matches these filters." in filtered
+    assert 'href="/support/">Clear the filters' in filtered
+
+
+def test_the_integration_page_links_to_all_its_issues(client_as, owner, supported):
+    from integrations.views import RECENT_ISSUES
+
+    for n in range(RECENT_ISSUES + 1):
+        services.issue_open(integration=supported, actor=owner, data=issue_data(title=f"B{n}"))
+    html = client_as(owner).get(f"/integrations/{supported.pk}/").content.decode()
+    assert (
+        f'href="/support/?integration={supported.pk}&amp;status=all">All {RECENT_ISSUES + 1} issues'
+        in html
+    )

@@ -1,0 +1,141 @@
+"""Template helpers every page shares: timestamps in the viewer's zone, breadcrumbs, the
+navigation's current item. Load with `{% load vip %}`."""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+
+from config.timezones import valid_zone
+
+register = template.Library()
+
+FORMATS = {
+    "datetime": "j M Y, H:i",
+    "long": "l j F Y, H:i",
+    "short": "D j M, H:i",
+    "seconds": "j M Y, H:i:s",
+    "date": "j M Y",
+}
+
+
+@register.simple_tag
+def timestamp(value, style: str = "datetime", zone: str = ""):
+    """A moment as `<time datetime="…Z">28 Nov 2026, 19:05 CET</time>`: in the viewer's zone
+    (activated by config.middleware.ViewerTimeZoneMiddleware) or in `zone` when given (a
+    partner's support zone). Dates without a time are shown as they are. `—` for nothing."""
+    if value in (None, ""):
+        return "—"
+    fmt = FORMATS.get(style, FORMATS["datetime"])
+    if not isinstance(value, datetime):
+        if isinstance(value, date):
+            return format_html(
+                '<time datetime="{}">{}</time>', value.isoformat(), date_format(value, fmt)
+            )
+        return value
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, zoneinfo.ZoneInfo("UTC"))
+    tz = zoneinfo.ZoneInfo(valid_zone(zone)) if zone else timezone.get_current_timezone()
+    local = timezone.localtime(value, tz)
+    utc = timezone.localtime(value, zoneinfo.ZoneInfo("UTC"))
+    iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if style == "date":
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            iso,
+            f"{date_format(local, FORMATS['datetime'])} {local.tzname()}",
+            date_format(local, fmt),
+        )
+    return format_html(
+        '<time datetime="{}">{} {}</time>', iso, date_format(local, fmt), local.tzname()
+    )
+
+
+@register.simple_tag
+def viewer_zone() -> str:
+    """The IANA name of the zone pages are shown in for this request."""
+    return timezone.get_current_timezone_name()
+
+
+@dataclass(frozen=True)
+class Crumb:
+    label: str
+    url: str
+
+
+@register.simple_tag(takes_context=True)
+def crumbs(context, *parts, home: bool = False):
+    """Breadcrumbs from label/URL pairs; the last label (no URL) is the current page.
+    `{% crumbs partner.name partner_url integration.name home=True as breadcrumbs %}`, then
+    `{% include "includes/breadcrumbs.html" %}`. A URL may be a URL name without arguments.
+    `home=True` starts the trail at the viewer's home: the board for program staff, the
+    dashboard for partners."""
+    parts = list(parts)
+    current = parts.pop() if len(parts) % 2 else None
+    trail = []
+    if home:
+        staff = context.get("is_program_staff")
+        trail.append(
+            Crumb("Board", reverse("review_board"))
+            if staff
+            else Crumb("Dashboard", reverse("dashboard"))
+        )
+    for label, url in zip(parts[::2], parts[1::2], strict=True):
+        if url and "/" not in str(url):
+            url = reverse(url)
+        trail.append(Crumb(str(label), str(url)))
+    if current is not None:
+        trail.append(Crumb(str(current), ""))
+    return trail
+
+
+# Nav item (URL name) → the other pages that belong to its section.
+NAV_SECTIONS = {
+    "review_board": {"review_board"},
+    "review_queue": {"review_queue"},
+    "dashboard": {"dashboard"},
+    "support_queue": {"support_queue", "support_issue", "support_issue_new"},
+    "engage": {"engage"},
+    "directory": {"directory", "directory_partner"},
+    "profile": {"profile", "notification_settings"},
+    "program_metrics": {"program_metrics"},
+    "integration_list": {"integration_list"},
+}
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, url_name: str, label: str, icon: str = ""):
+    """A navbar link, marked `aria-current="page"` on its own page and active in its section."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match else None
+    url = reverse(url_name)
+    icon_html = format_html('<i class="bi bi-{}" aria-hidden="true"></i> ', icon) if icon else ""
+    if current == url_name and request.path == url:
+        return format_html(
+            '<a class="nav-link active" aria-current="page" href="{}">{}{}</a>',
+            url,
+            icon_html,
+            label,
+        )
+    if current in NAV_SECTIONS.get(url_name, ()):
+        return format_html(
+            '<a class="nav-link active" aria-current="true" href="{}">{}{}</a>',
+            url,
+            icon_html,
+            label,
+        )
+    return format_html('<a class="nav-link" href="{}">{}{}</a>', url, icon_html, label)
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number) -> str:
+    """`?…&page=N`: the current query string (search and filters kept) on another page."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return "?" + query.urlencode()

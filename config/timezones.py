@@ -1,0 +1,19 @@
+"""The viewer's time zone: which zone names are valid, and the cookie the browser sets."""
+
+import zoneinfo
+from functools import cache
+
+COOKIE = "vip_tz"
+DEFAULT = "UTC"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def valid_zone(name: str | None) -> str:
+    """`name` if it is an IANA zone this server knows, else UTC."""
+    if name and len(name) <= 64 and name in _zones():
+        return name
+    return DEFAULT
