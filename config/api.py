@@ -13,6 +13,17 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """`page_size` from 1 to `max_page_size` (larger is capped); anything else is a 400,
+        not a silent fallback to the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdecimal() or int(raw) < 1:
+            message = f"A whole number from 1 to {self.max_page_size}."
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return min(int(raw), self.max_page_size)
+
 
 def error_body(message: str, code: str, *, unmet=None, errors: dict | None = None) -> dict:
     body: dict = {"message": message, "code": code}
@@ -62,3 +73,51 @@ def exception_handler(exc, context):
     code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
     response.data = error_body(str(detail) if detail else str(exc), str(code))
     return response
+
+
+# --- The error responses in the OpenAPI schema ---------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "DESIGN.md §9: only the keys that apply are present.",
+    "properties": {
+        "message": {"type": "string"},
+        "code": {"type": "string"},
+        "unmet": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["code", "message"],
+            },
+        },
+        "errors": {"type": "object", "additionalProperties": True},
+    },
+    "required": ["message", "code"],
+}
+
+ERROR_STATUSES = {
+    "400": "Invalid input: `errors` maps each field to its messages.",
+    "401": "Not authenticated (no session, or a missing, unknown, expired or revoked token).",
+    "403": "Known object, action not allowed for this user.",
+    "404": "Unknown or not visible to this user (also a page number out of range).",
+}
+WRITE_STATUSES = {"409": "A guard is unmet (`unmet` lists each condition) or a conflict."}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the one error shape
+    under each status it can answer with, so clients (and schemathesis) can rely on it."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            statuses = dict(ERROR_STATUSES)
+            if method in ("post", "put", "patch", "delete"):
+                statuses.update(WRITE_STATUSES)
+            responses = operation.setdefault("responses", {})
+            for status_code, description in statuses.items():
+                responses.setdefault(
+                    status_code, {"description": description, "content": reference}
+                )
+    return result

@@ -22,3 +22,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]
+
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

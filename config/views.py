@@ -7,9 +7,11 @@ import redis
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from accounts.roles import is_program_staff
+from config.api import error_body
 from config.celery_app import app as celery_app
 from reviews import program_vault
 
@@ -58,3 +60,23 @@ def healthz(request):
         return JsonResponse({"status": "unavailable", **checks}, status=503)
     status = "ok" if checks["program_vault"]["ok"] else "degraded"
     return JsonResponse({"status": status, **checks})
+
+
+# --- Errors: the API answers in its one JSON shape, pages with the product's templates -------
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse(error_body("Not found.", "not_found"), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        body = error_body("Something went wrong; the error was recorded.", "server_error")
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)

@@ -29,8 +29,12 @@ class CommentSerializer(serializers.Serializer):
 class SupportIssueSerializer(serializers.ModelSerializer):
     sla = serializers.SerializerMethodField()
     due_at = serializers.SerializerMethodField()
-    reporter = serializers.EmailField(source="reporter.email", default=None)
-    assignee = serializers.EmailField(source="assignee.email", default=None)
+    reporter = serializers.EmailField(
+        source="reporter.email", default=None, allow_null=True, read_only=True
+    )
+    assignee = serializers.EmailField(
+        source="assignee.email", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = SupportIssue

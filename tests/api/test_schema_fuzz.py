@@ -15,6 +15,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from accounts.services import api_token_create
 from reviews import program_vault
@@ -22,10 +23,10 @@ from support_sla import services as support
 from tests.factories import IntegrationFactory
 from tests.reviews.conftest import program_bao  # noqa: F401  (the program Vault fixture)
 
-EXAMPLES = int(os.environ.get("VIP_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("VIP_FUZZ_EXAMPLES", "15"))
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
-APP = get_wsgi_application()
+schema.app = get_wsgi_application()  # requests go through Django's WSGI handler, in-process
 
 
 @pytest.fixture
@@ -83,9 +84,18 @@ def _real_ids(case, world) -> None:
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
-    phases=[Phase.explicit, Phase.generate],
+    phases=[Phase.generate],  # not schemathesis's exhaustive coverage phase: bounded for CI
     suppress_health_check=list(HealthCheck),
 )
 def test_api_operation_never_fails_and_matches_its_schema(case, role, world):
     _real_ids(case, world)
-    case.call_and_validate(app=APP, headers={"Authorization": f"Token {world['tokens'][role]}"})
+    case.call_and_validate(
+        headers={"Authorization": f"Token {world['tokens'][role]}"},
+        # The schema states types and formats, not every rule a service enforces (guards,
+        # choices that depend on the object, "HCP targets are https"), so a schema-valid body
+        # may rightly be refused with a 4xx. And DRF reads leniently where harmless (a number
+        # sent as a title becomes its text; an unknown boolean filter value is ignored). Every
+        # other check applies: no 5xx, documented statuses and content types, bodies matching
+        # their schemas, authentication enforced.
+        excluded_checks=[positive_data_acceptance, negative_data_rejection],
+    )
