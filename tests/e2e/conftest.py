@@ -1,0 +1,99 @@
+"""Browser journeys: Playwright drives Debian's Chromium against Django's live server.
+
+- `browser`: one Chromium per test process (xdist worker).
+- `browse(user=None)`: a fresh browser context and page (1280x800) on the live server, signed
+  in as `user` through a session cookie (`force_login`); several in one test give each person
+  their own window.
+- `page`: an anonymous page; `shoot("name")` saves it as
+  `tests/e2e/screenshots/<journey>/<NN-name>.png`.
+- The ORM runs beside Playwright's event loop (DJANGO_ALLOW_ASYNC_UNSAFE), so tests set up
+  data with services and factories while the browser clicks.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
+
+from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers and program Vault
+    bao,
+    bao_tls,
+    namespace,
+    program_bao,
+    program_vault_settings,
+)
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browse(browser, live_server):
+    """Open a new window (its own cookies) on the live server, signed in as `user` if given.
+    Uncaught JavaScript errors on any page fail the test."""
+    contexts, errors = [], []
+
+    def open_page(user=None):
+        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            context.add_cookies(
+                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+            )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(browse):
+    return browse()
+
+
+@pytest.fixture
+def shoot(request):
+    """`shoot(page, "name")`: a full-page screenshot, numbered in the order taken, in a folder
+    per journey (the test module without `test_`)."""
+    journey = re.sub(r"^test_", "", request.module.__name__.rsplit(".", 1)[-1])
+    folder = SCREENSHOTS / journey
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    taken = []
+
+    def screenshot(page, name: str) -> Path:
+        taken.append(name)
+        path = folder / f"{len(taken):02d}-{name}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return screenshot
