@@ -20,6 +20,9 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
+from integrations.models import Stage
+from reviews import services as review_services
+from tests.factories import IntegrationFactory
 from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers and program Vault
     bao,
     bao_tls,
@@ -27,6 +30,7 @@ from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers an
     program_bao,
     program_vault_settings,
 )
+from tests.vault import runtime_app
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -97,3 +101,19 @@ def shoot(request):
         return path
 
     return screenshot
+
+
+@pytest.fixture
+def released(partner, owner, bao_tls, namespace):  # noqa: F811 - fixtures imported above
+    """A released integration with a passed verification run on an HCP Vault-style target
+    (https, namespace admin/…), the evidence badges need. The run executes in this process
+    (eager Celery) when its transaction commits."""
+    integration = IntegrationFactory(
+        partner=partner, name="Acme Secrets Sync", stage=Stage.RELEASE, contact_email=owner.email
+    )
+    body = {**runtime_app(bao_tls, namespace), "kind": "hcp_vault", "name": "HCP staging"}
+    target = review_services.target_create(integration=integration, actor=owner, data=body)
+    run = review_services.run_request(target=target, actor=owner)
+    run.refresh_from_db()
+    assert run.status == "passed", run.reason
+    return integration
