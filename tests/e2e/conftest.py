@@ -58,8 +58,8 @@ def browse(browser, live_server):
     Uncaught JavaScript errors on any page fail the test."""
     contexts, errors = [], []
 
-    def open_page(user=None):
-        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
+    def open_page(user=None, **options):
+        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, **options)
         contexts.append(context)
         if user is not None:
             client = Client()

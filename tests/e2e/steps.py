@@ -4,7 +4,9 @@ Locators go by role, label and visible text, as a person finds things on the pag
 """
 
 import re
+from pathlib import Path
 
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD
@@ -77,3 +79,19 @@ def drag_on_board(page: Page, integration, stage_label: str) -> None:
 
 def feedback_item(page: Page, body: str):
     return section(page, "Review").get_by_role("listitem").filter(has_text=body)
+
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """Run axe-core (from the npm registry: `make assets` installs it) on the page as it is
+    now; one line per violation: rule, impact, help and the offending elements."""
+    assert AXE.exists(), f"{AXE} is missing: run `make assets` (npm ci)"
+    page.add_script_tag(path=AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in result["violations"]
+    ]
