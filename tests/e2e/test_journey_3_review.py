@@ -14,6 +14,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 FEEDBACK = "Document how to set the namespace for HCP Vault."
 REPLY = "Done: the README has a section on namespaces now."
+OTHERS = [  # the rest of the pipeline, so the board looks like a program's
+    ("Globex Audit Stream", "Globex Cloud", Stage.REVIEW, "audit"),
+    ("Initech PKI Issuer", "Initech", Stage.ENGAGE, "runtime"),
+    ("Umbrella HSM Bridge", "Umbrella Systems", Stage.ENABLE, "hsm"),
+    ("Hooli Kubernetes Auth", "Hooli", Stage.DEVELOP, "auth_method"),
+    ("Stark Database Secrets", "Stark Industries", Stage.RELEASE, "secrets_engine"),
+    ("Wayne CI Secrets", "Wayne Enterprises", Stage.SUPPORT, "runtime"),
+    ("Soylent Secrets Agent", "Soylent Corp", Stage.SUPPORT, "runtime"),
+]
 
 
 @pytest.fixture
@@ -30,7 +39,8 @@ def developed(partner, owner):
         contact_email=owner.email,
     )
     VerificationRunFactory(target=VerificationTargetFactory(integration=integration))
-    IntegrationFactory(name="Globex Audit Stream", stage=Stage.REVIEW, category="audit")
+    for name, partner_name, stage, category in OTHERS:
+        IntegrationFactory(name=name, partner__name=partner_name, stage=stage, category=category)
     return integration
 
 
