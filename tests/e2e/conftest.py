@@ -1,16 +1,16 @@
 """Browser journeys: Playwright drives Debian's Chromium against Django's live server.
 
-- `browser`: one Chromium per test process (xdist worker).
+- `browser`: one Chromium per test module.
 - `browse(user=None)`: a fresh browser context and page (1280x800) on the live server, signed
   in as `user` through a session cookie (`force_login`); several in one test give each person
   their own window.
 - `page`: an anonymous page; `shoot("name")` saves it as
   `tests/e2e/screenshots/<journey>/<NN-name>.png`.
-- The ORM runs beside Playwright's event loop (DJANGO_ALLOW_ASYNC_UNSAFE), so tests set up
-  data with services and factories while the browser clicks.
+- The ORM runs beside Playwright's event loop (DJANGO_ALLOW_ASYNC_UNSAFE, set only while a
+  module of this package runs), so tests set up data with services and factories while the
+  browser clicks.
 """
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -32,16 +32,26 @@ from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers an
 )
 from tests.vault import runtime_app
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
-expect.set_options(timeout=10_000)
+expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module", autouse=True)
+def orm_beside_playwright():
+    """Playwright's sync API keeps an asyncio loop running in this thread, which Django takes
+    for async code; the ORM is safe here (nothing else runs in the thread). Only while this
+    module runs, so the variable never reaches other tests or their subprocesses."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(orm_beside_playwright):
+    """One Chromium per test module: its event loop stops with the module, before other
+    tests of the process run."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)")
     with sync_playwright() as playwright:
@@ -68,7 +78,7 @@ def browse(browser, live_server):
             context.add_cookies(
                 [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
             )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
         return page
