@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from playwright.sync_api import expect, sync_playwright
 
@@ -49,12 +50,21 @@ def orm_beside_playwright():
 
 
 @pytest.fixture(scope="module")
-def browser(orm_beside_playwright):
+def browser(orm_beside_playwright, django_db_setup):
     """One Chromium per test module: its event loop stops with the module, before other
-    tests of the process run."""
+    tests of the process run.
+
+    While that loop runs, Django keeps its database connections per async context instead of
+    per thread; without help this thread would open a second connection to the test database,
+    one that lacks the serialized contents `serialized_rollback` restores (its flush would
+    then re-create content types that later tests collide with). So the loop's context is
+    given the thread's own connections."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)")
+    thread_connections = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, connection in thread_connections.items():
+            connections[alias] = connection
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
         )
