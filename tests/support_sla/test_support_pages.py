@@ -3,7 +3,7 @@
 import pytest
 
 from support_sla import services
-from support_sla.models import BusinessCalendar, SupportIssue
+from support_sla.models import BusinessCalendar, StandingRecord, SupportIssue
 from tests.support_sla.conftest import issue_data
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +159,43 @@ def test_the_integration_page_links_to_all_its_issues(client_as, owner, supporte
         f'href="/support/?integration={supported.pk}&amp;status=all">All {RECENT_ISSUES + 1} issues'
         in html
     )
+
+
+def test_running_clocks_carry_their_remaining_seconds_for_the_countdown(
+    client_as, owner, supported
+):
+    issue = services.issue_open(integration=supported, actor=owner, data=issue_data("critical"))
+    html = client_as(owner).get(f"/support/issues/{issue.pk}/").content.decode()
+    remaining = int(html.split('data-sla-remaining="', 1)[1].split('"', 1)[0])
+    assert 47 * 3600 < remaining <= 48 * 3600
+    assert 'src="/static/js/sla_clock.js"' in html
+
+
+def test_a_paused_clock_does_not_count_down(client_as, owner, supported):
+    issue = services.issue_open(integration=supported, actor=owner, data=issue_data("critical"))
+    services.issue_update(issue=issue, actor=owner, data={"status": "waiting_on_reporter"})
+    html = client_as(owner).get(f"/support/issues/{issue.pk}/").content.decode()
+    assert "paused" in html
+    assert "data-sla-remaining" not in html
+
+
+@pytest.mark.parametrize(
+    ("standing", "reason", "shown"),
+    [
+        ("at_risk", "1 SLA breach in the last 90 days.", "Support standing at risk"),
+        ("failing", "3 SLA breaches in the last 90 days.", "Support standing failing"),
+    ],
+)
+def test_the_dashboard_says_why_support_standing_is_not_good(
+    client_as, owner, outsider, supported, standing, reason, shown
+):
+    StandingRecord.objects.create(integration=supported, standing=standing, reason=reason)
+    html = client_as(owner).get("/dashboard/").content.decode()
+    assert f"{shown}: {reason}" in html
+    assert "?partner=acme-security&amp;status=all" in html
+    assert reason not in client_as(outsider).get("/dashboard/").content.decode()
+
+
+def test_the_dashboard_is_quiet_while_support_standing_is_good(client_as, owner, supported):
+    StandingRecord.objects.create(integration=supported, standing="good")
+    assert "Support standing" not in client_as(owner).get("/dashboard/").content.decode()

@@ -1,0 +1,80 @@
+"""axe-core on the main pages, each seen by the person who uses it: no violations (any
+impact, axe's default rules: WCAG 2.x A/AA and best practices)."""
+
+import pytest
+from django.utils import timezone
+
+from badges import services as badge_services
+from integrations.models import Stage
+from reviews import rounds
+from support_sla import services as support_services
+from tests.e2e import steps
+from tests.factories import IntegrationFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def site(released, partner, owner, reviewer, admin):
+    """Something on every page: a badge, a critical issue, a round with blocking feedback,
+    cards in several columns. Returns the URLs each role visits."""
+    badge = badge_services.badge_issue(integration=released, kind="hcp_vault_verified", actor=admin)
+    issue = support_services.issue_open(
+        integration=released,
+        actor=owner,
+        data={"title": "Login fails", "description": "Since 2.7.", "severity": "critical"},
+    )
+    in_review = IntegrationFactory(
+        partner=partner, name="Acme Audit Stream", category="audit", stage=Stage.REVIEW
+    )
+    review_round = rounds.round_open(integration=in_review, actor=reviewer, summary="Docs.")
+    rounds.feedback_add(review_round=review_round, actor=reviewer, body="Add docs.", blocking=True)
+    for stage in (Stage.ENGAGE, Stage.ENABLE, Stage.DEVELOP):
+        IntegrationFactory(stage=stage, stage_changed_at=timezone.now())
+    return {
+        "anonymous": (
+            None,
+            [
+                "/",
+                "/accounts/login/",
+                "/accounts/signup/",
+                "/directory/",
+                f"/directory/{partner.slug}/",
+                f"/badges/{badge.public_id}/",
+            ],
+        ),
+        "partner": (
+            owner,
+            [
+                "/engage/",
+                "/dashboard/",
+                f"/integrations/{released.pk}/",
+                f"/integrations/{in_review.pk}/",
+                f"/integrations/{released.pk}/targets/new/",
+                f"/verifications/{released.runs.get().pk}/",
+                f"/support/issues/{issue.pk}/",
+                "/accounts/profile/",
+            ],
+        ),
+        "staff": (
+            reviewer,
+            ["/review/board/", "/review/queue/", "/support/", f"/integrations/{in_review.pk}/"],
+        ),
+        "admin": (admin, [f"/integrations/{released.pk}/"]),
+    }
+
+
+@pytest.mark.parametrize("role", ["anonymous", "partner", "staff", "admin"])
+def test_the_main_pages_have_no_accessibility_violations(browse, site, role):
+    person, urls = site[role]
+    page = browse(person, bypass_csp=True)  # axe is injected as a script tag
+    found = {}
+    for url in urls:
+        response = page.goto(url)
+        assert response.status == 200, url
+        violations = steps.accessibility_violations(page)
+        if violations:
+            found[url] = violations
+    assert not found, "\n".join(
+        f"{url}:\n  " + "\n  ".join(problems) for url, problems in found.items()
+    )
