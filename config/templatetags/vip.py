@@ -102,35 +102,36 @@ NAV_SECTIONS = {
     "support_queue": {"support_queue", "support_issue", "support_issue_new"},
     "engage": {"engage"},
     "directory": {"directory", "directory_partner"},
-    "profile": {"profile", "notification_settings"},
+    "profile": {"profile"},
     "program_metrics": {"program_metrics"},
     "integration_list": {"integration_list"},
 }
 
 
 @register.simple_tag(takes_context=True)
-def nav_link(context, url_name: str, label: str, icon: str = ""):
-    """A navbar link, marked `aria-current="page"` on its own page and active in its section."""
+def nav_link(context, url_name: str, label: str, icon: str = "", menu: bool = False):
+    """A navbar link (or, with `menu=True`, an item of a dropdown menu), marked
+    `aria-current="page"` on its own page and active in its section."""
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match else None
     url = reverse(url_name)
+    css = "dropdown-item" if menu else "nav-link"
     icon_html = format_html('<i class="bi bi-{}" aria-hidden="true"></i> ', icon) if icon else ""
     if current == url_name and request.path == url:
-        return format_html(
-            '<a class="nav-link active" aria-current="page" href="{}">{}{}</a>',
-            url,
-            icon_html,
-            label,
-        )
-    if current in NAV_SECTIONS.get(url_name, ()):
-        return format_html(
-            '<a class="nav-link active" aria-current="true" href="{}">{}{}</a>',
-            url,
-            icon_html,
-            label,
-        )
-    return format_html('<a class="nav-link" href="{}">{}{}</a>', url, icon_html, label)
+        aria_current = "page"
+    elif current in NAV_SECTIONS.get(url_name, ()):
+        aria_current = "true"
+    else:
+        return format_html('<a class="{}" href="{}">{}{}</a>', css, url, icon_html, label)
+    return format_html(
+        '<a class="{} active" aria-current="{}" href="{}">{}{}</a>',
+        css,
+        aria_current,
+        url,
+        icon_html,
+        label,
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -17,6 +17,11 @@ def field(page_or_section, label: str):
     return page_or_section.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
 
 
+def account_menu(page: Page, email: str):
+    """The navbar's account menu (its toggle shows who is signed in)."""
+    return page.get_by_role("button", name=email)
+
+
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     """Sign in through the real login form (from the navbar's "Sign in")."""
     page.goto("/")
@@ -24,17 +29,17 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name=re.compile("sign in", re.IGNORECASE)).click()
-    expect(page.get_by_role("link", name=email)).to_be_visible()
+    expect(account_menu(page, email)).to_be_visible()
 
 
 def sign_up(page: Page, email: str, password: str) -> None:
     page.goto("/")
     page.get_by_role("link", name="Start as a partner").click()
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_label("Password (again):", exact=True).fill(password)
+    field(page, "Password").fill(password)
+    field(page, "Password (again)").fill(password)
     page.get_by_role("button", name=re.compile("sign up", re.IGNORECASE)).click()
-    expect(page.get_by_role("link", name=email)).to_be_visible()
+    expect(account_menu(page, email)).to_be_visible()
 
 
 def expect_message(page: Page, text: str) -> None:
@@ -92,6 +97,6 @@ def accessibility_violations(page: Page) -> list[str]:
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        + "; ".join(node["html"][:160] for node in violation["nodes"][:5])
         for violation in result["violations"]
     ]
