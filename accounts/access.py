@@ -45,6 +45,16 @@ def may_manage(user, partner) -> bool:
     return is_program_staff(user) or is_owner(user, partner)
 
 
+def visible_through_partner(queryset: QuerySet, user, partner: str = "partner") -> QuerySet:
+    """The rows of `queryset` that `user` may see, `partner` being the path from a row to its
+    partner: program staff see every row, partner users their partners' rows, others none."""
+    if is_program_staff(user):
+        return queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    return queryset.filter(**{f"{partner}__memberships__user": user})
+
+
 def staff_users() -> QuerySet[User]:
     """Reviewers and admins (superusers count as admins)."""
     return (

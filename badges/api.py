@@ -9,7 +9,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import is_program_staff
+from accounts.access import visible_through_partner
 from badges import services
 from badges.models import Badge, BadgeKind, BadgeStatus
 from integrations.selectors import integration_for, integrations_visible_to
@@ -80,9 +80,7 @@ class BadgeListView(generics.ListAPIView):
 
     def get_queryset(self):
         badges = Badge.objects.order_by("-issued_at", "-pk")
-        if is_program_staff(self.request.user):
-            return badges
-        return badges.filter(integration__in=integrations_visible_to(self.request.user))
+        return visible_through_partner(badges, self.request.user, "integration__partner")
 
 
 class IntegrationBadgesView(APIView):

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import staff_users
+from accounts.access import staff_users, visible_through_partner
 from accounts.models import User
 from integrations import selectors as integration_selectors
 from integrations.models import Integration, Stage
@@ -55,9 +55,8 @@ def target_for(user, pk) -> VerificationTarget:
 
 
 def runs_visible_to(user) -> QuerySet[VerificationRun]:
-    return VerificationRun.objects.filter(
-        integration__in=integration_selectors.integrations_visible_to(user)
-    ).select_related("target", "integration__partner")
+    runs = VerificationRun.objects.select_related("target", "integration__partner")
+    return visible_through_partner(runs, user, "integration__partner")
 
 
 def run_for(user, pk) -> VerificationRun:

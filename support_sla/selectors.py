@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.access import visible_through_partner
 from support_sla.clocks import sla_of
 from support_sla.models import (
     RUNNING,
@@ -82,9 +83,7 @@ def recorded_of(issue: SupportIssue) -> set[str]:
 
 
 def issues_visible_to(user) -> QuerySet[SupportIssue]:
-    from integrations.selectors import integrations_visible_to
-
-    return issues_with_sla().filter(integration__in=integrations_visible_to(user))
+    return visible_through_partner(issues_with_sla(), user, "integration__partner")
 
 
 def search_issues(issues: QuerySet[SupportIssue], text: str) -> QuerySet[SupportIssue]:

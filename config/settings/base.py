@@ -139,7 +139,7 @@ INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
 
 # --- Program rules with numbers (DESIGN.md) ----------------------------------
 VIP_OVERLAP_THRESHOLD = env.float("VIP_OVERLAP_THRESHOLD", default=0.55)
-VIP_BOARD_CARDS_PER_COLUMN = env.int("VIP_BOARD_CARDS_PER_COLUMN", default=25)
+VIP_BOARD_CARDS_PER_COLUMN = env.int("VIP_BOARD_CARDS_PER_COLUMN", default=12)
 VIP_SLA_WARN_AT = env.float("VIP_SLA_WARN_AT", default=0.75)  # share of the budget used
 VIP_SLA_STANDING_DAYS = env.int("VIP_SLA_STANDING_DAYS", default=90)
 VIP_BADGE_EVIDENCE_DAYS = env.int("VIP_BADGE_EVIDENCE_DAYS", default=180)
