@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ASSETS := static/vendor/.stamp
 
-.PHONY: install assets demo demo-reset test lint fmt bench clean
+.PHONY: install assets demo demo-reset test lint fmt bench audit clean
 
 install: $(STAMP)
 
@@ -37,6 +37,9 @@ test: install assets
 
 bench: install assets
 	$(BIN)/python bench/run.py $(BENCH)
+
+audit: install
+	$(BIN)/python scripts/audit_dependencies.py
 
 lint: install
 	$(BIN)/ruff check .
