@@ -1,9 +1,6 @@
 """The outbox: rows written with the change, e-mails only after commit and once each, even when
 the task runs twice, two senders race, the broker is down at commit or the mail server fails."""
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -21,8 +18,7 @@ from config.celery_app import app as celery_app
 from integrations.models import Stage
 from integrations.services import integration_transition
 from tests.factories import UserFactory
-from tests.reviews.test_runs import ROOT, database_url
-from tests.vault import free_port_pair
+from tests.processes import run_with_broker_down
 
 pytestmark = pytest.mark.django_db
 
@@ -221,27 +217,13 @@ def test_a_broker_down_at_commit_loses_nothing_beat_sends_it_later(
     """A real change in a fresh process whose broker does not answer: the change commits, its
     rows stay pending; beat's job sends them here later, once."""
     script = (
-        "import django; django.setup();"
         "from accounts.models import User; from integrations.models import Integration;"
         "from integrations.services import integration_transition;"
         f"integration = Integration.objects.get(pk={integration.pk});"
         f"reviewer = User.objects.get(pk={reviewer.pk});"
         "integration_transition(integration=integration, to='enable', actor=reviewer)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": f"redis://127.0.0.1:{free_port_pair()}/0",
-            "VIP_CELERY_EAGER": "false",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_with_broker_down(script)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "wait for the beat job" in result.stderr
     assert sorted(rows().values_list("email", "email_state")) == [

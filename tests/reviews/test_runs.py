@@ -1,29 +1,18 @@
 """Runs as the service runs them: queueing, one open run per target, cancellation,
 idempotent and redelivered execution, the reaper, and a broker or program Vault that is down."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from config.errors import DomainError
 from reviews import services
 from reviews.models import CheckResult, VerificationRun, VerificationTarget
+from tests.processes import run_with_broker_down
 from tests.vault import free_port_pair, runtime_app
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    """The URL of the database this test process uses (pytest-django's test database)."""
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -132,7 +121,6 @@ def test_a_broker_that_is_down_leaves_no_phantom_run(target, owner):
     """A real request in a fresh process whose broker does not answer: the run it created
     ends `error` with a clear reason instead of staying queued for ever."""
     script = (
-        "import django; django.setup();"
         "from django.db import transaction;"
         "from accounts.models import User; from reviews import services;"
         "from reviews.models import VerificationTarget;"
@@ -141,20 +129,7 @@ def test_a_broker_that_is_down_leaves_no_phantom_run(target, owner):
         "\nwith transaction.atomic(): run = services.run_request(target=target, actor=owner)"
         "\nprint(run.pk)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": f"redis://127.0.0.1:{free_port_pair()}/0",
-            "VIP_CELERY_EAGER": "false",
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_with_broker_down(script)
     assert result.returncode == 0, result.stderr[-2000:]
     run = VerificationRun.objects.get(pk=int(result.stdout.strip().splitlines()[-1]))
     assert run.status == "error"

@@ -1,7 +1,6 @@
 """Runs through a real Celery worker and the Redis broker (not eager mode), and a worker that
 is killed while a run is `running`."""
 
-import os
 import signal
 import socket
 import subprocess
@@ -16,7 +15,7 @@ from django.utils import timezone
 from config.celery_app import app as celery_app
 from reviews import services
 from reviews.models import VerificationRun
-from tests.reviews.test_runs import ROOT, database_url
+from tests.processes import ROOT, process_env
 from tests.vault import runtime_app
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -77,15 +76,11 @@ def test_a_killed_worker_leaves_no_run_running(bao, integration, owner, not_eage
                 "--without-gossip",
             ],
             cwd=ROOT,
-            env={
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "config.settings.test",
-                "DATABASE_URL": database_url(),
-                "VIP_CELERY_EAGER": "false",
-                "VIP_VAULT_ADDR": settings.VIP_VAULT_ADDR,
-                "VIP_VAULT_TOKEN": settings.VIP_VAULT_TOKEN,
-                "VIP_VAULT_READ_TIMEOUT": "60",
-            },
+            env=process_env(
+                VIP_VAULT_ADDR=settings.VIP_VAULT_ADDR,
+                VIP_VAULT_TOKEN=settings.VIP_VAULT_TOKEN,
+                VIP_VAULT_READ_TIMEOUT="60",
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
