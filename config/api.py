@@ -102,7 +102,10 @@ ERROR_STATUSES = {
     "403": "Known object, action not allowed for this user.",
     "404": "Unknown or not visible to this user (also a page number out of range).",
 }
-WRITE_STATUSES = {"409": "A guard is unmet (`unmet` lists each condition) or a conflict."}
+WRITE_STATUSES = {
+    "409": "A guard is unmet (`unmet` lists each condition) or a conflict.",
+    "415": "The body's content type is not JSON, a form or a well-formed multipart body.",
+}
 
 
 def document_errors(result, generator, request, public):
