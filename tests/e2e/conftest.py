@@ -36,6 +36,15 @@ from tests.vault import runtime_app
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
+# Says where a Content Security Policy violation came from (Chromium's own console message
+# does not): the directive, the script and position that caused it, the element concerned.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const element = event.target?.outerHTML?.slice(0, 120) ?? "";
+  console.error(`Content Security Policy violation: ${event.effectiveDirective} by ` +
+    `${event.sourceFile}:${event.lineNumber}:${event.columnNumber} ${element}`);
+});
+"""
 expect.set_options(timeout=15_000)
 
 
@@ -75,7 +84,9 @@ def browser(orm_beside_playwright, django_db_setup):
 @pytest.fixture
 def browse(browser, live_server):
     """Open a new window (its own cookies) on the live server, signed in as `user` if given.
-    Uncaught JavaScript errors on any page fail the test."""
+    Uncaught JavaScript errors and Content Security Policy violations (Chromium reports each
+    on the console: "Refused to execute inline script…", "…violates the following Content
+    Security Policy directive…") on any page fail the test."""
     contexts, errors = [], []
 
     def open_page(user=None, **options):
@@ -89,14 +100,23 @@ def browse(browser, live_server):
                 [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
             )
         context.set_default_timeout(20_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         return page
 
     yield open_page
     for context in contexts:
         context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    assert not errors, f"JavaScript errors or CSP violations: {errors}"
 
 
 @pytest.fixture
