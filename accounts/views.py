@@ -1,5 +1,6 @@
 """HTML pages for one's own account: profile, API tokens, invitations, notifications."""
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -22,10 +23,14 @@ from integrations.selectors import partner_for
 @never_cache  # the page may show a new key once: never keep it in a cache
 @login_required
 def profile(request):
-    """The account page: memberships and personal API tokens (created and revoked here)."""
+    """The account page: memberships and personal API tokens (created and revoked here).
+    Creating tokens is rate-limited per user (ACCOUNT_RATE_LIMITS["create_api_token"]): a
+    hijacked session cannot mint keys in bulk."""
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
+        if not ratelimit.consume(request, action="create_api_token", user=request.user):
+            return ratelimit.respond_429(request)
         try:
             token, new_key = services.api_token_create(
                 user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]

@@ -170,6 +170,19 @@ ACCOUNT_FORMS = {
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[VIP Tracker] "
 
+# Rate limits, all in one place: allauth's "amount/period/per" rules, per client IP, per key
+# (the e-mail address tried) or per user, counted in the default cache (Redis when REDIS_URL is
+# set, so every web process shares the count). Past a limit: 429. `create_api_token` is ours
+# (accounts.views.profile); the other actions are allauth's own.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/h/ip",
+    "reset_password": "20/h/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "create_api_token": "10/h/user",
+}
+
 API_TOKEN_DAYS = env.int("VIP_API_TOKEN_DAYS", default=90)
 INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
 

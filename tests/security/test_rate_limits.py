@@ -1,0 +1,108 @@
+"""Rate limits on signing in, signing up, password resets and API token creation: the numbers
+in settings.ACCOUNT_RATE_LIMITS, counted in Redis (the test settings' cache)."""
+
+import pytest
+import redis
+from django.conf import settings
+
+from accounts.models import ApiToken
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-good-long-password-42"
+
+
+def forget_attempts() -> None:
+    """Delete the attempts counted in this xdist worker's cache namespace (its KEY_PREFIX), and
+    only those: cache.clear() would empty the Redis database the other workers use too."""
+    cache = settings.CACHES["default"]
+    client = redis.Redis.from_url(cache["LOCATION"])
+    for key in client.scan_iter(match=f"{cache['KEY_PREFIX']}:*:allauth:rl:*"):
+        client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def fresh_counts():
+    """Each test starts with no attempts counted, and leaves none for the tests after it."""
+    forget_attempts()
+    yield
+    forget_attempts()
+
+
+def allowed(action: str) -> int:
+    """The first number of the action's rule ("30/m/ip" → 30)."""
+    return int(settings.ACCOUNT_RATE_LIMITS[action].split(",")[0].split("/")[0])
+
+
+def test_the_limits_are_counted_in_redis():
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+
+
+def test_login_answers_429_past_the_limit_per_ip(client):
+    UserFactory(email="someone@acme.example", password=PASSWORD)
+    body = {"login": "nobody@acme.example", "password": "wrong"}
+    for _ in range(allowed("login")):
+        assert client.post("/accounts/login/", body).status_code == 200
+    response = client.post("/accounts/login/", body)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    forget_attempts()  # as when the window has passed
+    right = {"login": "someone@acme.example", "password": PASSWORD}
+    assert client.post("/accounts/login/", right).status_code == 302
+
+
+def test_failed_logins_lock_that_address_only(client):
+    UserFactory(email="target@acme.example", password=PASSWORD)
+    UserFactory(email="bystander@acme.example", password=PASSWORD)
+    failures = int(settings.ACCOUNT_RATE_LIMITS["login_failed"].split(",")[1].split("/")[0])
+    for _ in range(failures):
+        client.post("/accounts/login/", {"login": "target@acme.example", "password": "wrong"})
+    right = {"login": "target@acme.example", "password": PASSWORD}
+    response = client.post("/accounts/login/", right)
+    assert response.status_code == 200  # the form again, with the reason
+    assert "Too many failed login attempts" in response.content.decode()
+    other = {"login": "bystander@acme.example", "password": PASSWORD}
+    assert client.post("/accounts/login/", other).status_code == 302
+
+
+def test_signup_answers_429_past_the_limit_per_ip(client):
+    for number in range(allowed("signup")):
+        body = {"email": f"new{number}@acme.example", "password1": PASSWORD, "password2": PASSWORD}
+        assert client.post("/accounts/signup/", body).status_code == 302
+        client.logout()
+    body = {"email": "one-more@acme.example", "password1": PASSWORD, "password2": PASSWORD}
+    assert client.post("/accounts/signup/", body).status_code == 429
+
+
+def test_password_reset_answers_429_past_the_limit_per_address(client, mailoutbox):
+    UserFactory(email="forgetful@acme.example")
+    per_address = int(settings.ACCOUNT_RATE_LIMITS["reset_password"].split(",")[1].split("/")[0])
+    for _ in range(per_address):
+        response = client.post("/accounts/password/reset/", {"email": "forgetful@acme.example"})
+        assert response.status_code == 302
+    response = client.post("/accounts/password/reset/", {"email": "forgetful@acme.example"})
+    assert response.status_code == 429
+    assert len(mailoutbox) == per_address
+    other = client.post("/accounts/password/reset/", {"email": "someone-else@acme.example"})
+    assert other.status_code == 302
+
+
+def test_token_creation_answers_429_past_the_limit_per_user(client_as, owner, member):
+    client = client_as(owner)
+    for number in range(allowed("create_api_token")):
+        response = client.post("/accounts/profile/", {"name": f"ci {number}", "days": 30})
+        assert response.status_code == 200
+    response = client.post("/accounts/profile/", {"name": "one more", "days": 30})
+    assert response.status_code == 429
+    assert ApiToken.objects.filter(user=owner).count() == allowed("create_api_token")
+    other = client_as(member).post("/accounts/profile/", {"name": "mine", "days": 30})
+    assert other.status_code == 200
+    assert ApiToken.objects.filter(user=member).count() == 1
+
+
+def test_an_invalid_token_form_does_not_count(client_as, owner):
+    client = client_as(owner)
+    for _ in range(allowed("create_api_token") + 1):
+        assert client.post("/accounts/profile/", {"name": "", "days": 30}).status_code == 200
+    assert client.post("/accounts/profile/", {"name": "ci", "days": 30}).status_code == 200
+    assert ApiToken.objects.filter(user=owner).count() == 1
