@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "accounts",
     "integrations",
     "reviews",
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.mfa.StaffMfaMiddleware",
 ]
 
 ROOT_URLCONF = env("ROOT_URLCONF", default="config.urls")  # benchmarks add a baseline view
@@ -183,6 +185,13 @@ ACCOUNT_RATE_LIMITS = {
     "create_api_token": "10/h/user",
 }
 
+# Two-factor authentication (allauth MFA): an authenticator app (TOTP) with recovery codes.
+# Staff must enrol one before any staff page or API call works (accounts.mfa); on in
+# production, off by default for the demo and the tests (which turn it on where they test it).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "VIP Tracker"
+VIP_REQUIRE_STAFF_MFA = env.bool("VIP_REQUIRE_STAFF_MFA", default=False)
+
 API_TOKEN_DAYS = env.int("VIP_API_TOKEN_DAYS", default=90)
 INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
 
@@ -243,7 +252,10 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.mfa.StaffMfaEnrolled",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -119,3 +119,12 @@ def test_badge_endpoints_send_the_secure_headers_and_stay_embeddable(client, bad
     if suffix != "/":
         assert response["Access-Control-Allow-Origin"] == "*"
         assert "nonce" not in response["Content-Security-Policy"]  # nothing to allow
+
+
+def test_badge_images_do_not_vary_on_cookies_with_staff_mfa_on(client, badge, settings):
+    """The staff MFA check reads no session for anonymous requests: shared caches keep one
+    copy of a badge for everyone."""
+    settings.VIP_REQUIRE_STAFF_MFA = True
+    response = client.get(f"/badges/{badge.public_id}.svg")
+    assert response.status_code == 200
+    assert "Cookie" not in response.get("Vary", "")
