@@ -184,6 +184,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "create_api_token": "10/h/user",
 }
+# Behind reverse proxies you run (a TLS terminator, a load balancer), per-IP limits must count
+# the client, not the proxy: the number of such proxies, whose X-Forwarded-For entries are
+# trusted (0: the header is ignored, as anyone can send it).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("VIP_TRUSTED_PROXY_COUNT", default=0)
 
 # Two-factor authentication (allauth MFA): an authenticator app (TOTP) with recovery codes.
 # Staff must enrol one before any staff page or API call works (accounts.mfa); on in

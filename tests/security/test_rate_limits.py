@@ -106,3 +106,22 @@ def test_an_invalid_token_form_does_not_count(client_as, owner):
         assert client.post("/accounts/profile/", {"name": "", "days": 30}).status_code == 200
     assert client.post("/accounts/profile/", {"name": "ci", "days": 30}).status_code == 200
     assert ApiToken.objects.filter(user=owner).count() == 1
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget(client, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    body = {"login": "nobody@acme.example", "password": "wrong"}
+    first = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    for _ in range(allowed("login")):
+        client.post("/accounts/login/", body, **first)
+    assert client.post("/accounts/login/", body, **first).status_code == 429
+    second = {"HTTP_X_FORWARDED_FOR": "203.0.113.8"}
+    assert client.post("/accounts/login/", body, **second).status_code == 200
+
+
+def test_without_trusted_proxies_a_forwarded_address_changes_nothing(client):
+    body = {"login": "nobody@acme.example", "password": "wrong"}
+    for number in range(allowed("login")):
+        client.post("/accounts/login/", body, HTTP_X_FORWARDED_FOR=f"203.0.113.{number}")
+    response = client.post("/accounts/login/", body, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert response.status_code == 429
