@@ -15,6 +15,7 @@ class FaultyProxy:
         self.backend = ("127.0.0.1", backend_port)
         self.delay = 0.0  # seconds each request is held back
         self._trigger: tuple[bytes, object] | None = None
+        self._seen = 0  # matching requests still to let through before the trigger
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._sockets: list[socket.socket] = []
         self.port = self._listener.getsockname()[1]
@@ -23,9 +24,11 @@ class FaultyProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def when(self, marker: bytes, action) -> None:
-        """Run `action()` once, before forwarding the first request that contains `marker`."""
+    def when(self, marker: bytes, action, occurrence: int = 1) -> None:
+        """Run `action()` once, before forwarding the `occurrence`-th request that contains
+        `marker`."""
         self._trigger = (marker, action)
+        self._seen = occurrence - 1
 
     def __enter__(self) -> "FaultyProxy":
         threading.Thread(target=self._accept, daemon=True).start()
@@ -67,7 +70,10 @@ class FaultyProxy:
     def _before_request(self, data: bytes) -> None:
         trigger = self._trigger
         if trigger is not None and trigger[0] in data:
-            self._trigger = None
-            trigger[1]()
+            if self._seen:
+                self._seen -= 1
+            else:
+                self._trigger = None
+                trigger[1]()
         if self.delay:
             time.sleep(self.delay)
