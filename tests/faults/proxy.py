@@ -2,7 +2,9 @@
 passes through it: the test's `action` runs just before that request is forwarded (seal the
 server, stop it, freeze it), and from then on each request can be held back (a slow server).
 
-Only plain HTTP requests can be recognised; a TLS target is reached directly."""
+Only plain HTTP requests can be recognised. TLS passes through untouched (the client talks TLS
+with the server behind the proxy), so a TLS fault is triggered by connection instead: the
+`action` runs before the chosen connection is opened, e.g. to send it to another server."""
 
 import contextlib
 import socket
@@ -16,6 +18,8 @@ class FaultyProxy:
         self.delay = 0.0  # seconds each request is held back
         self._trigger: tuple[bytes, object] | None = None
         self._seen = 0  # matching requests still to let through before the trigger
+        self._on_connection: tuple[int, object] | None = None
+        self._connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._sockets: list[socket.socket] = []
         self.port = self._listener.getsockname()[1]
@@ -29,6 +33,10 @@ class FaultyProxy:
         `marker`."""
         self._trigger = (marker, action)
         self._seen = occurrence - 1
+
+    def when_connecting(self, number: int, action) -> None:
+        """Run `action()` once, before the `number`-th connection reaches the backend."""
+        self._on_connection = (number, action)
 
     def __enter__(self) -> "FaultyProxy":
         threading.Thread(target=self._accept, daemon=True).start()
@@ -45,6 +53,11 @@ class FaultyProxy:
                 client, _ = self._listener.accept()
             except OSError:  # closed: the test is over
                 return
+            self._connections += 1
+            trigger = self._on_connection
+            if trigger is not None and trigger[0] == self._connections:
+                self._on_connection = None
+                trigger[1]()
             try:
                 upstream = socket.create_connection(self.backend, timeout=5)
             except OSError:

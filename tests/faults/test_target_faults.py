@@ -100,3 +100,32 @@ def test_a_wrong_ca_bundle_is_a_tls_error(bao_tls, integration, owner, verify):
     assert run.status == "error"
     assert run.reason.startswith("TLS verification failed for 127.0.0.1"), run.reason
     assert checks(run)["server.health"].status == "error"
+
+
+def test_a_target_whose_tls_breaks_mid_run_ends_the_run_in_error(
+    bao_tls, integration, owner, verify
+):
+    """The certificate changes between the run's first connection and its next (another
+    server, signed by a CA the target does not declare): that connection fails TLS
+    verification, and the run ends `error` there instead of going on in clear or hanging."""
+    impostor = BaoServer(tls=True).start()
+    try:
+        with FaultyProxy(bao_tls.port) as proxy:
+            proxy.when_connecting(
+                2, lambda: setattr(proxy, "backend", ("127.0.0.1", impostor.port))
+            )
+            body = runtime_app(bao_tls)
+            body["url"] = f"https://127.0.0.1:{proxy.port}"
+            body["kind"] = "vault_community"
+            run = verify(integration, body, owner)
+    finally:
+        impostor.stop()
+    results = checks(run)
+    summary = {key: (r.status, r.message) for key, r in results.items()}
+    assert results["server.health"].status == "passed", summary  # the first connection was fine
+    assert run.status == "error", summary
+    assert run.reason.startswith("TLS verification failed for 127.0.0.1"), run.reason
+    broken = [key for key, r in results.items() if r.status == "error"]
+    assert len(broken) == 1, summary
+    later = list(results)[list(results).index(broken[0]) + 1 :]
+    assert {results[key].status for key in later} == {"skipped"}, summary
