@@ -283,7 +283,7 @@ PARTNER_PAGE_SIZE = 20
 def partner_detail(request, slug: str):
     """Members, invitations and details of one partner (edit and invite: owners)."""
     partner, may_write = selectors.partner_for(request.user, slug)
-    form = PartnerForm(request.POST or None, instance=partner) if may_write else None
+    form = PartnerForm(posted(request), instance=partner) if may_write else None
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
