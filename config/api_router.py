@@ -13,6 +13,9 @@ from support_sla import api as support_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# The API speaks JSON only and documents no `.json` paths; the suffix routes the router would
+# add (on its viewsets only) made their actions answer 500 (`format` passed to `history`).
+router.include_format_suffixes = False
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("integrations", IntegrationViewSet, basename="integration")
 

@@ -37,3 +37,9 @@ def formfield_callback(model_field, **kwargs):
 
 # For ModelAdmin.formfield_overrides: the admin's URL fields behave like the ModelForms'.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def posted(request):
+    """The data a form is bound to: the POST body on a POST, even an empty one (so an empty
+    submission shows "This field is required." instead of a blank form again), else None."""
+    return request.POST if request.method == "POST" else None

@@ -1,6 +1,7 @@
 """What every app's HTML views share: showing a refused rule, and a safe "next" URL."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from config.errors import DomainError
@@ -11,6 +12,15 @@ def show_domain_error(request, error: DomainError) -> None:
     messages.error(request, error.message, extra_tags="domain")
     for unmet in error.unmet:
         messages.error(request, unmet.message, extra_tags="unmet")
+
+
+def refuse(request, error: DomainError) -> None:
+    """An HTML action's answer to a rule that said no. Not allowed is a 403, as in the API (the
+    action stays refused whatever page the form came from); any other refusal is a message on
+    the page the view goes back to."""
+    if error.status == 403:
+        raise PermissionDenied(error.message) from error
+    show_domain_error(request, error)
 
 
 def safe_next(request, default: str) -> str:

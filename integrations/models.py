@@ -164,7 +164,12 @@ class Integration(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["stage", "stage_changed_at"], name="integration_stage_idx"),
+            # Each stage's column and queue, oldest in the stage first (board, review queue).
+            models.Index(
+                fields=["stage", "stage_changed_at", "id"], name="integration_stage_order_idx"
+            ),
+            # Lists newest first (the API's integration list): the first page without a sort.
+            models.Index(fields=["-created_at", "-id"], name="integration_newest_idx"),
             models.Index(fields=["category"], name="integration_category_idx"),
         ]
 

@@ -16,6 +16,7 @@ from accounts.forms import InvitationForm
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
 from config.errors import DomainError
+from config.forms import posted
 from config.http import safe_next, show_domain_error
 from integrations import selectors, services
 from integrations.forms import (
@@ -43,7 +44,7 @@ def engage(request):
     """The intake webform: pick or create the partner organisation, describe the integration."""
     partners = list(selectors.partners_for_user(request.user).order_by("name"))
     chosen = request.POST.get("partner") or (partners[0].slug if partners else NEW_PARTNER)
-    form = IntakeForm(request.POST or None, initial={"contact_email": request.user.email})
+    form = IntakeForm(posted(request), initial={"contact_email": request.user.email})
     partner_form = NewPartnerInlineForm(request.POST if chosen == NEW_PARTNER else None)
     partner_error = ""
     if request.method == "POST":
@@ -186,7 +187,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
 @login_required
 def integration_edit(request, pk: int):
     integration = selectors.integration_for(request.user, pk)
-    form = IntakeForm(request.POST or None, instance=integration)
+    form = IntakeForm(posted(request), instance=integration)
     if request.method == "POST" and form.is_valid():
         changed = {field: form.cleaned_data[field] for field in form.changed_data}
         try:
@@ -282,7 +283,7 @@ PARTNER_PAGE_SIZE = 20
 def partner_detail(request, slug: str):
     """Members, invitations and details of one partner (edit and invite: owners)."""
     partner, may_write = selectors.partner_for(request.user, slug)
-    form = PartnerForm(request.POST or None, instance=partner) if may_write else None
+    form = PartnerForm(posted(request), instance=partner) if may_write else None
     if request.method == "POST":
         if form is None:
             raise PermissionDenied

@@ -3,12 +3,13 @@ run requests, cancellation, the run itself (in the worker) and the reaper."""
 
 import json
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
 import hvac.exceptions
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -183,13 +184,25 @@ def run_cancel(*, run: VerificationRun, actor) -> VerificationRun:
     return run
 
 
-def _relaxed_commit() -> None:
-    """Progress rows are committed without waiting for the WAL flush (PostgreSQL's
-    `synchronous_commit = off`, for this transaction only): a crash may lose the last few, and
-    a crashed run is redone or ended by the reaper anyway. Saves a disk flush per check."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+@contextmanager
+def _relaxed_commits():
+    """While a run's checks go on, each progress row is committed without waiting for the WAL
+    flush (PostgreSQL's `synchronous_commit = off`, for this connection until the checks end):
+    a crash may lose the last few, and a crashed run is redone or ended by the reaper anyway.
+    Saves a disk flush and three round trips per check; the run's end is committed durably."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:  # a broken connection is discarded, and its setting with it
+            logger.warning("could not reset synchronous_commit; the connection is broken")
 
 
 _INSERT_RESULT = """
@@ -203,31 +216,29 @@ _INSERT_RESULT = """
 def _record_result(run_id: int, attempt: int, result: Result) -> bool:
     """Store one check's result, if the run is still this attempt's and still running (it may
     have been cancelled, or taken over after a redelivery). One statement per check, committed
-    without waiting for the disk: the run page shows it at once."""
+    at once (inside `_relaxed_commits`): the run page shows it as it comes."""
     sql = _INSERT_RESULT.format(
         results=CheckResult._meta.db_table, runs=VerificationRun._meta.db_table
     )
-    with transaction.atomic():
-        _relaxed_commit()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    run_id,
-                    result.position,
-                    result.check_id,
-                    result.title,
-                    result.subject,
-                    result.required,
-                    result.status,
-                    result.message,
-                    result.duration_ms,
-                    json.dumps(result.details),
-                    run_id,
-                    attempt,
-                ],
-            )
-            return cursor.rowcount == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                run_id,
+                result.position,
+                result.check_id,
+                result.title,
+                result.subject,
+                result.required,
+                result.status,
+                result.message,
+                result.duration_ms,
+                json.dumps(result.details),
+                run_id,
+                attempt,
+            ],
+        )
+        return cursor.rowcount == 1
 
 
 class _RunStopped(Exception):
@@ -337,7 +348,8 @@ def run_execute(*, run_id: int) -> str | None:
             raise _RunStopped
 
     try:
-        verdict = execute(_context(run, credentials, inspector), record)
+        with _relaxed_commits():
+            verdict = execute(_context(run, credentials, inspector), record)
     except _RunStopped:
         return None
     except Exception:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_program_staff
 from config.errors import DomainError
-from config.http import safe_next, show_domain_error
+from config.http import refuse, safe_next, show_domain_error
 from integrations import selectors
 from integrations import services as integration_services
 from integrations.models import PIPELINE, Category, Stage
@@ -277,7 +277,7 @@ def review_assign(request, pk: int):
             integration=integration, actor=request.user, data={"assignee": request.user}
         )
     except DomainError as error:
-        _refuse(request, error)
+        refuse(request, error)
     else:
         messages.success(request, f"“{integration.name}” is assigned to you.")
     return redirect(safe_next(request, reverse("review_queue")))
@@ -302,13 +302,6 @@ def review_rounds(request, pk: int):
     return render(request, "reviews/_rounds.html", rounds_context(integration))
 
 
-def _refuse(request, error: DomainError) -> None:
-    """Not allowed is a 403; any other refusal is a message on the page we go back to."""
-    if error.status == 403:
-        raise PermissionDenied(error.message) from error
-    show_domain_error(request, error)
-
-
 def _round_action(request, integration_id: int, form: forms.Form, act, done: str):
     """Validate `form`, call `act(cleaned_data)`, and go back to the integration's rounds."""
     if not form.is_valid():
@@ -318,7 +311,7 @@ def _round_action(request, integration_id: int, form: forms.Form, act, done: str
         try:
             act(form.cleaned_data)
         except DomainError as error:
-            _refuse(request, error)
+            refuse(request, error)
         else:
             messages.success(request, done)
     return redirect(reverse("integration_detail", args=[integration_id]) + "#review-rounds")

@@ -97,6 +97,12 @@ class SupportIssue(models.Model):
                 ),
             ),
             models.Index(fields=["integration", "status"], name="issue_integration_idx"),
+            # The support queue: active issues, soonest due first.
+            models.Index(
+                fields=["due_at", "id"],
+                name="issue_active_due_idx",
+                condition=~models.Q(status__in=["resolved", "closed"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_program_staff
 from config.errors import DomainError
+from config.forms import posted
 from config.http import show_domain_error
 from integrations.selectors import integration_for, partner_for
 from support_sla import selectors, services
@@ -91,7 +92,7 @@ def issue_detail(request, pk: int):
 @login_required
 def issue_new(request, pk: int):
     integration = integration_for(request.user, pk)
-    form = IssueForm(request.POST or None)
+    form = IssueForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             issue = services.issue_open(

@@ -5,6 +5,7 @@ HTTPS with its own CA; `-config` adds declared audit devices (OpenBao refuses to
 through the API).
 """
 
+import os
 import re
 import socket
 import subprocess
@@ -78,7 +79,14 @@ class BaoServer:
             config.write_text(self.config.replace("{dir}", str(self.dir)))
             command.append(f"-config={config}")
         self.log = open(self.dir / "server.log", "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            # A dev server writes its root token to ~/.vault-token through a temporary file:
+            # servers starting at once in other test processes must not share that file.
+            env={**os.environ, "HOME": str(self.dir)},
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

@@ -184,3 +184,11 @@ def test_turning_a_group_off_stops_its_emails_but_not_the_list(
     assert "moved to Enable" in client.get(LIST).content.decode()
     client.post(SETTINGS, {**on, "pipeline": "on"})
     assert NotificationSettings.objects.get(user=owner).email_off == []
+
+
+def test_turning_every_group_off_is_saved(client_as, owner):
+    """Every switch off sends no field at all; that is still a submission to save."""
+    response = client_as(owner).post(SETTINGS, {}, follow=True)
+    assert "Notification settings saved." in response.content.decode()
+    off = set(NotificationSettings.objects.get(user=owner).email_off)
+    assert off == {"pipeline", "reviews", "verifications", "badges", "support"}
