@@ -170,6 +170,12 @@ class Integration(FSMModelMixin, models.Model):
             ),
             # Lists newest first (the API's integration list): the first page without a sort.
             models.Index(fields=["-created_at", "-id"], name="integration_newest_idx"),
+            # The public directory: listed integrations by name.
+            models.Index(
+                fields=["name", "id"],
+                name="integration_listed_name_idx",
+                condition=models.Q(stage__in=LISTED),
+            ),
             models.Index(fields=["category"], name="integration_category_idx"),
         ]
 
