@@ -182,6 +182,24 @@ path "{transit}/decrypt/{key}" {{ capabilities = ["update"] }}
 """
 
 
+def jwt_login(client: hvac.Client, public_key: str) -> dict:
+    """What an operator does for CI logins: JWT auth at `ci-jwt` trusting `public_key`, with a
+    role `deploy` for the app policy. Returns the target's `auth` body without the `jwt`."""
+    client.sys.enable_auth_method("jwt", path="ci-jwt")
+    client.write(
+        "auth/ci-jwt/config", jwt_validation_pubkeys=[public_key], bound_issuer="partner-ci"
+    )
+    client.write(
+        "auth/ci-jwt/role/deploy",
+        role_type="jwt",
+        user_claim="sub",
+        bound_audiences=["vault"],
+        token_policies=["app"],
+        token_ttl="15m",
+    )
+    return {"method": "jwt", "mount_path": "ci-jwt", "role": "deploy"}
+
+
 def runtime_app(server: BaoServer, namespace: str = "", **approle_options) -> dict:
     """A partner's test Vault for a runtime integration, as its operator sets it up: an
     optional namespace, KV v2 at a custom path, a transit key, a least-privilege policy and an

@@ -5,7 +5,7 @@ import pytest
 
 from tests.pki import client_ca_and_cert, jwt_signer
 from tests.reviews.conftest import checks
-from tests.vault import app_policy, approle, runtime_app
+from tests.vault import app_policy, approle, jwt_login, runtime_app
 
 pytestmark = pytest.mark.django_db
 
@@ -118,19 +118,9 @@ def test_userpass_logs_in(bao, namespace, integration, owner, verify):
 def test_jwt_logs_in_and_a_bad_signature_fails(bao, namespace, integration, owner, verify):
     public, sign = jwt_signer()
     body = runtime_app(bao, namespace)
-    client = bao.client(namespace=namespace)
-    client.sys.enable_auth_method("jwt", path="ci-jwt")
-    client.write("auth/ci-jwt/config", jwt_validation_pubkeys=[public], bound_issuer="partner-ci")
-    client.write(
-        "auth/ci-jwt/role/deploy",
-        role_type="jwt",
-        user_claim="sub",
-        bound_audiences=["vault"],
-        token_policies=["app"],
-        token_ttl="15m",
-    )
+    auth = jwt_login(bao.client(namespace=namespace), public)
     token = sign({"iss": "partner-ci", "aud": "vault", "sub": "pipeline-1"})
-    body["auth"] = {"method": "jwt", "mount_path": "ci-jwt", "role": "deploy", "jwt": token}
+    body["auth"] = {**auth, "jwt": token}
     run = verify(integration, body, owner)
     assert run.status == "passed", summary(run)
     _, other_sign = jwt_signer()

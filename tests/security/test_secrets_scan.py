@@ -27,7 +27,7 @@ from tests.reviews.conftest import (  # noqa: F401  (fixtures)
     program_vault_settings,
 )
 from tests.reviews.test_secrets_stay_secret import all_rows_as_text
-from tests.vault import runtime_app
+from tests.vault import jwt_login, runtime_app
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +68,7 @@ def partner_vault(bao, namespace) -> tuple[dict, dict]:  # noqa: F811
     token = client.auth.token.create(policies=["app"], ttl="1h")["auth"]["client_token"]
     inspector = client.auth.token.create(policies=["default"], ttl="1h")["auth"]["client_token"]
     public, sign = jwt_signer()
-    client.sys.enable_auth_method("jwt", path="ci-jwt")
-    client.write("auth/ci-jwt/config", jwt_validation_pubkeys=[public], bound_issuer="partner-ci")
-    client.write(
-        "auth/ci-jwt/role/deploy",
-        role_type="jwt",
-        user_claim="sub",
-        bound_audiences=["vault"],
-        token_policies=["app"],
-        token_ttl="15m",
-    )
+    jwt_auth = jwt_login(client, public)
     jwt = sign({"iss": "partner-ci", "aud": "vault", "sub": f"pipeline-{tag}"})
     pki = client_ca_and_cert()
     secrets = {
@@ -100,7 +91,7 @@ def partner_vault(bao, namespace) -> tuple[dict, dict]:  # noqa: F811
             "password": secrets["wrong userpass password"],
         },
         "token": {"method": "token", "token": token},
-        "jwt": {"method": "jwt", "mount_path": "ci-jwt", "role": "deploy", "jwt": jwt},
+        "jwt": {**jwt_auth, "jwt": jwt},
         "cert": {
             "method": "cert",
             "role": "app",
