@@ -29,7 +29,7 @@ demo: install assets
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/honcho -f Procfile.demo start
 
 demo-reset:
-	rm -rf var/demo.sqlite3 var/broker var/celerybeat-schedule*
+	rm -rf var/demo.sqlite3* var/broker var/celerybeat-schedule*
 
 test: install assets
 	$(BIN)/python scripts/check_services.py

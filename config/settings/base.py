@@ -125,6 +125,15 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections (checked before reuse): a worker runs many short tasks.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's web server and worker processes write at once: a writer takes the lock when
+    # its transaction begins and others wait for it (instead of "database is locked"), and
+    # readers go on while one writes (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
