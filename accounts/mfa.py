@@ -1,11 +1,16 @@
 """Second factor for program staff: the one rule that says who must enrol TOTP (allauth MFA)
 before doing anything as staff. The page middleware and the API permission both ask it."""
 
+import base64
+
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.crypto import salted_hmac
 from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.permissions import BasePermission
 
@@ -74,3 +79,33 @@ class StaffMfaEnrolled(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return not must_enrol_mfa(request.user)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Authenticator seeds (the TOTP secret, the recovery codes' seed) are stored encrypted,
+    not in the clear as allauth stores them by default: a copy of the database alone does not
+    give anyone a staff member's second factor."""
+
+    def encrypt(self, text: str) -> str:
+        return _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _fernet().decrypt(encrypted_text.encode()).decode()
+
+
+def _fernet() -> MultiFernet:
+    """Fernet keys derived from SECRET_KEY, then from each of SECRET_KEY_FALLBACKS: after a
+    key rotation, seeds stored under an old key still decrypt while it is a fallback."""
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac(
+                        "accounts.mfa", "authenticator seeds", secret=secret, algorithm="sha256"
+                    ).digest()
+                )
+            )
+            for secret in secrets
+        ]
+    )

@@ -203,6 +203,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("VIP_TRUSTED_PROXY_COUNT", default=0)
 # production, off by default for the demo and the tests (which turn it on where they test it).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "VIP Tracker"
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"  # seeds stored encrypted
 VIP_REQUIRE_STAFF_MFA = env.bool("VIP_REQUIRE_STAFF_MFA", default=False)
 
 API_TOKEN_DAYS = env.int("VIP_API_TOKEN_DAYS", default=90)

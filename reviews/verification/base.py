@@ -107,10 +107,12 @@ class RunContext:
             )
         client = hvac.Client(
             url=self.url,
-            token=token,
+            # Never None: hvac would then send the worker host's own VAULT_TOKEN (or
+            # ~/.vault-token) and VAULT_CLIENT_CERT to the partner's server.
+            token=token or "",
             namespace=(self.namespace or None) if namespace else None,
             verify=self.verify,
-            cert=client_cert,
+            cert=client_cert or False,
             timeout=self.timeout,
         )
         # Proxy settings from the environment, read once for the run rather than on every

@@ -43,7 +43,6 @@ from tests.factories import (
     ReviewRoundFactory,
     UserFactory,
 )
-from tests.reviews.conftest import bao, program_bao  # noqa: F401 - session fixtures
 from tests.vault import runtime_app
 
 ROLES = ("anonymous", "owner", "outsider", "reviewer", "admin")
@@ -346,7 +345,9 @@ def _build_world(bao_server) -> World:
     body["inspector_token"] = f"s.inspector-{uuid.uuid4().hex}"
     target = review_services.target_create(integration=supported, actor=owner, data=body)
     run = review_services.run_request(target=target, actor=owner)
-    assert review_services.run_execute(run_id=run.pk) == "passed"
+    assert review_services.run_execute(run_id=run.pk) == "passed", [
+        (r.check_id, r.status, r.message) for r in run.results.all()
+    ]
     run.refresh_from_db()
     target.refresh_from_db()
     badge = Badge.objects.create(
@@ -431,7 +432,7 @@ def _build_world(bao_server) -> World:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, program_bao, bao):  # noqa: F811 - fixtures
+def world(django_db_setup, django_db_blocker, program_bao, bao):
     """Built once for the module inside a transaction that is rolled back at its end (each test
     runs in a savepoint of it), so the module costs one world and leaves no rows behind."""
     vault = override_settings(

@@ -4,6 +4,7 @@ work, when settings.VIP_REQUIRE_STAFF_MFA is on (production); partners are not f
 import base64
 import hashlib
 import hmac
+import json
 import re
 import struct
 import time
@@ -11,6 +12,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.mfa.adapter import get_adapter
+from cryptography.fernet import InvalidToken
 from django.utils import timezone
 
 from accounts import services
@@ -131,6 +134,24 @@ def test_an_enrolled_staff_member_signs_in_with_the_code(client, reviewer):
         right = client.post("/accounts/2fa/authenticate/", {"code": totp(secret)})
         assert right.status_code == 302
         assert client.get("/review/board/").status_code == 200
+
+
+def test_the_seeds_are_stored_encrypted_and_survive_a_key_rotation(client, reviewer, settings):
+    sign_in(client, reviewer)
+    secret = enrol(client)
+    stored = json.dumps([a.data for a in reviewer.authenticator_set.all()])
+    assert secret not in stored
+    recovery = reviewer.authenticator_set.get(type="recovery_codes")
+    assert get_adapter().decrypt(recovery.data["seed"])  # a Fernet token, not a bare seed
+    totp_row = reviewer.authenticator_set.get(type="totp")
+    assert get_adapter().decrypt(totp_row.data["secret"]) == secret
+
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-after-rotation-" + "x" * 20
+    assert get_adapter().decrypt(totp_row.data["secret"]) == secret
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(InvalidToken):
+        get_adapter().decrypt(totp_row.data["secret"])
 
 
 def test_production_requires_staff_mfa_and_local_does_not():

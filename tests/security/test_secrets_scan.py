@@ -20,12 +20,6 @@ from accounts.models import Notification
 from integrations.models import Integration, Stage, StageTransition
 from reviews.models import CheckResult, VerificationRun, VerificationTarget
 from tests.pki import client_ca_and_cert, jwt_signer
-from tests.reviews.conftest import (  # noqa: F401  (fixtures)
-    bao,
-    namespace,
-    program_bao,
-    program_vault_settings,
-)
 from tests.reviews.test_secrets_stay_secret import all_rows_as_text
 from tests.vault import jwt_login, runtime_app
 
@@ -51,7 +45,7 @@ def leaks(place: str, text: str, secrets: dict[str, str]) -> list[str]:
     ]
 
 
-def partner_vault(bao, namespace) -> tuple[dict, dict]:  # noqa: F811
+def partner_vault(bao, namespace) -> tuple[dict, dict]:
     """Set up the partner's test Vault for every login method; return the AppRole target body
     and the secrets for the other methods."""
     tag = uuid.uuid4().hex[:8]
@@ -148,8 +142,8 @@ def everything_logged(caplog):
 
 
 def test_no_credential_of_a_full_journey_shows_up_anywhere(
-    bao,  # noqa: F811
-    namespace,  # noqa: F811
+    bao,
+    namespace,
     integration,
     owner,
     reviewer,

@@ -8,6 +8,7 @@ The dev server keeps everything in memory, so each start sets it up again and re
 demo target's credentials. Runs until interrupted; stops the server with it.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -48,7 +49,10 @@ class Command(BaseCommand):
                 f"-dev-root-token-id={token}",
                 f"-dev-listen-address={address.hostname}:{address.port}",
                 "-log-level=warn",
-            ]
+            ],
+            # A dev server writes its root token to ~/.vault-token: keep it in var/, not over
+            # the token the person running the demo may keep there for a real Vault.
+            env={**os.environ, "HOME": str(settings.VAR_DIR)},
         )
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         try:
