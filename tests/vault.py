@@ -7,6 +7,7 @@ through the API).
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -118,6 +119,16 @@ class BaoServer:
 
     def seal(self) -> None:
         self.client().sys.seal()
+
+    def freeze(self) -> None:
+        """Stop the server's process (SIGSTOP) and wait until every thread has stopped: the
+        stop completes asynchronously, and under load another thread can still answer a
+        request after `kill` returns."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+        os.waitpid(self.process.pid, os.WUNTRACED)
+
+    def thaw(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
 
     def unseal(self) -> None:
         self.client().sys.submit_unseal_key(self.unseal_key)

@@ -1,9 +1,6 @@
 """The reviews package's real OpenBao fixtures (the program Vault that encrypts credentials,
 a TLS target, `verify`), and a target Vault of each test's own for the faults that break it."""
 
-import os
-import signal
-
 import pytest
 
 from tests.reviews.conftest import (  # noqa: F401  (fixtures used here)
@@ -21,5 +18,5 @@ def target_bao():
     server = BaoServer().start()
     yield server
     if server.process is not None:
-        os.kill(server.process.pid, signal.SIGCONT)  # if the test froze it
+        server.thaw()  # if the test froze it
         server.stop()

@@ -3,9 +3,6 @@ or whose TLS is broken: the check that meets the fault is `error` with a plain-l
 message, the run is `error` with that reason, every later check is `skipped`, and the run
 ends within the configured timeouts instead of hanging (DESIGN.md §4)."""
 
-import os
-import signal
-
 import pytest
 
 from tests.faults.proxy import FaultyProxy
@@ -71,7 +68,7 @@ def test_a_target_that_turns_slow_mid_run_times_out(
 def test_a_target_frozen_mid_run_times_out(target_bao, integration, owner, verify, settings):
     settings.VIP_VAULT_READ_TIMEOUT = 0.5
     with FaultyProxy(target_bao.port) as proxy:
-        proxy.when(LOGIN, lambda: os.kill(target_bao.process.pid, signal.SIGSTOP))
+        proxy.when(LOGIN, target_bao.freeze)
         run, took = run_through(proxy, target_bao, integration, owner, verify)
     assert_error_at_login(run, "did not answer within 0.5 seconds")
     assert took < 2.5
