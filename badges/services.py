@@ -182,10 +182,15 @@ def badges_restore(
 
 
 def _reverification_failing(target) -> bool:
-    """Did the last two re-verifications of this target both fail or error?"""
+    """Did the last two re-verifications of this target both fail or error? Runs that never
+    started (the task queue refused them, or no worker took them) say nothing about the
+    partner's Vault and do not count."""
     last_two = list(
         VerificationRun.objects.filter(
-            target=target, purpose=RunPurpose.REVERIFICATION, status__in=FINISHED_RUN_STATUSES
+            target=target,
+            purpose=RunPurpose.REVERIFICATION,
+            status__in=FINISHED_RUN_STATUSES,
+            started_at__isnull=False,
         )
         .order_by("-finished_at", "-pk")
         .values_list("status", flat=True)[:2]
@@ -238,7 +243,7 @@ def reverify_due(*, now=None) -> int:
             review_services.run_request(
                 target=target, actor=None, purpose=RunPurpose.REVERIFICATION
             )
-        except DomainError:  # a run is already queued or running
+        except DomainError:  # a run is already open, or the task queue refused it
             continue
         queued += 1
     return queued

@@ -1,6 +1,7 @@
 """What every API endpoint shares: pagination and the one error shape of DESIGN.md §9:
 {"message", "code", "unmet": [{"code", "message"}], "errors": {"field": [...]}}."""
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -106,6 +107,13 @@ WRITE_STATUSES = {
     "409": "A guard is unmet (`unmet` lists each condition) or a conflict.",
     "415": "The body's content type is not JSON, a form or a well-formed multipart body.",
 }
+# For the operations that need another service to answer (`responses={..., **UNAVAILABLE}`).
+UNAVAILABLE = {
+    503: OpenApiResponse(
+        description="A service this action needs (the program's Vault, the task queue) is "
+        "unavailable: `code` says which, and nothing was half-done. Try again shortly."
+    )
+}
 
 
 def document_errors(result, generator, request, public):
@@ -120,7 +128,8 @@ def document_errors(result, generator, request, public):
                 statuses.update(WRITE_STATUSES)
             responses = operation.setdefault("responses", {})
             for status_code, description in statuses.items():
-                responses.setdefault(
-                    status_code, {"description": description, "content": reference}
-                )
+                responses.setdefault(status_code, {"description": description})
+            for status_code, response in responses.items():
+                if int(status_code) >= 400:
+                    response.setdefault("content", reference)
     return result

@@ -5,6 +5,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import UNAVAILABLE
 from integrations.selectors import integration_for
 from reviews import selectors, services
 from reviews.models import (
@@ -122,7 +123,7 @@ class IntegrationTargetsView(generics.ListAPIView):
         integration = integration_for(self.request.user, self.kwargs["integration_pk"])
         return selectors.targets_of(integration)
 
-    @extend_schema(request=TargetInputSerializer, responses={201: TargetSerializer})
+    @extend_schema(request=TargetInputSerializer, responses={201: TargetSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
         integration = integration_for(request.user, integration_pk)
         target = services.target_create(
@@ -136,7 +137,7 @@ class TargetView(APIView):
     def get(self, request, pk: int):
         return Response(TargetSerializer(selectors.target_for(request.user, pk)).data)
 
-    @extend_schema(request=TargetInputSerializer, responses=TargetSerializer)
+    @extend_schema(request=TargetInputSerializer, responses={200: TargetSerializer, **UNAVAILABLE})
     def patch(self, request, pk: int):
         target = services.target_update(
             target=selectors.target_for(request.user, pk), actor=request.user, data=request.data
@@ -213,7 +214,7 @@ class IntegrationRunsView(generics.ListAPIView):
             "requested_by"
         )
 
-    @extend_schema(request=RunRequestSerializer, responses={202: RunSerializer})
+    @extend_schema(request=RunRequestSerializer, responses={202: RunSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
         integration = integration_for(request.user, integration_pk)
         body = RunRequestSerializer(data=request.data)

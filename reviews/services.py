@@ -133,25 +133,29 @@ def credentials_rewrap() -> int:
 # --- Runs --------------------------------------------------------------------------------------
 
 
-def _enqueue(run_id: int) -> None:
+QUEUE_UNAVAILABLE = "The task queue is unavailable, so the run could not start. Try again shortly."
+
+
+def _enqueue(run_id: int) -> bool:
+    """Hand the run to the workers; if the broker refuses it, end the run `error` with the
+    reason (it never stays `queued` with nobody to run it) and say so."""
     from reviews.tasks import run_verification
 
     try:
         run_verification.delay(run_id)
     except BrokerError:
         logger.exception("could not queue verification run %s", run_id)
-        _finish(
-            run_id,
-            was=RunStatus.QUEUED,
-            status=RunStatus.ERROR,
-            reason="The task queue is unavailable, so the run could not start. Try again.",
-        )
+        _finish(run_id, was=RunStatus.QUEUED, status=RunStatus.ERROR, reason=QUEUE_UNAVAILABLE)
+        return False
+    return True
 
 
 def run_request(
     *, target: VerificationTarget, actor, purpose: str = RunPurpose.REQUESTED
 ) -> VerificationRun:
-    """Queue a verification run of `target`; the worker picks it up after commit."""
+    """Queue a verification run of `target`; the worker picks it up after commit. Inside a
+    caller's transaction the run is queued when that commits; otherwise at once, and a broker
+    that refuses it is a 503 here (the run is recorded as ended `error`, not left queued)."""
     _check_member_or_staff(actor, target.integration)
     if not target.credentials_set:
         raise DomainError(
@@ -167,7 +171,10 @@ def run_request(
         run = VerificationRun.objects.create(
             integration=target.integration, target=target, requested_by=actor, purpose=purpose
         )
+    if connection.in_atomic_block:
         transaction.on_commit(partial(_enqueue, run.pk))
+    elif not _enqueue(run.pk):
+        raise DomainError(QUEUE_UNAVAILABLE, code="queue_unavailable", status=503)
     return run
 
 

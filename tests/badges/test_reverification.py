@@ -42,9 +42,10 @@ class Clock:
         self.now = timezone.now()
         self.capture = capture
 
-    def reverify(self, days: int = 31) -> int:
+    def reverify(self, days: int = 31, *, run: bool = True) -> int:
+        """Queued re-verifications; `run=False` leaves them queued (no worker takes them)."""
         self.now += timedelta(days=days)
-        with time_machine.travel(self.now, tick=True), self.capture(execute=True):
+        with time_machine.travel(self.now, tick=True), self.capture(execute=run):
             return services.reverify_due()
 
 
@@ -123,6 +124,20 @@ def test_a_failure_between_passes_does_not_suspend(world, clock, owner):
     clock.reverify()
     break_login(world)
     clock.reverify()
+    assert status(badge) == "active"
+
+
+def test_a_reverification_that_never_started_does_not_count(world, clock, owner):
+    """No worker took the second re-verification (it ended `error` unstarted): that says
+    nothing about the partner's Vault, so one real failure still does not suspend."""
+    badge = world["badge"]
+    break_login(world)
+    clock.reverify()
+    assert clock.reverify(run=False) == 1
+    later = clock.now + timedelta(hours=2)
+    assert review_services.runs_reap(now=later) == 1
+    unstarted = VerificationRun.objects.get(purpose="reverification", started_at=None)
+    assert (unstarted.status, unstarted.reason) == ("error", "No worker picked the run up in time.")
     assert status(badge) == "active"
 
 

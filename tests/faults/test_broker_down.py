@@ -1,5 +1,6 @@
 """The broker (Redis) is down when a partner asks for a run on the page or through the API:
-the answer says so, and the run is not left `queued` for ever (a phantom run). The service
+the answer says so (a 503 in the API, an error on the page), and the run is not left `queued`
+for ever (a phantom run): it is recorded as ended `error`, with the same reason. The service
 level is in tests/reviews/test_runs.py; this is what the person sees, in a fresh process whose
 broker does not answer."""
 
@@ -40,11 +41,14 @@ def test_a_run_requested_while_the_broker_is_down_says_so(bao, integration, owne
     )
     assert result.returncode == 0, result.stderr[-3000:]
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["api_status"] == 202, answer["api"]
-    assert answer["api"]["status"] == "error"
-    assert "task queue is unavailable" in answer["api"]["reason"]
+    assert answer["api_status"] == 503, answer["api"]
+    assert answer["api"]["code"] == "queue_unavailable"
+    assert answer["api"]["message"] == services.QUEUE_UNAVAILABLE
     assert answer["page_status"] == 200
-    assert "task queue is unavailable" in answer["page"]
+    assert "The task queue is unavailable, so the run could not start." in answer["page"]
+    assert 'class="alert alert-danger' in answer["page"]
     runs = VerificationRun.objects.filter(target=target)
     assert runs.count() == 2  # one per request, neither left queued
-    assert set(runs.values_list("status", flat=True)) == {"error"}
+    assert set(runs.values_list("status", "reason", "started_at")) == {
+        ("error", services.QUEUE_UNAVAILABLE, None)
+    }
