@@ -5,6 +5,7 @@ another partner); `reviewer` and `admin` are program staff; `anonymous` is nobod
 """
 
 import pytest
+from celery.result import _set_task_join_will_block
 from rest_framework.test import APIClient
 
 from accounts.roles import ADMINS, REVIEWERS
@@ -15,6 +16,15 @@ from tests.factories import IntegrationFactory, MembershipFactory, PartnerFactor
 def pytest_configure(config):
     if check_services() != 0:
         pytest.exit("PostgreSQL or Redis is not answering (see above).", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _celery_outside_any_task():
+    """Celery keeps one process-wide "inside a task" flag that eager tasks set and restore
+    around each call; two threads running eager tasks at once (the racing tests) can leave it
+    set, and every later `.get()` in this test process would then refuse. Each test starts
+    with it clear (celery's own test worker clears it the same way)."""
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
