@@ -5,10 +5,12 @@ another partner); `reviewer` and `admin` are program staff; `anonymous` is nobod
 """
 
 import pytest
+import redis
 from celery.result import _set_task_join_will_block
 from rest_framework.test import APIClient
 
 from accounts.roles import ADMINS, REVIEWERS
+from config.settings.test import broker_url_for
 from scripts.check_services import main as check_services
 from tests.factories import IntegrationFactory, MembershipFactory, PartnerFactory, UserFactory
 
@@ -16,6 +18,24 @@ from tests.factories import IntegrationFactory, MembershipFactory, PartnerFactor
 def pytest_configure(config):
     if check_services() != 0:
         pytest.exit("PostgreSQL or Redis is not answering (see above).", returncode=3)
+    if not hasattr(config, "workerinput"):  # once, in the main process: can every one run?
+        _check_broker_databases(config)
+
+
+def _check_broker_databases(config) -> None:
+    """Each parallel test process has its own Redis database as broker (config.settings.test):
+    the highest one must exist, or those processes' tests fail one by one."""
+    processes = getattr(config.option, "numprocesses", None) or 0
+    broker = broker_url_for(f"gw{max(int(processes) - 1, -1)}")
+    try:
+        redis.Redis.from_url(broker).ping()
+    except redis.ResponseError as error:
+        pytest.exit(
+            f"{processes} test processes need Redis database {broker} ({error}): each takes "
+            "the database in REDIS_URL plus its number plus 2; give REDIS_URL a lower "
+            "database or run fewer processes.",
+            returncode=3,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -17,8 +17,14 @@ from config.settings.base import CACHES, REDIS_URL, env  # noqa: E402
 # database in REDIS_URL, so two suites with different REDIS_URLs can run side by side) and its
 # own cache namespace, so parallel test processes never take each other's tasks.
 _WORKER = env("PYTEST_XDIST_WORKER", default="gw-1")
-_REDIS_SERVER, _REDIS_DB = REDIS_URL.rsplit("/", 1)
-CELERY_BROKER_URL = f"{_REDIS_SERVER}/{int(_REDIS_DB or 0) + int(_WORKER[2:]) + 2}"
+
+
+def broker_url_for(worker: str) -> str:
+    server, database = REDIS_URL.rsplit("/", 1)
+    return f"{server}/{int(database or 0) + int(worker[2:]) + 2}"
+
+
+CELERY_BROKER_URL = broker_url_for(_WORKER)
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
