@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Count,
     DateTimeField,
@@ -184,7 +185,12 @@ def board_columns(*, limit: int | None = None, category: str = "") -> list[Board
         for stage in PIPELINE
         if counts.get(stage)
     ]
-    ids = [pk for (pk,) in heads[0].union(*heads[1:], all=True)] if heads else []
+    if not heads:
+        ids = []
+    elif connections[base.db].features.supports_slicing_ordering_in_compound:
+        ids = [pk for (pk,) in heads[0].union(*heads[1:], all=True)]
+    else:  # SQLite (the demo) allows no LIMIT inside a UNION: one small query per column
+        ids = [pk for head in heads for (pk,) in head]
     cards = (
         Integration.objects.filter(pk__in=ids)
         .select_related("partner", "standing_record")
