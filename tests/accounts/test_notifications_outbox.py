@@ -1,14 +1,13 @@
 """The outbox: rows written with the change, e-mails only after commit and once each, even when
 the task runs twice, two senders race, the broker is down at commit or the mail server fails."""
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import notifications
@@ -17,6 +16,7 @@ from accounts.tasks import send_due_notifications, send_notification
 from config.celery_app import app as celery_app
 from integrations.models import Stage
 from integrations.services import integration_transition
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tests.processes import run_with_broker_down
 
@@ -192,20 +192,11 @@ def test_two_senders_racing_send_once(integration, reviewer, owner, monkeypatch)
         return real_deliver(**kwargs)
 
     monkeypatch.setattr(notifications, "deliver", slow)
-    start, results = threading.Barrier(2), []
 
     def sender():
-        start.wait()
-        try:
-            results.append(notifications.notification_send(notification_id=row.pk))
-        finally:
-            connection.close()
+        return notifications.notification_send(notification_id=row.pk)
 
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(sender, sender)
     assert sorted(results, key=str) == [None, "sent"]
     assert [m.to for m in mail.outbox] == [[owner.email]]
 

@@ -1,17 +1,15 @@
 """Issuing and revoking badges: admins only, eligibility enforced, history and e-mail, and
 exactly one winner when two issues race."""
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connection
 
 from badges import services
 from badges.models import Badge, BadgeEvent
 from config.errors import DomainError
 from integrations.models import Stage
 from tests.badges.helpers import hcp_style_run
+from tests.concurrency import at_once
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,24 +155,15 @@ def test_a_partner_cannot_issue_from_the_page(client_as, owner, eligible):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_racing_issues_make_one_badge(admin, eligible):
     integration, _ = eligible
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def issue():
-        try:
-            barrier.wait()
-            services.badge_issue(integration=integration, kind="hcp_vault_verified", actor=admin)
-            outcomes.append("issued")
-        except DomainError as error:
-            outcomes.append(error.code)
-        finally:
-            connection.close()
+        services.badge_issue(integration=integration, kind="hcp_vault_verified", actor=admin)
+        return "issued"
 
-    threads = [threading.Thread(target=issue) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=20)
+    outcomes = [
+        outcome.code if isinstance(outcome, DomainError) else outcome
+        for outcome in at_once(issue, issue)
+    ]
     assert sorted(outcomes) == ["badge_exists", "issued"]
     assert Badge.objects.count() == 1
     assert BadgeEvent.objects.count() == 1

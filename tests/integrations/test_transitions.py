@@ -1,17 +1,18 @@
 """The transition service: history in the same transaction, e-mail after commit, and exactly
 one winner when two requests race for the same move (real threads on PostgreSQL)."""
 
-import threading
 import time
+from functools import partial
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 
 from config.errors import DomainError
 from integrations import guards
 from integrations.models import Integration, Stage, StageTransition
 from integrations.services import integration_transition
+from tests.concurrency import at_once
 from tests.factories import IntegrationFactory, MembershipFactory, VerificationRunFactory
 
 
@@ -86,25 +87,16 @@ def test_two_racing_transitions_exactly_one_wins(monkeypatch):
         return slow(integration, note)
 
     monkeypatch.setitem(guards.GUARDS, (Stage.DEVELOP, Stage.REVIEW), slow_guard)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def attempt():
-        try:
-            stale = Integration.objects.get(pk=integration.pk)  # both read "develop"
-            start.wait()
-            integration_transition(integration=stale, to=Stage.REVIEW, actor=membership.user)
-            outcomes.append("won")
-        except DomainError as error:
-            outcomes.append(f"{error.status}:{error.code}")
-        finally:
-            connection.close()
+    def attempt(stale):
+        integration_transition(integration=stale, to=Stage.REVIEW, actor=membership.user)
+        return "won"
 
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
+    both_read_develop = [Integration.objects.get(pk=integration.pk) for _ in range(2)]
+    outcomes = [
+        f"{outcome.status}:{outcome.code}" if isinstance(outcome, DomainError) else outcome
+        for outcome in at_once(*(partial(attempt, stale) for stale in both_read_develop))
+    ]
 
     assert sorted(outcomes) == ["409:conflict", "won"]
     assert StageTransition.objects.filter(integration=integration).count() == 1

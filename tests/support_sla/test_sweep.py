@@ -1,16 +1,15 @@
 """The SLA sweep: each event once, at its computed time; parallel sweeps; a broken issue."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 
 from accounts.models import Notification
 from support_sla import services, sweep
 from support_sla.models import SlaEvent, SupportIssue
+from tests.concurrency import at_once
 from tests.support_sla.conftest import issue_data
 
 pytestmark = pytest.mark.django_db
@@ -157,21 +156,11 @@ def test_two_sweeps_in_parallel_never_double_an_event(supported, owner):
             )
             for n in range(20)
         ]
-    start = threading.Barrier(2)
-    results = []
 
     def run():
-        try:
-            start.wait()
-            results.append(sweep.sla_sweep(now=OPENED + timedelta(hours=100)))
-        finally:
-            connection.close()
+        return sweep.sla_sweep(now=OPENED + timedelta(hours=100))
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(run, run)
     assert sum(r.events for r in results) == 60
     assert SlaEvent.objects.count() == 60  # three per issue, none doubled
     assert sum(r.failures for r in results) == 0
