@@ -113,7 +113,7 @@ def review_to_release(integration: Integration, note: str) -> list[Unmet]:
     unmet = []
     if review_selectors.integration_latest_run_status(integration) != "passed":
         unmet.append(Unmet("run_not_passed", "The latest verification run must have passed."))
-        unmet.extend(blocking_feedback_unmet(integration))
+    unmet.extend(blocking_feedback_unmet(integration))
     if integration.demo_done_at is None:
         unmet.append(Unmet("demo_missing", "Record that the integration was demonstrated."))
     if integration.partner.agreement_executed_at is None:

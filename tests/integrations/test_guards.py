@@ -169,6 +169,20 @@ def test_review_to_release_uses_the_latest_run(partner, reviewer):
     move(integration, Stage.RELEASE, reviewer)
 
 
+def test_review_to_release_waits_for_open_blocking_feedback_after_a_passed_run(partner, reviewer):
+    partner.agreement_executed_at = timezone.now().date()
+    partner.save()
+    integration = IntegrationFactory(
+        partner=partner, stage=Stage.REVIEW, demo_done_at=timezone.now().date()
+    )
+    VerificationRunFactory(target__integration=integration, status="passed")
+    item = FeedbackItemFactory(round__integration=integration, blocking=True)
+    assert unmet_codes(integration, Stage.RELEASE, reviewer) == {"blocking_feedback"}
+    item.resolved_at = timezone.now()
+    item.save()
+    move(integration, Stage.RELEASE, reviewer)
+
+
 def test_review_to_release_ignores_resolved_and_non_blocking_feedback(partner, reviewer, owner):
     partner.agreement_executed_at = timezone.now().date()
     partner.save()
