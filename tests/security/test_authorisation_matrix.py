@@ -215,7 +215,7 @@ NOT_EVEN_ADMINS = each(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 403)
 # by everyone (the same wrapper guards every page: one check of the others' refusal suffices).
 ADMIN_GROUP_ROLES = ("reviewer", "admin")
 ADMIN_EXCEPTIONS = {
-    "admin:login": each(200, 200, 200, 200, REDIRECT),  # the admin is sent on to the index
+    "admin:login": each(LOGIN, 403, 403, 403, REDIRECT),  # sign-in is allauth's; admins go on
     "admin:logout": each(REDIRECT, REDIRECT, REDIRECT, REDIRECT, 405),  # POST only
     "admin:autocomplete": NOT_EVEN_ADMINS,  # without its query parameters
     "admin:view_on_site": each(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 404),

@@ -136,6 +136,31 @@ def test_an_enrolled_staff_member_signs_in_with_the_code(client, reviewer):
         assert client.get("/review/board/").status_code == 200
 
 
+def test_the_admin_login_form_cannot_skip_the_code(client, admin):
+    """The admin's own login form takes a password only: sign-in goes to allauth instead,
+    which asks an enrolled admin for the code before any admin page opens."""
+    sign_in(client, admin)
+    enrol(client)
+    client.post("/accounts/logout/")
+    response = client.post("/admin/login/", {"username": admin.email, "password": PASSWORD})
+    assert response["Location"] == "/accounts/login/?next=/admin/"
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    with time_machine.travel(timezone.now() + timedelta(seconds=60)):
+        assert sign_in(client, admin)["Location"] == "/accounts/2fa/authenticate/"
+        assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_the_admin_login_page_sends_people_to_the_sign_in_page(
+    client, client_as, owner, admin, settings
+):
+    settings.VIP_REQUIRE_STAFF_MFA = False  # the page itself, not the enrolment rule
+    assert client.get("/admin/login/?next=/admin/badges/")["Location"] == (
+        "/accounts/login/?next=/admin/badges/"
+    )
+    assert client_as(owner).get("/admin/login/").status_code == 403
+    assert client_as(admin).get("/admin/login/")["Location"] == "/admin/"
+
+
 def test_the_seeds_are_stored_encrypted_and_survive_a_key_rotation(client, reviewer, settings):
     sign_in(client, reviewer)
     secret = enrol(client)
