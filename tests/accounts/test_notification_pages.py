@@ -149,10 +149,10 @@ def test_another_users_notification_is_a_404(client_as, owner, outsider, action)
     assert item.read_at is None
 
 
-@pytest.mark.parametrize("path", ["/notifications/1/", "/notifications/read/"])
+@pytest.mark.parametrize("path", ["/notifications/{pk}/read/", "/notifications/read/"])
 def test_anonymous_people_cannot_mark_anything(client, owner, path):
-    add(owner)
-    response = client.post(path)
+    (item,) = add(owner)
+    response = client.post(path.format(pk=item.pk))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert Notification.objects.filter(read_at__isnull=True).count() == 1
 

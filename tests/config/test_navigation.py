@@ -216,6 +216,7 @@ def test_every_search_box_and_filter_has_a_label(client_as, people, integration,
     html = client_as(people[role]).get(path.format(pk=integration.pk)).content.decode()
     main = html[html.index('<main id="main"') :]
     fields = re.findall(r"<(?:input|select)\b[^>]*>", main)
+    assert fields, "the page has no search box or filter"
     for field in fields:
         if 'type="hidden"' in field or 'name="csrfmiddlewaretoken"' in field:
             continue

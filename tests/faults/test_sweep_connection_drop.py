@@ -62,7 +62,9 @@ def test_a_connection_dropped_mid_sweep_loses_and_doubles_nothing(supported, own
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {SlaEvent._meta.db_table} IN EXCLUSIVE MODE")
         thread.start()
+        deadline = time.monotonic() + 30
         while not pid:
+            assert thread.is_alive() and time.monotonic() < deadline, errors
             time.sleep(0.01)
         backend_waiting_on_a_lock(pid[0])
         with connection.cursor() as cursor:
