@@ -26,18 +26,19 @@ class NotificationSettingsForm(BootstrapMixin, forms.Form):
     """One switch per group of notifications: e-mail on (checked) or off."""
 
     def __init__(self, *args, email_off: set[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        for group in GROUPS:
-            self.fields[group.key] = forms.BooleanField(
+        # The fields exist before BootstrapMixin styles them; Django links each help text
+        # (aria-describedby) itself.
+        self.base_fields = {
+            group.key: forms.BooleanField(
                 label=group.label,
                 help_text=group.help,
                 required=False,
                 initial=group.key not in email_off,
+                widget=forms.CheckboxInput(attrs={"role": "switch"}),
             )
-        for field in self.fields.values():
-            field.widget.attrs.update({"class": "form-check-input", "role": "switch"})
-        for name, field in self.fields.items():
-            field.widget.attrs["aria-describedby"] = f"id_{name}_helptext"
+            for group in GROUPS
+        }
+        super().__init__(*args, **kwargs)
 
     def email_off(self) -> set[str]:
         return {key for key, on in self.cleaned_data.items() if not on}

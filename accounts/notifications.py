@@ -105,7 +105,7 @@ def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str =
     """Record event `name` for each address in `to`, in the caller's transaction; the e-mails
     go out after commit. `key` names the event occurrence (`"transition:42"`): the same
     occurrence is recorded once per recipient. `link` is the path of the object it is about.
-    Returns how many rows were recorded."""
+    Returns how many recipients it was for (a repeated occurrence is not recorded again)."""
     if name not in EVENT_GROUPS:
         raise ValueError(f"Unknown notification event {name!r}: add it to EVENT_GROUPS.")
     recipients = sorted({address for address in to if address})

@@ -16,7 +16,7 @@ from accounts.models import (
     NotificationSettings,
     User,
 )
-from accounts.notifications import EVENT_GROUPS, notify
+from accounts.notifications import GROUPS, notify
 from config.errors import DomainError
 
 
@@ -169,8 +169,7 @@ def notifications_mark_read(*, user: User, notification: Notification | None = N
 
 def notification_settings_update(*, user: User, email_off: set[str]) -> NotificationSettings:
     """Store the groups the user does not want by e-mail (the in-app list keeps them all)."""
-    groups = {group for group in EVENT_GROUPS.values() if group}
-    unknown = set(email_off) - groups
+    unknown = set(email_off) - {group.key for group in GROUPS}
     if unknown:
         raise DomainError.invalid(
             f"Unknown notification groups: {', '.join(sorted(unknown))}.", code="unknown_group"

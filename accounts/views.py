@@ -30,8 +30,10 @@ def profile(request):
     form = ApiTokenForm(posted(request))
     new_key = None
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.consume(request, action="create_api_token", user=request.user):
-            return ratelimit.respond_429(request)
+        if refused := ratelimit.consume_or_429(
+            request, action="create_api_token", user=request.user
+        ):
+            return refused
         try:
             token, new_key = services.api_token_create(
                 user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]

@@ -1,15 +1,11 @@
 """Validation of partner support settings shared by the forms and the API."""
 
-import zoneinfo
 from functools import cache
 
 import holidays
 from django.core.exceptions import ValidationError
 
-
-@cache
-def time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+from config.timezones import time_zones
 
 
 @cache
