@@ -7,24 +7,21 @@ from accounts.roles import ADMINS, REVIEWERS, is_program_staff
 
 
 def partner_role(user, partner) -> str | None:
-    """The user's role at the partner (`owner`, `member`) or None."""
+    """The user's role at the partner (`owner`, `member`) or None. All of the user's roles are
+    read in one query and remembered on the user object, as its groups are (accounts.roles):
+    a page asking about many partners costs one query, not one per row."""
     if not getattr(user, "is_authenticated", False):
         return None
-    known = getattr(user, "_vip_partner_roles", None)
-    if known is not None:
-        return known.get(partner.pk)
-    return (
-        Membership.objects.filter(user=user, partner=partner).values_list("role", flat=True).first()
-    )
+    roles = getattr(user, "_vip_partner_roles", None)
+    if roles is None:
+        roles = dict(Membership.objects.filter(user=user).values_list("partner_id", "role"))
+        user._vip_partner_roles = roles
+    return roles.get(partner.pk)
 
 
-def remember_partner_roles(user) -> None:
-    """Load all of the user's partner roles in one query, for a read-only page that asks about
-    many partners (the dashboard); partner_role() then answers from memory for this request."""
-    if getattr(user, "is_authenticated", False):
-        user._vip_partner_roles = dict(
-            Membership.objects.filter(user=user).values_list("partner_id", "role")
-        )
+def forget_partner_roles(user) -> None:
+    """After a change to the user's memberships: the next partner_role() reads them again."""
+    user.__dict__.pop("_vip_partner_roles", None)
 
 
 def is_member(user, partner) -> bool:

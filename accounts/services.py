@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.access import forget_partner_roles, is_owner
 from accounts.keys import API_TOKEN_PREFIX, hash_key, new_key
 from accounts.models import (
     ApiToken,
@@ -20,16 +21,9 @@ from accounts.notifications import GROUPS, notify
 from config.errors import DomainError
 
 
-def membership_role(*, user, partner) -> str | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    membership = Membership.objects.filter(user=user, partner=partner).only("role").first()
-    return membership.role if membership else None
-
-
 def partner_invite(*, partner, email: str, role: str, invited_by: User) -> tuple[Invitation, str]:
     """Invite `email` to `partner`; returns the invitation and the one-time link that joins it."""
-    if membership_role(user=invited_by, partner=partner) != Membership.Role.OWNER:
+    if not is_owner(invited_by, partner):
         raise DomainError.forbidden("Only an owner of this partner can invite people.")
     email = User.objects.normalize_email(email).strip()
     if Membership.objects.filter(partner=partner, user__email__iexact=email).exists():
@@ -89,6 +83,7 @@ def invitation_accept(*, key: str, user: User) -> Membership:
         membership, _created = Membership.objects.get_or_create(
             partner=invitation.partner, user=user, defaults={"role": invitation.role}
         )
+        forget_partner_roles(user)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -2,8 +2,8 @@
 export: `stage`, `category`, `partner` (slug) and `search` (name, summary or partner name)."""
 
 import django_filters
-from django.db.models import Q
 
+from integrations import selectors
 from integrations.models import Category, Integration, Stage
 
 
@@ -18,11 +18,4 @@ class IntegrationFilter(django_filters.FilterSet):
         fields = ["stage", "category", "partner", "search"]
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(summary__icontains=value)
-            | Q(partner__name__icontains=value)
-        )
+        return selectors.matching(queryset, value)

@@ -210,6 +210,17 @@ def integrations_in_stage(*, stage: str, category: str = "") -> QuerySet[Integra
     return queryset.order_by("stage_changed_at", "pk")
 
 
+def matching(integrations: QuerySet[Integration], text: str) -> QuerySet[Integration]:
+    """`integrations` whose name, summary or partner's name contains `text` (any case): what
+    every integration list's search box means. All of them when `text` is blank."""
+    text = text.strip()
+    if not text:
+        return integrations
+    return integrations.filter(
+        Q(name__icontains=text) | Q(summary__icontains=text) | Q(partner__name__icontains=text)
+    )
+
+
 def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[Integration]:
     """Released and supported integrations, for the public directory, with their active
     badges."""
@@ -218,15 +229,9 @@ def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[
         .select_related("partner")
         .prefetch_related(active_badges_prefetch())
     )
-    if search:
-        queryset = queryset.filter(
-            Q(name__icontains=search)
-            | Q(summary__icontains=search)
-            | Q(partner__name__icontains=search)
-        )
     if category:
         queryset = queryset.filter(category=category)
-    return queryset.order_by("name", "pk")
+    return matching(queryset, search).order_by("name", "pk")
 
 
 @dataclass(frozen=True)
@@ -354,10 +359,4 @@ def dashboard_integrations(user, *, search: str = "") -> QuerySet[Integration]:
     integrations = integrations_visible_to(user)
     if is_program_staff(user):
         integrations = integrations.filter(assignee=user)
-    if search:
-        integrations = integrations.filter(
-            Q(name__icontains=search)
-            | Q(summary__icontains=search)
-            | Q(partner__name__icontains=search)
-        )
-    return with_pipeline_facts(integrations).order_by("-stage_changed_at", "-pk")
+    return with_pipeline_facts(matching(integrations, search)).order_by("-stage_changed_at", "-pk")

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from accounts.access import (
     emails,
+    forget_partner_roles,
     is_member,
     is_owner,
     may_act_for,
@@ -67,6 +68,7 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
         with transaction.atomic():
             partner = Partner.objects.create(name=name, slug=_unique_slug(name), **fields)
             Membership.objects.create(partner=partner, user=owner, role=Membership.Role.OWNER)
+            forget_partner_roles(owner)
             BusinessCalendar.objects.create(partner=partner)  # Monday to Friday, no closures
     except IntegrityError as error:
         raise DomainError.invalid(

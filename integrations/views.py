@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
-from accounts.access import remember_partner_roles
 from accounts.forms import InvitationForm
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
@@ -108,7 +107,6 @@ def dashboard(request):
     page = Paginator(
         selectors.dashboard_integrations(user, search=search), DASHBOARD_PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    remember_partner_roles(user)
     rows = [
         {
             "integration": integration,

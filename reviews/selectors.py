@@ -235,32 +235,24 @@ def review_queue(
     """Integrations in `review`, longest waiting first, each with its latest run's status and
     its open feedback counts: one query (plus the paginator's count) whatever the size.
 
-    `assignee`: "" (anyone), "me", "unassigned", or a user id. `search` matches the
-    integration's or the partner's name.
+    `assignee`: "" (anyone), "me", "unassigned", or a user id. `search` as in every
+    integration list (`integrations.selectors.matching`).
     """
-    latest_run = (
-        VerificationRun.objects.filter(integration=OuterRef("pk"))
-        .exclude(status=RunStatus.CANCELLED)
-        .order_by("-queued_at", "-pk")
-    )
-    open_feedback = FeedbackItem.objects.filter(
-        round__integration=OuterRef("pk"), resolved_at__isnull=True
-    )
+    outer = OuterRef("pk")
     queryset = (
         Integration.objects.filter(stage=Stage.REVIEW)
         .select_related("partner", "assignee")
         .annotate(
-            latest_run_id=Subquery(latest_run.values("pk")[:1]),
-            latest_run_status=Subquery(latest_run.values("status")[:1]),
-            open_feedback=_count(open_feedback),
-            open_blocking=_count(open_feedback.filter(blocking=True)),
+            latest_run_id=Subquery(_latest_runs(outer).values("pk")[:1]),
+            latest_run_status=Subquery(_latest_runs(outer).values("status")[:1]),
+            open_feedback=_count(_open_feedback(outer)),
+            open_blocking=_count(_open_feedback(outer).filter(blocking=True)),
         )
         .order_by("stage_changed_at", "pk")
     )
     if category:
         queryset = queryset.filter(category=category)
-    if search:
-        queryset = queryset.filter(Q(name__icontains=search) | Q(partner__name__icontains=search))
+    queryset = integration_selectors.matching(queryset, search)
     if assignee == "me":
         queryset = queryset.filter(assignee=user)
     elif assignee == "unassigned":

@@ -8,9 +8,9 @@
       document.querySelectorAll("[data-methods]").forEach((group) => {
         group.hidden = !group.dataset.methods.split(" ").includes(method.value);
       });
-  };
-  method.addEventListener("change", update);
-  update();
+    };
+    method.addEventListener("change", update);
+    update();
   };
   // Also when htmx swaps a page in (a boosted form's answer) and runs this script again.
   if (document.readyState === "loading") {
