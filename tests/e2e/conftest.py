@@ -1,9 +1,9 @@
 """Browser journeys: Playwright drives Debian's Chromium against Django's live server.
 
 - `browser`: one Chromium per test module.
-- `browse(user=None)`: a fresh browser context and page (1280x800) on the live server, signed
-  in as `user` through a session cookie (`force_login`); several in one test give each person
-  their own window.
+- `browse(user=None, **options)`: a fresh browser context and page (1280x800 unless
+  `viewport=` says otherwise) on the live server, signed in as `user` through a session cookie
+  (`force_login`); several in one test give each person their own window.
 - `page`: an anonymous page; `shoot("name")` saves it as
   `tests/e2e/screenshots/<journey>/<NN-name>.png`.
 - The ORM runs beside Playwright's event loop (DJANGO_ALLOW_ASYNC_UNSAFE, set only while a
@@ -90,7 +90,8 @@ def browse(browser, live_server):
     contexts, errors = [], []
 
     def open_page(user=None, **options):
-        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, **options)
+        options = {"viewport": VIEWPORT, **options}
+        context = browser.new_context(base_url=live_server.url, **options)
         contexts.append(context)
         if user is not None:
             client = Client()
