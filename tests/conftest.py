@@ -10,6 +10,7 @@ from celery.result import _set_task_join_will_block
 from rest_framework.test import APIClient
 
 from accounts.roles import ADMINS, REVIEWERS
+from config.celery_app import app as celery_app
 from config.settings.test import broker_url_for
 from scripts.check_services import main as check_services
 from tests.factories import IntegrationFactory, MembershipFactory, PartnerFactory, UserFactory
@@ -45,6 +46,14 @@ def _celery_outside_any_task():
     set, and every later `.get()` in this test process would then refuse. Each test starts
     with it clear (celery's own test worker clears it the same way)."""
     _set_task_join_will_block(False)
+
+
+@pytest.fixture
+def not_eager():
+    """Tasks go through the broker to a worker the test starts, as in production."""
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.db import connection
@@ -41,3 +42,15 @@ def run_with_broker_down(script: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    """What `predicate()` returns once it is truthy (another process got there), polled every
+    50 ms; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")

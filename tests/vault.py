@@ -244,3 +244,28 @@ def runtime_app(server: BaoServer, namespace: str = "", **approle_options) -> di
             {"path": "apps-transit", "type": "transit", "key": "app-key"},
         ],
     }
+
+
+def target_form(body: dict, **overrides) -> dict:
+    """The target page's form fields for an AppRole target `body` (as runtime_app returns it),
+    its secret mounts as the mounts formset; `overrides` replace fields."""
+    mounts = body["secret_mounts"]
+    form = {
+        "name": body["name"],
+        "kind": body["kind"],
+        "url": body["url"],
+        "namespace": body["namespace"],
+        "ca_cert": body["ca_cert"],
+        "auth_method": "approle",
+        "auth_mount_path": "approle",
+        "role_id": body["auth"]["role_id"],
+        "secret_id": body["auth"]["secret_id"],
+        "inspector_token": body.get("inspector_token", ""),
+        "mounts-TOTAL_FORMS": str(len(mounts)),
+        "mounts-INITIAL_FORMS": "0",
+        "mounts-MIN_NUM_FORMS": "0",
+        "mounts-MAX_NUM_FORMS": "20",
+    }
+    for index, mount in enumerate(mounts):
+        form.update({f"mounts-{index}-{key}": value for key, value in mount.items()})
+    return {**form, **overrides}

@@ -18,7 +18,7 @@ from integrations.models import Stage
 from integrations.services import integration_transition
 from tests.concurrency import at_once
 from tests.factories import UserFactory
-from tests.processes import run_with_broker_down
+from tests.processes import run_with_broker_down, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -234,22 +234,6 @@ def test_the_beat_job_is_scheduled():
     schedule = celery_app.conf.beat_schedule["accounts-send-due-notifications"]
     assert schedule["task"] == "accounts.tasks.send_due_notifications"
     assert schedule["schedule"] <= 60
-
-
-@pytest.fixture
-def not_eager():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
-
-
-def wait_for(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

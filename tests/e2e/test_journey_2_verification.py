@@ -16,13 +16,6 @@ from tests.vault import runtime_app
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def not_eager():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
-
-
 def test_a_partner_verifies_against_hcp_style_vault_and_submits_for_review(
     browse, shoot, bao_tls, partner, owner, not_eager
 ):

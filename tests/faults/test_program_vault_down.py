@@ -10,12 +10,13 @@ from integrations.models import StageTransition
 from reviews import program_vault, services
 from reviews.models import VerificationTarget
 from tests.faults.proxy import FaultyProxy
-from tests.vault import BaoServer, enable_engine, runtime_app
+from tests.vault import BaoServer, enable_engine, runtime_app, target_form
 
 pytestmark = pytest.mark.django_db
 
 MESSAGE = "The program&#x27;s Vault cannot be reached, so nothing was saved."
 ENCRYPT = b"/v1/transit/encrypt/"
+NO_MOUNTS = {"mounts-TOTAL_FORMS": "0"}  # the credentials are what these tests save
 
 
 @pytest.fixture
@@ -60,27 +61,13 @@ def rows() -> dict:
     }
 
 
-def form_of(body: dict, name: str) -> dict:
-    return {
-        "name": name,
-        "kind": body["kind"],
-        "url": body["url"],
-        "auth_method": "approle",
-        "role_id": body["auth"]["role_id"],
-        "secret_id": body["auth"]["secret_id"],
-        "inspector_token": body["inspector_token"],
-        "mounts-TOTAL_FORMS": "0",
-        "mounts-INITIAL_FORMS": "0",
-    }
-
-
 def test_saving_a_new_target_on_the_page_is_a_clear_error(
     program_fault, body, integration, owner, client_as
 ):
     program_fault()
     before = rows()
     response = client_as(owner).post(
-        f"/integrations/{integration.pk}/targets/new/", form_of(body, "new")
+        f"/integrations/{integration.pk}/targets/new/", target_form(body, name="new", **NO_MOUNTS)
     )
     assert response.status_code == 200
     assert MESSAGE in response.content.decode()
@@ -113,6 +100,8 @@ def test_changing_a_targets_credentials_changes_nothing(
     }
     response = api.as_user(owner).patch(f"/api/v1/targets/{target.pk}/", changed, format="json")
     assert response.status_code == 503
-    page = client_as(owner).post(f"/targets/{target.pk}/edit/", form_of(changed, "renamed"))
+    page = client_as(owner).post(
+        f"/targets/{target.pk}/edit/", target_form(changed, name="renamed", **NO_MOUNTS)
+    )
     assert MESSAGE in page.content.decode()
     assert rows() == before  # the old name and the old ciphertexts, untouched

@@ -5,7 +5,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,27 +14,10 @@ from django.utils import timezone
 from config.celery_app import app as celery_app
 from reviews import services
 from reviews.models import VerificationRun
-from tests.processes import ROOT, process_env
+from tests.processes import ROOT, process_env, wait_for
 from tests.vault import runtime_app
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def wait_for(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
-
-
-@pytest.fixture
-def not_eager():
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
 
 
 def test_a_run_goes_through_the_broker_and_a_real_worker(

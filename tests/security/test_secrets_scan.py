@@ -21,7 +21,7 @@ from integrations.models import Integration, Stage, StageTransition
 from reviews.models import CheckResult, VerificationRun, VerificationTarget
 from tests.pki import client_ca_and_cert, jwt_signer
 from tests.reviews.test_secrets_stay_secret import all_rows_as_text
-from tests.vault import jwt_login, runtime_app
+from tests.vault import jwt_login, runtime_app, target_form
 
 pytestmark = pytest.mark.django_db
 
@@ -96,30 +96,6 @@ def partner_vault(bao, namespace) -> tuple[dict, dict]:
     return {**approle, "inspector_token": inspector}, {"others": others, "secrets": secrets}
 
 
-def target_page_form(body: dict) -> dict:
-    """The target form's fields for an AppRole body."""
-    mounts = body["secret_mounts"]
-    form = {
-        "name": "page target",
-        "kind": body["kind"],
-        "url": body["url"],
-        "namespace": body["namespace"],
-        "ca_cert": body["ca_cert"],
-        "auth_method": "approle",
-        "auth_mount_path": "approle",
-        "role_id": body["auth"]["role_id"],
-        "secret_id": body["auth"]["secret_id"],
-        "inspector_token": body["inspector_token"],
-        "mounts-TOTAL_FORMS": str(len(mounts)),
-        "mounts-INITIAL_FORMS": "0",
-        "mounts-MIN_NUM_FORMS": "0",
-        "mounts-MAX_NUM_FORMS": "20",
-    }
-    for index, mount in enumerate(mounts):
-        form.update({f"mounts-{index}-{key}": value for key, value in mount.items()})
-    return form
-
-
 @pytest.fixture
 def everything_logged(caplog):
     """Every logger at DEBUG into caplog (also the ones that do not propagate)."""
@@ -163,7 +139,8 @@ def test_no_credential_of_a_full_journey_shows_up_anywhere(
     # The partner saves the targets: one on the page, the others through the API.
     client.force_login(owner)
     response = client.post(
-        f"/integrations/{integration.pk}/targets/new/", target_page_form(approle_body)
+        f"/integrations/{integration.pk}/targets/new/",
+        target_form(approle_body, name="page target"),
     )
     assert response.status_code == 302, response.content.decode()[-2000:]
     api.as_user(owner)
