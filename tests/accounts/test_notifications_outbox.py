@@ -1,7 +1,7 @@
 """The outbox: rows written with the change, e-mails only after commit and once each, even when
 the task runs twice, two senders race, the broker is down at commit or the mail server fails."""
 
-import time
+import threading
 from datetime import timedelta
 
 import pytest
@@ -186,15 +186,20 @@ def test_two_senders_racing_send_once(integration, reviewer, owner, monkeypatch)
         move(integration, reviewer)
     (row,) = rows()
     real_deliver = notifications.deliver
+    other_gave_up = threading.Event()
 
-    def slow(**kwargs):
-        time.sleep(0.3)  # the first sender holds the row while the second arrives
+    def held(**kwargs):
+        """The sender holding the row sends only once the other one has come and gone."""
+        assert other_gave_up.wait(timeout=30), "the other sender waited for the row"
         return real_deliver(**kwargs)
 
-    monkeypatch.setattr(notifications, "deliver", slow)
+    monkeypatch.setattr(notifications, "deliver", held)
 
     def sender():
-        return notifications.notification_send(notification_id=row.pk)
+        result = notifications.notification_send(notification_id=row.pk)
+        if result is None:
+            other_gave_up.set()
+        return result
 
     results = at_once(sender, sender)
     assert sorted(results, key=str) == [None, "sent"]

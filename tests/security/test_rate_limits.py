@@ -6,6 +6,7 @@ import redis
 from django.conf import settings
 
 from accounts.models import ApiToken
+from tests.config.test_settings import PRODUCTION_ENV, manage
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,14 @@ def allowed(action: str, rule: int = 0) -> int:
 
 
 def test_the_limits_are_counted_in_redis():
+    """Here (these tests count against Redis) and in production, where every web process must
+    share the counts."""
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    script = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    production = manage("shell", "-c", script, **PRODUCTION_ENV)
+    assert production.stdout.strip().splitlines()[-1] == (
+        "django.core.cache.backends.redis.RedisCache"
+    ), production.stderr
 
 
 def test_login_answers_429_past_the_limit_per_ip(client):
