@@ -27,6 +27,7 @@ PAGES = [
     ("review queue", "/review/queue/", "reviewer", "review-heavy"),
     ("support queue", "/support/", "reviewer", "even"),
     ("directory", "/directory/", "anonymous", "even"),
+    ("integrations list", "/integrations/", "reviewer", "even"),
     ("API integration list", "/api/v1/integrations/", "reviewer", "even"),
 ]
 

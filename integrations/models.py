@@ -176,6 +176,8 @@ class Integration(FSMModelMixin, models.Model):
                 name="integration_listed_name_idx",
                 condition=models.Q(stage__in=LISTED),
             ),
+            # The integrations list and its CSV export: everything the viewer sees, by name.
+            models.Index(fields=["name", "id"], name="integration_name_idx"),
             models.Index(fields=["category"], name="integration_category_idx"),
         ]
 

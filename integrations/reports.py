@@ -60,7 +60,9 @@ def integration_list(request):
             "filtered": any(request.GET.get(name) for name in filters.filters),
             "stages": Stage.choices,
             "categories": Category.choices,
-            "partners": selectors.partners_for_user(request.user).order_by("name"),
+            "partners": selectors.partners_for_user(request.user)
+            .order_by("name")
+            .values("slug", "name"),
             "export_query": query.urlencode(),
         },
     )
