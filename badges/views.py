@@ -51,13 +51,14 @@ def badge_verify(request, public_id: str):
         Badge.objects.select_related("integration__partner", "run__target"),
         public_id=public_id,
     )
-    results = badge.run.results.order_by("position")
+    results = list(badge.run.results.select_related("waiver__granted_by").order_by("position"))
     return render(
         request,
         "badges/verify.html",
         {
             "badge": badge,
             "run": badge.run,
+            "waived": [result for result in results if result.waiver_id],
             "results": results,
             "features": [LABELS.get(f, f) for f in run_enterprise_features(badge.run)],
             "active": badge.status == BadgeStatus.ACTIVE,

@@ -29,6 +29,12 @@ urlpatterns = [
     ),
     path("targets/<int:pk>/", reviews_api.TargetView.as_view(), name="target-detail"),
     path(
+        "targets/<int:pk>/waivers/",
+        reviews_api.TargetWaiversView.as_view(),
+        name="target-waivers",
+    ),
+    path("waivers/<int:pk>/", reviews_api.WaiverView.as_view(), name="waiver-detail"),
+    path(
         "integrations/<int:integration_pk>/verifications/",
         reviews_api.IntegrationRunsView.as_view(),
         name="integration-verifications",

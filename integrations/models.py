@@ -40,9 +40,13 @@ AUTHENTICATING_CATEGORIES = {Category.RUNTIME, Category.AUTH_METHOD}
 
 
 class VaultEdition(models.TextChoices):
+    """The platforms an integration works with, a target is declared as, and a run detects.
+    OpenBao is a legitimate target that earns no HashiCorp badge."""
+
     COMMUNITY = "vault_community", "Vault Community"
     ENTERPRISE = "vault_enterprise", "Vault Enterprise"
     HCP = "hcp_vault", "HCP Vault"
+    OPENBAO = "openbao", "OpenBao"
 
 
 class AuthMethod(models.TextChoices):

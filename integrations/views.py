@@ -177,6 +177,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "review_rounds": review_selectors.rounds_for_integration_page(integration),
             "review_open_unmet": review_rounds.round_open_unmet(integration),
             **badges_context(integration, request.user),
+            **review_selectors.waivers_context(integration, request.user),
         },
         status=status,
     )

@@ -14,8 +14,11 @@ from reviews.models import (
     TargetKind,
     VerificationRun,
     VerificationTarget,
+    Waiver,
 )
-from reviews.targets import METHOD_FIELDS, PLUGIN_TYPES
+from reviews.services import MAX_JUSTIFICATION
+from reviews.targets import METHOD_FIELDS, PLAIN_COLUMNS, PLUGIN_TYPES, PROBE_OPERATIONS
+from reviews.verification.registry import WAIVABLE
 
 # --- Targets -----------------------------------------------------------------------------------
 
@@ -34,6 +37,14 @@ class AuthInputSerializer(serializers.Serializer):
     username = serializers.CharField(required=False, write_only=True)
     password = serializers.CharField(required=False, write_only=True)
     token = serializers.CharField(required=False, write_only=True)
+    login_path = serializers.CharField(
+        required=False, help_text="Method `plugin`: the path under the mount (default login)."
+    )
+    login_body = serializers.JSONField(
+        required=False,
+        write_only=True,
+        help_text="Method `plugin`: the JSON object the plugin's login takes (secret).",
+    )
 
 
 class MountSerializer(serializers.Serializer):
@@ -46,12 +57,25 @@ class MountSerializer(serializers.Serializer):
     valid_principals = serializers.CharField(required=False)
 
 
+class ProbeSerializer(serializers.Serializer):
+    """What exercises a secrets-engine plugin: called with the app's token, its answer's
+    `data` must hold every key in `expect`."""
+
+    operation = serializers.ChoiceField(choices=PROBE_OPERATIONS)
+    path = serializers.CharField(allow_blank=True, help_text="Under the plugin's mount.")
+    body = serializers.JSONField(required=False, allow_null=True)
+    expect = serializers.ListField(child=serializers.CharField())
+
+
 class PluginSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=PLUGIN_TYPES)
     version = serializers.CharField()
     sha256 = serializers.CharField(required=False, allow_blank=True)
     mount_path = serializers.CharField()
+    probe = ProbeSerializer(
+        required=False, allow_null=True, help_text="Required for secret and database plugins."
+    )
 
 
 class TargetInputSerializer(serializers.Serializer):
@@ -73,6 +97,7 @@ class AuthOutputSerializer(serializers.Serializer):
     method = serializers.CharField()
     mount_path = serializers.CharField()
     role = serializers.CharField(required=False)
+    login_path = serializers.CharField(required=False)
     credentials_set = serializers.BooleanField()
 
 
@@ -107,8 +132,8 @@ class TargetSerializer(serializers.ModelSerializer):
             "mount_path": target.auth_mount_path,
             "credentials_set": target.credentials_set,
         }
-        if METHOD_FIELDS[target.auth_method]["plain"]:
-            auth["role"] = target.auth_role
+        for name in METHOD_FIELDS[target.auth_method]["plain"]:
+            auth[name] = getattr(target, PLAIN_COLUMNS[name])
         return auth
 
 
@@ -153,15 +178,93 @@ class TargetView(APIView):
 # --- Runs --------------------------------------------------------------------------------------
 
 
+class WaiverSerializer(serializers.ModelSerializer):
+    check = serializers.CharField(source="check_id")
+    granted_by = serializers.EmailField(source="granted_by.email", default=None)
+    ended_by = serializers.EmailField(source="ended_by.email", default=None)
+    live = serializers.BooleanField(source="is_live")
+
+    class Meta:
+        model = Waiver
+        fields = [
+            "id",
+            "target",
+            "check",
+            "justification",
+            "granted_by",
+            "granted_at",
+            "ended_by",
+            "ended_at",
+            "live",
+        ]
+        read_only_fields = fields
+
+
+class WaiverInputSerializer(serializers.Serializer):
+    """The body of POST (documentation; reviews.services.waiver_grant validates)."""
+
+    check = serializers.ChoiceField(choices=list(WAIVABLE))
+    justification = serializers.CharField(max_length=MAX_JUSTIFICATION)
+
+
+class TargetWaiversView(generics.ListAPIView):
+    """The waivers of a target's checks, live ones first; POST waives a check (staff)."""
+
+    serializer_class = WaiverSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Waiver.objects.none()
+        target = selectors.target_for(self.request.user, self.kwargs["pk"])
+        return selectors.waivers_of(target.integration).filter(target=target)
+
+    @extend_schema(request=WaiverInputSerializer, responses={201: WaiverSerializer})
+    def post(self, request, pk: int):
+        body = request.data if isinstance(request.data, dict) else {}
+        waiver = services.waiver_grant(
+            target=selectors.target_for(request.user, pk),
+            actor=request.user,
+            check=body.get("check"),
+            justification=body.get("justification"),
+        )
+        return Response(WaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
+
+
+class WaiverView(APIView):
+    @extend_schema(responses=WaiverSerializer)
+    def get(self, request, pk: int):
+        return Response(WaiverSerializer(selectors.waiver_for(request.user, pk)).data)
+
+    @extend_schema(responses={200: WaiverSerializer})
+    def delete(self, request, pk: int):
+        """End the waiver (it stays in the history)."""
+        waiver = services.waiver_end(
+            waiver=selectors.waiver_for(request.user, pk), actor=request.user
+        )
+        return Response(WaiverSerializer(waiver).data)
+
+
+class CheckWaiverSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    justification = serializers.CharField()
+    granted_by = serializers.EmailField(source="granted_by.email", default=None)
+    granted_at = serializers.DateTimeField()
+
+
 class CheckSerializer(serializers.Serializer):
     id = serializers.CharField(source="check_id")
     title = serializers.CharField()
     status = serializers.CharField()
     required = serializers.BooleanField()
+    waived = serializers.SerializerMethodField()
+    waiver = CheckWaiverSerializer(allow_null=True)
     subject = serializers.CharField()
     message = serializers.CharField()
     duration_ms = serializers.IntegerField()
     details = serializers.JSONField()
+
+    def get_waived(self, result) -> bool:
+        return result.waiver_id is not None
 
 
 class DetectedSerializer(serializers.Serializer):
@@ -171,7 +274,7 @@ class DetectedSerializer(serializers.Serializer):
 
 class RunSerializer(serializers.ModelSerializer):
     detected = DetectedSerializer(source="*")
-    checks = CheckSerializer(source="results", many=True)
+    checks = serializers.SerializerMethodField()
     requested_by = serializers.EmailField(source="requested_by.email", default=None)
 
     class Meta:
@@ -190,6 +293,11 @@ class RunSerializer(serializers.ModelSerializer):
             "checks",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CheckSerializer(many=True))
+    def get_checks(self, run: VerificationRun) -> list:
+        results = run.results.select_related("waiver__granted_by")
+        return CheckSerializer(results, many=True).data
 
 
 class RunListSerializer(RunSerializer):

@@ -1,12 +1,24 @@
 """The target form. It only collects text: reviews.targets.clean_target validates (the same
 rules as the API), and the view maps its dotted error names back onto these fields."""
 
+import json
+
 from django import forms
 
 from config.forms import BootstrapMixin
 from reviews import rounds
 from reviews.models import LOGIN_METHODS, MountType, ReviewRound, TargetKind
-from reviews.targets import MAX_URL, METHOD_FIELDS, MOUNT_FIELDS, PLUGIN_TYPES, SECRET_FIELDS
+from reviews.services import MAX_JUSTIFICATION
+from reviews.targets import (
+    MAX_URL,
+    METHOD_FIELDS,
+    MOUNT_FIELDS,
+    PLAIN_COLUMNS,
+    PLUGIN_TYPES,
+    PROBE_OPERATIONS,
+    SECRET_FIELDS,
+)
+from reviews.verification.registry import WAIVABLE
 
 SECRET_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
 
@@ -19,6 +31,8 @@ class SecretTextarea(forms.Textarea):
 
 
 PEM_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "font-monospace", "spellcheck": "false"})
+JSON_WIDGET = forms.Textarea(attrs={"rows": 2, "class": "font-monospace", "spellcheck": "false"})
+PROBE_FIELDS = ("operation", "path", "body", "expect")
 
 
 def _optional(label: str, widget=None, help_text: str = "") -> forms.CharField:
@@ -48,6 +62,7 @@ class TargetForm(BootstrapMixin, forms.Form):
     auth_method = forms.ChoiceField(label="How your app logs in", choices=LOGIN_METHODS)
     auth_mount_path = _optional("Auth mount path", help_text="Defaults to the method's name.")
     auth_role = _optional("Role")
+    auth_login_path = _optional("Login path", help_text="Under the auth mount; default login.")
     role_id = _optional("Role ID", SECRET_WIDGET)
     secret_id = _optional("Secret ID", SECRET_WIDGET)
     jwt = _optional("JWT", SECRET_WIDGET)
@@ -66,6 +81,18 @@ class TargetForm(BootstrapMixin, forms.Form):
     username = _optional("Username", SECRET_WIDGET)
     password = _optional("Password", SECRET_WIDGET)
     token = _optional("Token", SECRET_WIDGET)
+    login_body = _optional(
+        "Login body (JSON)",
+        SecretTextarea(
+            attrs={
+                "rows": 2,
+                "class": "font-monospace",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+        'The JSON object your auth plugin\'s login takes, e.g. {"api_key": "…"}.',
+    )
     inspector_token = _optional(
         "Inspector token",
         SECRET_WIDGET,
@@ -81,15 +108,27 @@ class TargetForm(BootstrapMixin, forms.Form):
     plugin_version = _optional("Plugin version")
     plugin_sha256 = _optional("Plugin SHA-256")
     plugin_mount_path = _optional("Plugin mount path")
+    plugin_probe_operation = forms.ChoiceField(
+        label="Probe operation",
+        required=False,
+        choices=[("", "—"), *((op, op) for op in PROBE_OPERATIONS)],
+        help_text="Secrets-engine plugins: what the program calls to see the plugin work.",
+    )
+    plugin_probe_path = _optional("Probe path", help_text="Under the plugin's mount.")
+    plugin_probe_body = _optional("Probe body (JSON, write only)", JSON_WIDGET)
+    plugin_probe_expect = _optional(
+        "Keys the answer must hold", help_text="Separated by commas, e.g. username, password."
+    )
 
     SECRET_FIELDS = SECRET_FIELDS  # the login fields, shown per method
+    PLAIN_FIELDS = tuple(PLAIN_COLUMNS.values())  # the login fields that are not secret
 
     def method_of(self, name: str) -> list[str]:
         """The login methods a field belongs to (the form shows only the chosen method's)."""
         return [
             method
             for method, spec in METHOD_FIELDS.items()
-            if name in spec["secret"] or (name == "auth_role" and spec["plain"])
+            if name in spec["secret"] or any(PLAIN_COLUMNS[p] == name for p in spec["plain"])
         ]
 
     def body(self) -> dict:
@@ -101,14 +140,16 @@ class TargetForm(BootstrapMixin, forms.Form):
         for name in spec["secret"]:
             if data.get(name):
                 auth[name] = data[name]
-        if spec["plain"]:
-            auth["role"] = data["auth_role"]
+        for name in spec["plain"]:
+            auth[name] = data[PLAIN_COLUMNS[name]]
         plugin = None
         if data["plugin_name"] or data["plugin_version"] or data["plugin_mount_path"]:
             plugin = {
                 key: data[f"plugin_{key}"]
                 for key in ("name", "type", "version", "sha256", "mount_path")
             }
+            if any(data[f"plugin_probe_{key}"] for key in PROBE_FIELDS):
+                plugin["probe"] = {key: data[f"plugin_probe_{key}"] for key in PROBE_FIELDS}
         return {
             "name": data["name"],
             "kind": data["kind"],
@@ -156,12 +197,44 @@ def target_initial(target) -> tuple[dict, list[dict]]:
         "auth_method": target.auth_method,
         "auth_mount_path": target.auth_mount_path,
         "auth_role": target.auth_role,
+        "auth_login_path": target.auth_login_path,
         **{
             f"plugin_{key}": plugin.get(key, "")
             for key in ("name", "type", "version", "sha256", "mount_path")
         },
     }
+    probe = plugin.get("probe") or {}
+    if probe:
+        initial.update(
+            plugin_probe_operation=probe.get("operation", ""),
+            plugin_probe_path=probe.get("path", ""),
+            plugin_probe_body=json.dumps(probe["body"]) if probe.get("body") else "",
+            plugin_probe_expect=", ".join(probe.get("expect") or []),
+        )
     return initial, list(target.secret_mounts or [])
+
+
+# --- Waivers -------------------------------------------------------------------------------
+
+
+class WaiverForm(BootstrapMixin, forms.Form):
+    """A reviewer waives one required check on one target (reviews.services.waiver_grant has
+    the rules: which checks may be waived, and that a justification is written)."""
+
+    target = forms.TypedChoiceField(label="Target", coerce=int)
+    check = forms.ChoiceField(
+        label="Check", choices=[(check, f"{check} — {title}") for check, title in WAIVABLE.items()]
+    )
+    justification = forms.CharField(
+        label="Justification",
+        max_length=MAX_JUSTIFICATION,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown on the run page and the public badge verify page.",
+    )
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [(t.pk, t.name) for t in targets]
 
 
 # --- Review rounds -----------------------------------------------------------------------

@@ -11,8 +11,12 @@ TargetKind = VaultEdition
 
 
 # How a partner's app logs in to its Vault: the intake's auth methods, but OIDC (an
-# interactive browser login) is verified through its JWT role.
-LOGIN_METHODS = [(m.value, m.label) for m in AuthMethod if m != AuthMethod.OIDC]
+# interactive browser login) is verified through its JWT role; and `plugin`, a login through
+# an auth-method plugin's own mount with the body that plugin takes.
+PLUGIN_LOGIN = "plugin"
+LOGIN_METHODS = [(m.value, m.label) for m in AuthMethod if m != AuthMethod.OIDC] + [
+    (PLUGIN_LOGIN, "Auth plugin login")
+]
 
 
 class MountType(models.TextChoices):
@@ -43,6 +47,7 @@ class VerificationTarget(models.Model):
     auth_method = models.CharField(max_length=16, choices=LOGIN_METHODS, default=AuthMethod.APPROLE)
     auth_mount_path = models.CharField(max_length=200, blank=True)
     auth_role = models.CharField(max_length=200, blank=True)
+    auth_login_path = models.CharField(max_length=200, blank=True)  # method `plugin`
     credentials_ciphertext = models.TextField(blank=True)
     inspector_ciphertext = models.TextField(blank=True)
     secret_mounts = models.JSONField(default=list, blank=True)
@@ -75,13 +80,8 @@ class VerificationTarget(models.Model):
         return bool(self.inspector_ciphertext)
 
 
-class Edition(models.TextChoices):
-    """What a run found on the other end (server.health)."""
-
-    OPENBAO = "openbao", "OpenBao"
-    VAULT_COMMUNITY = "vault_community", "Vault Community"
-    VAULT_ENTERPRISE = "vault_enterprise", "Vault Enterprise"
-    HCP_VAULT = "hcp_vault", "HCP Vault"
+# What a run found on the other end (server.health): the same platforms a target is declared as.
+Edition = VaultEdition
 
 
 class RunStatus(models.TextChoices):
@@ -145,6 +145,45 @@ class VerificationRun(models.Model):
         return self.status in OPEN_RUN_STATUSES
 
 
+class Waiver(models.Model):
+    """A reviewer's decision that one required check on one target no longer decides its runs'
+    verdicts (it cannot be automated there, e.g. HCP Vault's audit devices), with the
+    justification the public reads on the badge's verify page. Ended, never deleted."""
+
+    target = models.ForeignKey(VerificationTarget, on_delete=models.CASCADE, related_name="waivers")
+    check_id = models.CharField(max_length=64)
+    justification = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "check_id"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_live_waiver_per_check",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_id} waived on {self.target}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None
+
+
 class CheckStatus(models.TextChoices):
     PASSED = "passed", "Passed"
     FAILED = "failed", "Failed"
@@ -165,6 +204,10 @@ class CheckResult(models.Model):
     message = models.TextField(blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     details = models.JSONField(default=dict, blank=True)
+    # A required check that did not pass but was waived: it did not decide the run's verdict.
+    waiver = models.ForeignKey(
+        Waiver, on_delete=models.RESTRICT, null=True, blank=True, related_name="results"
+    )
 
     class Meta:
         ordering = ["position"]

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from accounts.access import staff_users, visible_through_partner
 from accounts.models import User
+from accounts.roles import is_program_staff
 from integrations import selectors as integration_selectors
 from integrations.models import Integration, Stage
 from reviews.models import (
@@ -31,6 +33,7 @@ from reviews.models import (
     RunStatus,
     VerificationRun,
     VerificationTarget,
+    Waiver,
 )
 
 
@@ -64,6 +67,40 @@ def run_for(user, pk) -> VerificationRun:
     if run is None:
         raise Http404("No such verification run.")
     return run
+
+
+def waivers_of(integration) -> QuerySet[Waiver]:
+    """Every waiver on the integration's targets, live ones first, newest first."""
+    return (
+        Waiver.objects.filter(target__integration=integration)
+        .select_related("target", "granted_by", "ended_by")
+        .order_by(F("ended_at").desc(nulls_first=True), "-granted_at", "-pk")
+    )
+
+
+def waivers_context(integration, user) -> dict:
+    """What templates/reviews/_waivers.html needs: the integration's waivers and, for program
+    staff, the form that grants one (partners see the waivers, never the controls)."""
+    from reviews.forms import WaiverForm
+
+    context = {"waivers": list(waivers_of(integration)), "waiver_form": None}
+    if is_program_staff(user):
+        context["waiver_form"] = WaiverForm(targets=targets_of(integration))
+    return context
+
+
+def waiver_for(user, pk) -> Waiver:
+    """A waiver on a target of an integration `user` may see, else 404."""
+    waiver = (
+        Waiver.objects.filter(
+            pk=pk, target__integration__in=integration_selectors.integrations_visible_to(user)
+        )
+        .select_related("target__integration")
+        .first()
+    )
+    if waiver is None:
+        raise Http404("No such waiver.")
+    return waiver
 
 
 def open_run_of(target) -> VerificationRun | None:

@@ -17,6 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.access import may_act_for, partner_emails
 from accounts.notifications import notify
+from accounts.roles import is_program_staff
 from config.errors import DomainError
 from reviews import program_vault, selectors
 from reviews.models import (
@@ -26,9 +27,11 @@ from reviews.models import (
     RunStatus,
     VerificationRun,
     VerificationTarget,
+    Waiver,
 )
 from reviews.targets import clean_target
 from reviews.verification.base import RunContext
+from reviews.verification.registry import UNWAIVABLE, WAIVABLE
 from reviews.verification.runner import Result, execute
 
 logger = logging.getLogger(__name__)
@@ -130,6 +133,60 @@ def credentials_rewrap() -> int:
     return count
 
 
+# --- Waivers -----------------------------------------------------------------------------------
+
+MAX_JUSTIFICATION = 2_000
+
+
+def _check_staff(actor) -> None:
+    if not is_program_staff(actor):
+        raise DomainError.forbidden("Only program staff can waive checks.")
+
+
+def waiver_grant(*, target: VerificationTarget, actor, check: str, justification: str) -> Waiver:
+    """Waive one required check on one target, with the justification the public reads: a run
+    of this target from now on passes without it (DESIGN.md §4.1, "Waivers")."""
+    _check_staff(actor)
+    check = check.strip() if isinstance(check, str) else ""
+    justification = justification.strip() if isinstance(justification, str) else ""
+    errors: dict[str, list[str]] = {}
+    if check in UNWAIVABLE:
+        errors["check"] = [f"{check} can never be waived: every verdict stands on it."]
+    elif check not in WAIVABLE:
+        errors["check"] = [f"Choose a check that can be waived: {', '.join(WAIVABLE)}."]
+    if not justification or "\x00" in justification:
+        errors["justification"] = ["Write why this check can be waived; the public reads it."]
+    elif len(justification) > MAX_JUSTIFICATION:
+        errors["justification"] = [f"At most {MAX_JUSTIFICATION} characters."]
+    if errors:
+        raise DomainError.invalid(next(iter(errors.values()))[0], errors=errors)
+    with transaction.atomic():
+        locked = (
+            VerificationTarget.objects.select_for_update()
+            .filter(pk=target.pk, archived_at__isnull=True)
+            .first()
+        )
+        if locked is None:
+            raise DomainError("This target was deleted.", code="target_deleted")
+        if Waiver.objects.filter(target=locked, check_id=check, ended_at__isnull=True).exists():
+            raise DomainError(f"{check} is already waived on this target.", code="already_waived")
+        return Waiver.objects.create(
+            target=locked, check_id=check, justification=justification, granted_by=actor
+        )
+
+
+def waiver_end(*, waiver: Waiver, actor) -> Waiver:
+    """End a waiver: runs from now on need the check again (earlier runs keep theirs)."""
+    _check_staff(actor)
+    ended = Waiver.objects.filter(pk=waiver.pk, ended_at__isnull=True).update(
+        ended_at=timezone.now(), ended_by=actor
+    )
+    if not ended:
+        raise DomainError("This waiver has already ended.", code="waiver_ended")
+    waiver.refresh_from_db()
+    return waiver
+
+
 # --- Runs --------------------------------------------------------------------------------------
 
 
@@ -214,8 +271,8 @@ def _relaxed_commits():
 
 _INSERT_RESULT = """
     INSERT INTO {results} (run_id, position, check_id, title, subject, required, status,
-                           message, duration_ms, details)
-    SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
+                           message, duration_ms, details, waiver_id)
+    SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
     WHERE EXISTS (SELECT 1 FROM {runs} WHERE id = %s AND attempt = %s AND status = 'running')
 """
 
@@ -241,6 +298,7 @@ def _record_result(run_id: int, attempt: int, result: Result) -> bool:
                 result.message,
                 result.duration_ms,
                 json.dumps(result.details),
+                result.waiver,
                 run_id,
                 attempt,
             ],
@@ -254,6 +312,9 @@ class _RunStopped(Exception):
 
 def _context(run: VerificationRun, credentials: dict | None, inspector: str | None):
     target = run.target
+    waived = dict(
+        Waiver.objects.filter(target=target, ended_at__isnull=True).values_list("check_id", "pk")
+    )
     return RunContext(
         run_id=run.pk,
         category=run.integration.category,
@@ -264,13 +325,17 @@ def _context(run: VerificationRun, credentials: dict | None, inspector: str | No
         auth_method=target.auth_method,
         auth_mount=target.auth_mount_path or target.auth_method,
         auth_role=target.auth_role,
+        login_path=target.auth_login_path or "login",
         credentials=credentials,
         inspector_token=inspector,
         secret_mounts=target.secret_mounts or [],
         plugin=target.plugin,
         timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
         allow_private=settings.VIP_ALLOW_PRIVATE_TARGETS,
+        egress_proxy=settings.VIP_EGRESS_PROXY,
         max_token_ttl=settings.VIP_MAX_TOKEN_TTL,
+        max_token_lifetime=settings.VIP_MAX_TOKEN_LIFETIME,
+        waived=waived,
     )
 
 

@@ -6,6 +6,7 @@ secrets (encrypted by the program Vault before they are stored). Field errors us
 """
 
 import ipaddress
+import json
 import re
 import socket
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from django.core.validators import URLValidator
 
 from config.errors import DomainError
 from integrations.models import AuthMethod
-from reviews.models import MountType, TargetKind, VerificationTarget
+from reviews.models import PLUGIN_LOGIN, MountType, TargetKind, VerificationTarget
 
 # For each login method: fields that are configuration, and fields that are secret.
 METHOD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -29,8 +30,14 @@ METHOD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     AuthMethod.USERPASS: {"plain": (), "secret": ("username", "password")},
     AuthMethod.KUBERNETES: {"plain": ("role",), "secret": ("jwt",)},
     AuthMethod.TOKEN: {"plain": (), "secret": ("token",)},
+    PLUGIN_LOGIN: {"plain": ("login_path",), "secret": ("login_body",)},
 }
-OPTIONAL_PLAIN = {(AuthMethod.CERT, "role")}  # cert login may pick the role by certificate
+OPTIONAL_PLAIN = {
+    (AuthMethod.CERT, "role"),  # cert login may pick the role by certificate
+    (PLUGIN_LOGIN, "login_path"),  # defaults to `login`
+}
+PLAIN_COLUMNS = {"role": "auth_role", "login_path": "auth_login_path"}
+JSON_SECRETS = {"login_body"}  # a JSON object (the body a plugin's login takes), not a string
 SECRET_FIELDS = frozenset(f for spec in METHOD_FIELDS.values() for f in spec["secret"])
 
 # What each secrets engine round-trip needs (DESIGN.md §9, "Mount fields").
@@ -44,6 +51,8 @@ MOUNT_FIELDS: dict[str, tuple[str, ...]] = {
     MountType.DATABASE: ("role",),
 }
 PLUGIN_TYPES = ("auth", "secret", "database")
+PROBE_OPERATIONS = ("read", "write", "list")
+MAX_PROBE_KEYS = 20
 MAX_MOUNTS = 20
 MAX_SECRET = 16_384
 MAX_PEM = 65_536
@@ -120,9 +129,16 @@ def _clean_url(data, errors, kind: str) -> str:
     except ValidationError:
         errors.add("url", "Enter the Vault address, for example https://vault.example.com:8200.")
         return url
-    if kind == TargetKind.HCP and urlparse(url).scheme != "https":
+    parts = urlparse(url)
+    if kind == TargetKind.HCP and parts.scheme != "https":
         errors.add("url", "HCP Vault is reached over HTTPS: use an https:// address.")
-    elif not settings.VIP_ALLOW_PRIVATE_TARGETS and (problem := address_problem(url)):
+    elif kind == TargetKind.HCP and not (parts.hostname or "").endswith(".hashicorp.cloud"):
+        errors.add("url", "HCP Vault clusters have a *.hashicorp.cloud address.")
+    elif (
+        not settings.VIP_ALLOW_PRIVATE_TARGETS
+        and not settings.VIP_EGRESS_PROXY  # the egress proxy applies the address policy
+        and (problem := address_problem(url))
+    ):
         errors.add("url", problem)
     return url.rstrip("/")
 
@@ -162,6 +178,41 @@ def _clean_ca(data, errors) -> str:
     return pem + "\n"
 
 
+def _json_object(value, errors, name: str) -> dict | None:
+    """A JSON object given as an object (API) or as its text (the page's textarea)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            errors.add(name, 'Give a JSON object, for example {"role": "app"}.')
+            return None
+    if not isinstance(value, dict):
+        errors.add(name, 'Give a JSON object, for example {"role": "app"}.')
+        return None
+    if len(json.dumps(value)) > MAX_SECRET:
+        errors.add(name, "This value is too long.")
+        return None
+    return value
+
+
+def _given_secrets(auth: dict, spec: dict, errors) -> dict:
+    """The method's secrets present in the body: text, or a JSON object for a plugin's login
+    body. Any other type is refused (it would be stored as something else than was meant)."""
+    given = {}
+    for name in spec["secret"]:
+        value = auth.get(name)
+        if value in (None, "", {}):
+            continue
+        if name in JSON_SECRETS:
+            if (parsed := _json_object(value, errors, f"auth.{name}")) is not None:
+                given[name] = parsed
+        elif not isinstance(value, str):
+            errors.add(f"auth.{name}", "This must be text.")
+        elif value.strip():
+            given[name] = value.strip()
+    return given
+
+
 def _clean_auth(auth, errors, existing: VerificationTarget | None) -> tuple[dict, dict | None]:
     if not isinstance(auth, dict):
         errors.add("auth", "Give the app's login: an object with method, mount_path and secrets.")
@@ -171,27 +222,35 @@ def _clean_auth(auth, errors, existing: VerificationTarget | None) -> tuple[dict
         errors.add("auth.method", f"Choose one of: {', '.join(METHOD_FIELDS)}.")
         return {}, None
     spec = METHOD_FIELDS[method]
+    same_method = existing is not None and existing.auth_method == method
     mount = normalise_path(auth.get("mount_path"), strip_auth=True) or (
-        existing.auth_mount_path if existing and existing.auth_method == method else method
+        existing.auth_mount_path if same_method else method
     )
     if not _PATH.match(mount) or len(mount) > 200:
         errors.add("auth.mount_path", "A mount path such as approle or team/approle.")
-    fields = {"auth_method": method, "auth_mount_path": mount, "auth_role": ""}
+    fields = {
+        "auth_method": method,
+        "auth_mount_path": mount,
+        **dict.fromkeys(PLAIN_COLUMNS.values(), ""),
+    }
     for name in spec["plain"]:
-        value = _text(auth.get(name)) or (
-            existing.auth_role if existing and existing.auth_method == method else ""
-        )
+        column = PLAIN_COLUMNS[name]
+        value = _text(auth.get(name)) or (getattr(existing, column) if same_method else "")
+        if name == "login_path":
+            value = normalise_path(value)
+            if value and not _PATH.match(value):
+                errors.add("auth.login_path", "A path under the mount, such as login.")
         if not value and (method, name) not in OPTIONAL_PLAIN:
             errors.add(f"auth.{name}", "This is required for this login method.")
-        fields["auth_role"] = value[:200]
-    given = {name: _text(auth.get(name)) for name in spec["secret"] if _text(auth.get(name))}
-    keeps = existing is not None and existing.credentials_set and existing.auth_method == method
+        fields[column] = value[:200]
+    given = _given_secrets(auth, spec, errors)
+    keeps = same_method and existing.credentials_set
     if not given and keeps:
         return fields, None  # the stored secrets stay
     for name in spec["secret"]:
-        if name not in given:
+        if name not in given and not errors.get(f"auth.{name}"):
             errors.add(f"auth.{name}", "This is required for this login method.")
-        elif len(given[name]) > MAX_SECRET:
+        elif name not in JSON_SECRETS and len(given.get(name, "")) > MAX_SECRET:
             errors.add(f"auth.{name}", "This value is too long.")
     if method == AuthMethod.CERT and not errors.get("auth.client_cert"):
         try:
@@ -246,6 +305,42 @@ def _clean_mounts(mounts, errors) -> list[dict]:
     return cleaned
 
 
+def _clean_probe(probe, errors) -> dict | None:
+    """What exercises a secrets-engine plugin: an operation on a path under its mount, with an
+    optional body, and the keys its answer's `data` must hold."""
+    if not isinstance(probe, dict):
+        errors.add(
+            "plugin.probe",
+            "A secrets-engine plugin needs a probe: operation (read, write or list), a path "
+            "under its mount, and the keys its answer must hold.",
+        )
+        return None
+    cleaned = {
+        "operation": _text(probe.get("operation")) or "read",
+        "path": normalise_path(probe.get("path")),
+        "body": None,
+        "expect": [],
+    }
+    if cleaned["operation"] not in PROBE_OPERATIONS:
+        errors.add("plugin.probe.operation", f"Choose one of: {', '.join(PROBE_OPERATIONS)}.")
+    if cleaned["path"] and (not _PATH.match(cleaned["path"]) or len(cleaned["path"]) > 200):
+        errors.add("plugin.probe.path", "A path under the plugin's mount, such as creds/app.")
+    if probe.get("body") not in (None, "", {}):
+        cleaned["body"] = _json_object(probe["body"], errors, "plugin.probe.body")
+    expect = probe.get("expect")
+    if isinstance(expect, str):  # the page's field: keys separated by commas
+        expect = [key.strip() for key in expect.split(",")]
+    if not isinstance(expect, list) or not all(isinstance(key, str) for key in expect):
+        errors.add("plugin.probe.expect", 'A list of keys, such as ["username", "password"].')
+        return cleaned
+    cleaned["expect"] = [key.strip() for key in expect if key.strip()]
+    if not cleaned["expect"]:
+        errors.add("plugin.probe.expect", "Name at least one key the answer must hold.")
+    elif len(cleaned["expect"]) > MAX_PROBE_KEYS or any(len(k) > 100 for k in cleaned["expect"]):
+        errors.add("plugin.probe.expect", f"At most {MAX_PROBE_KEYS} keys of 100 characters.")
+    return cleaned
+
+
 def _clean_plugin(plugin, errors) -> dict | None:
     if plugin in (None, "", {}):
         return None
@@ -269,6 +364,8 @@ def _clean_plugin(plugin, errors) -> dict | None:
         errors.add("plugin.sha256", "A SHA-256 is 64 hexadecimal characters.")
     if not cleaned["mount_path"] or not _PATH.match(cleaned["mount_path"]):
         errors.add("plugin.mount_path", "The path the plugin is mounted at, such as acme.")
+    if cleaned["type"] in ("secret", "database"):  # exercised by its probe (an auth plugin: login)
+        cleaned["probe"] = _clean_probe(plugin.get("probe"), errors)
     return cleaned
 
 

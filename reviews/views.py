@@ -26,10 +26,11 @@ from reviews.forms import (
     ReplyForm,
     RoundOpenForm,
     TargetForm,
+    WaiverForm,
     target_initial,
 )
 from reviews.models import ReviewRound, RunStatus
-from reviews.targets import SECRET_FIELDS
+from reviews.targets import PLAIN_COLUMNS, SECRET_FIELDS
 
 
 def _staff_only(request) -> None:
@@ -79,10 +80,10 @@ def _form_errors(error: DomainError, form: TargetForm, mounts, rows: list[int]) 
             field = {
                 "method": "auth_method",
                 "mount_path": "auth_mount_path",
-                "role": "auth_role",
+                **PLAIN_COLUMNS,
             }.get(parts[1], parts[1])
-        elif parts[0] == "plugin" and len(parts) == 2:
-            field = f"plugin_{parts[1]}"
+        elif parts[0] == "plugin" and len(parts) > 1:
+            field = "plugin_" + "_".join(parts[1:])  # plugin.probe.path → plugin_probe_path
         elif parts[0] == "secret_mounts" and len(parts) == 3 and parts[1].isdigit():
             index = int(parts[1])  # among the mounts sent; `rows` maps it back to its form row
             if index < len(rows):
@@ -182,7 +183,8 @@ def run_start(request, pk: int):
 
 
 def _run_context(run) -> dict:
-    return {"run": run, "results": run.results.all(), "run_label": f"Run {run.pk}"}
+    results = run.results.select_related("waiver__granted_by")
+    return {"run": run, "results": results, "run_label": f"Run {run.pk}"}
 
 
 RUNS_PAGE_SIZE = 25
@@ -232,6 +234,52 @@ def run_cancel(request, pk: int):
     except DomainError as error:
         show_domain_error(request, error)
     return redirect("run_detail", pk=pk)
+
+
+# --- Waivers ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def waiver_grant(request, pk: int):
+    """The integration page's "Waive a check" form (program staff)."""
+    integration = selectors.integration_for(request.user, pk)
+    _staff_only(request)
+    form = WaiverForm(request.POST, targets=review_selectors.targets_of(integration))
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        target = review_selectors.targets_of(integration).get(pk=form.cleaned_data["target"])
+        try:
+            waiver = services.waiver_grant(
+                target=target,
+                actor=request.user,
+                check=form.cleaned_data["check"],
+                justification=form.cleaned_data["justification"],
+            )
+        except DomainError as error:
+            show_domain_error(request, error)
+        else:
+            messages.success(request, f"{waiver.check_id} is waived on “{target.name}”.")
+    return redirect(f"{reverse('integration_detail', args=[pk])}#waivers-heading")
+
+
+@login_required
+@require_POST
+def waiver_end(request, pk: int):
+    waiver = review_selectors.waiver_for(request.user, pk)
+    _staff_only(request)
+    try:
+        services.waiver_end(waiver=waiver, actor=request.user)
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(request, f"The waiver of {waiver.check_id} has ended.")
+    return redirect(
+        f"{reverse('integration_detail', args=[waiver.target.integration_id])}#waivers-heading"
+    )
 
 
 # --- Review queue ------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Certificates and JWTs made in tests with `cryptography` (for cert and JWT auth)."""
+"""Certificates and JWTs made in tests with `cryptography` (for cert and JWT auth, and the
+servers of the platform stand-ins)."""
 
 import base64
 import datetime
+import ipaddress
 import json
 import time
 
@@ -19,7 +21,8 @@ def _pem_key(key) -> str:
     ).decode()
 
 
-def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool):
+def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool, names=()):
+    """A CA, a client certificate, or (with `names`: host names and IP addresses) a server's."""
     now = datetime.datetime.now(datetime.UTC)
     builder = (
         x509.CertificateBuilder()
@@ -31,11 +34,38 @@ def _certificate(subject: str, key, issuer_name, issuer_key, *, ca: bool):
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
-    if not ca:
+    if names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([_general_name(name) for name in names]), critical=False
+        ).add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+    elif not ca:
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
         )
     return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def server_ca_and_cert(*names: str) -> dict:
+    """A CA and a server certificate it signed for `names` (host names or IP addresses)."""
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test server CA")])
+    ca = _certificate("Test server CA", ca_key, ca_name, ca_key, ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = _certificate(names[0], key, ca_name, ca_key, ca=False, names=names)
+    return {
+        "ca": ca.public_bytes(serialization.Encoding.PEM).decode(),
+        "cert": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "key": _pem_key(key),
+    }
 
 
 def client_ca_and_cert(common_name: str = "partner-app") -> dict:

@@ -39,6 +39,8 @@ def free_port_pair() -> int:
 
 
 class BaoServer:
+    platform = "openbao"  # what it is (tests.standin.PlatformStandIn answers as other platforms)
+
     def __init__(self, *, tls: bool = False, config: str = "") -> None:
         self.tls = tls
         self.config = config
@@ -193,6 +195,18 @@ path "{transit}/decrypt/{key}" {{ capabilities = ["update"] }}
 """
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def documented_inspector_policy(namespace: str = "", database_mount: str = "db") -> str:
+    """The inspector policy exactly as the README tells operators to write it (the HCL block
+    after `<!-- inspector-policy -->`), for a target in `namespace`."""
+    text = README.read_text().split("<!-- inspector-policy -->", 1)[1]
+    policy = text.split("```hcl", 1)[1].split("```", 1)[0]
+    prefix = f"{namespace.strip('/')}/" if namespace else ""
+    return policy.replace("<namespace>/", prefix).replace("<database mount>", database_mount)
+
+
 def jwt_login(client: hvac.Client, public_key: str) -> dict:
     """What an operator does for CI logins: JWT auth at `ci-jwt` trusting `public_key`, with a
     role `deploy` for the app policy. Returns the target's `auth` body without the `jwt`."""
@@ -214,7 +228,8 @@ def jwt_login(client: hvac.Client, public_key: str) -> dict:
 def runtime_app(server: BaoServer, namespace: str = "", **approle_options) -> dict:
     """A partner's test Vault for a runtime integration, as its operator sets it up: an
     optional namespace, KV v2 at a custom path, a transit key, a least-privilege policy and an
-    AppRole with short TTLs. Returns the target body the partner would give the program."""
+    AppRole with short TTLs. Returns the target body the partner would give the program, of
+    the kind the server is (`server` may be a tests.standin.PlatformStandIn)."""
     if namespace:
         make_namespace(server, namespace)
     client = server.client(namespace=namespace or None)
@@ -229,7 +244,7 @@ def runtime_app(server: BaoServer, namespace: str = "", **approle_options) -> di
     role_id, secret_id = approle(client, **approle_options)
     return {
         "name": "test cluster",
-        "kind": "vault_enterprise",
+        "kind": server.platform,
         "url": server.url,
         "namespace": namespace,
         "ca_cert": server.ca_pem,

@@ -236,6 +236,12 @@ VIP_VAULT_READ_TIMEOUT = env.float("VIP_VAULT_READ_TIMEOUT", default=15.0)
 # Targets on private, loopback or link-local addresses: refused unless allowed (development).
 VIP_ALLOW_PRIVATE_TARGETS = env.bool("VIP_ALLOW_PRIVATE_TARGETS", default=False)
 VIP_MAX_TOKEN_TTL = env.int("VIP_MAX_TOKEN_TTL", default=24 * 60 * 60)  # seconds
+# The longest an app's token may be renewed to (its explicit max TTL), in seconds: 768 h.
+VIP_MAX_TOKEN_LIFETIME = env.int("VIP_MAX_TOKEN_LIFETIME", default=768 * 60 * 60)
+# An HTTP proxy (http://host:port) every request to a partner's Vault goes through (CONNECT for
+# https), such as Smokescreen: it then applies the address policy, and the program resolves no
+# target host name itself.
+VIP_EGRESS_PROXY = env("VIP_EGRESS_PROXY", default="")
 VIP_RUN_TIME_LIMIT = env.int("VIP_RUN_TIME_LIMIT", default=180)  # seconds, per run
 VIP_RUN_QUEUED_LIMIT = env.int("VIP_RUN_QUEUED_LIMIT", default=60 * 60)  # seconds in the queue
 VIP_RUN_MAX_ATTEMPTS = env.int("VIP_RUN_MAX_ATTEMPTS", default=3)

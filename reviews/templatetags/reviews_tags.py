@@ -1,5 +1,7 @@
 from django import template
 
+from reviews.verification.server import platform_name
+
 register = template.Library()
 
 STATUS_STYLE = {
@@ -24,3 +26,11 @@ def status_badge(status: str):
     """A status in words with an icon and a colour (colour is never the only signal)."""
     colour, icon = STATUS_STYLE.get(status, ("secondary", "question-circle"))
     return {"status": status, "colour": colour, "icon": icon}
+
+
+@register.filter
+def platform(run) -> str:
+    """The platform a run found (never the kind its target was declared as): "OpenBao 2.7.2"."""
+    if not run.detected_edition:
+        return "not detected"
+    return platform_name(run.detected_edition, run.detected_version)

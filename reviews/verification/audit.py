@@ -11,9 +11,20 @@ from reviews.verification.base import (
 )
 
 
+def _is_hcp(ctx: RunContext) -> bool:
+    return ctx.kind == "hcp_vault" or ctx.edition == "hcp_vault"
+
+
 def audit_device(ctx: RunContext, subject) -> Outcome:
-    if ctx.kind == "hcp_vault":
-        return skipped("HCP Vault manages audit devices itself.", applicable=False)
+    if _is_hcp(ctx):
+        message = (
+            "Expected an enabled audit device; HCP Vault's admin namespace cannot list audit "
+            "devices, so the program cannot see them. A reviewer must look at the cluster's "
+            "audit evidence (for example its audit log streaming) and waive this check."
+        )
+        if ctx.category != "audit":
+            return skipped(message, applicable=False)
+        return failed(message)
     if (skip := needs_inspector(ctx)) is not None:
         return skip
     # Audit devices exist in the root namespace only.
@@ -25,7 +36,7 @@ def audit_device(ctx: RunContext, subject) -> Outcome:
         if isinstance(device, dict)
     )
     if not found:
-        return failed("No audit device is enabled.")
+        return failed("Expected at least one enabled audit device; the server lists none.")
     return passed(f"Audit devices: {', '.join(found)}.", devices=found)
 
 
@@ -39,6 +50,7 @@ CHECKS = [
         "An audit device is enabled",
         audit_device,
         required=lambda ctx: ctx.category == "audit",
+        expects="the server's list of audit devices",
         subjects=_applies,
     ),
 ]

@@ -1,6 +1,8 @@
 """The app's login: a non-token method, a working login, a short-lived and least-privileged
 token, and that token revoked at the end."""
 
+import secrets as random
+
 from integrations.models import AUTHENTICATING_CATEGORIES
 from reviews.verification.base import (
     Check,
@@ -14,15 +16,19 @@ from reviews.verification.base import (
     skipped,
 )
 
-MANAGEMENT_PATHS = ["sys/mounts", "sys/auth", "sys/policies/acl"]
+# What manages the server: mounts, auth methods, policies and audit devices. The token must be
+# denied on each root and on a fresh path under it (a grant on `sys/mounts/*` mounts engines
+# as surely as one on `sys/mounts`).
+MANAGEMENT_ROOTS = ("sys/mounts", "sys/auth", "sys/policies/acl", "sys/policy", "sys/audit")
 ROOT_POLICIES = {"root", "hcp-root"}
 
 
 def non_token_method(ctx: RunContext, subject) -> Outcome:
     if ctx.auth_method == "token":
         return failed(
-            "The app logs in with a token given to it by hand, which is against best practice. "
-            "Support AppRole, JWT/OIDC, TLS certificates, userpass or Kubernetes."
+            "Expected a login method other than a token (AppRole, JWT/OIDC, TLS certificates, "
+            "userpass or Kubernetes); the app logs in with a token given to it by hand, which "
+            "is against best practice."
         )
     return passed(f"The app logs in with {ctx.auth_method}.")
 
@@ -52,6 +58,8 @@ def _login(ctx: RunContext) -> dict:
         return client.auth.kubernetes.login(
             role=role, jwt=secrets["jwt"], mount_point=mount, use_token=False
         )
+    if ctx.auth_method == "plugin":  # the partner's auth plugin, with the body it takes
+        return client.adapter.post(f"/v1/auth/{mount}/{ctx.login_path}", json=secrets["login_body"])
     raise ValueError(f"unknown login method {ctx.auth_method}")
 
 
@@ -59,15 +67,15 @@ def login(ctx: RunContext, subject) -> Outcome:
     if not ctx.credentials:
         return skipped("Not run: the target has no app credentials.")
     if ctx.auth_method == "token":
-        token = ctx.credentials["token"]
-        ctx.client(token=token).auth.token.lookup_self()
-        ctx.app_token = token
+        ctx.app_token = ctx.credentials["token"]
+        ctx.token_info()  # the given token is valid if the server can look it up
         return passed("The given token is valid.")
     response = _login(ctx)
-    auth = response.get("auth") or {}
+    auth = (response.get("auth") if isinstance(response, dict) else None) or {}
     token = auth.get("client_token")
     if not token:
-        return failed("The login answered without a token.")
+        where = f"auth/{ctx.auth_mount}"
+        return failed(f"Expected a token from the login at {where}; the answer had no token.")
     ctx.app_token, ctx.token_minted = token, True
     where = f" in namespace {ctx.namespace}" if ctx.namespace else ""
     return passed(
@@ -84,44 +92,83 @@ def _hours(seconds: int) -> str:
 
 
 def short_lived_token(ctx: RunContext, subject) -> Outcome:
+    """Not root; a TTL within VIP_MAX_TOKEN_TTL; renewable at most to VIP_MAX_TOKEN_LIFETIME
+    (its explicit max TTL), and a periodic token must have such a bound."""
     if (skip := needs_token(ctx)) is not None:
         return skip
-    data = ctx.app_client().auth.token.lookup_self()["data"]
+    data = ctx.token_info()
     policies = set(data.get("policies") or [])
     ttl = int(data.get("creation_ttl") or data.get("ttl") or 0)
-    details = {"ttl": ttl, "policies": sorted(policies), "period": data.get("period") or 0}
+    explicit_max = int(data.get("explicit_max_ttl") or 0)
+    period = int(data.get("period") or 0)
+    details = {
+        "ttl": ttl,
+        "policies": sorted(policies),
+        "period": period,
+        "explicit_max_ttl": explicit_max,
+    }
+    lifetime = _hours(ctx.max_token_lifetime)
     if policies & ROOT_POLICIES:
-        return failed("The app's token is a root token.", **details)
-    if ttl <= 0:
-        return failed("The app's token has no TTL: it never expires.", **details)
-    if data.get("period") and not data.get("explicit_max_ttl"):
         return failed(
-            "The app's token is periodic without an explicit max TTL: it can be renewed forever.",
+            "Expected a token with the app's own policies; the server gave a root token.",
+            **details,
+        )
+    if ttl <= 0:
+        return failed("Expected a token that expires; the app's token has no TTL.", **details)
+    if period and not explicit_max:
+        return failed(
+            f"Expected a periodic token to have an explicit max TTL of at most {lifetime}; the "
+            "app's token has none, so it can be renewed forever.",
+            **details,
+        )
+    if explicit_max > ctx.max_token_lifetime:
+        return failed(
+            f"Expected an explicit max TTL of at most {lifetime}; the app's token may be "
+            f"renewed for {_hours(explicit_max)}.",
             **details,
         )
     if ttl > ctx.max_token_ttl:
         return failed(
-            f"The app's token lives {_hours(ttl)}, longer than {_hours(ctx.max_token_ttl)}.",
+            f"Expected a TTL of at most {_hours(ctx.max_token_ttl)}; the app's token lives "
+            f"{_hours(ttl)}.",
             **details,
         )
-    return passed(f"The app's token expires after {_hours(ttl)}.", **details)
+    bound = f", renewable up to {_hours(explicit_max)}" if explicit_max else ""
+    return passed(f"The app's token expires after {_hours(ttl)}{bound}.", **details)
+
+
+def _management_paths() -> dict[str, str]:
+    """{path to ask about: how a message names it}: each root and a fresh leaf under it."""
+    leaf = f"vip-{random.token_hex(6)}"
+    paths = {}
+    for root in MANAGEMENT_ROOTS:
+        paths[root] = root
+        paths[f"{root}/{leaf}"] = f"{root}/<any path>"
+    return paths
 
 
 def least_privilege(ctx: RunContext, subject) -> Outcome:
     if (skip := needs_token(ctx)) is not None:
         return skip
-    response = ctx.app_client().sys.get_capabilities(paths=MANAGEMENT_PATHS)
-    capabilities = {
-        path: (response.get("data") or response).get(path, []) for path in MANAGEMENT_PATHS
-    }
+    paths = _management_paths()
+    response = ctx.app_client().sys.get_capabilities(paths=list(paths))
+    answered = response.get("data") or response
+    capabilities = {path: sorted(answered.get(path) or []) for path in paths}
     allowed = {path: caps for path, caps in capabilities.items() if caps != ["deny"]}
+    details = {"capabilities": {paths[path]: caps for path, caps in capabilities.items()}}
     if allowed:
-        listed = "; ".join(f"{path}: {', '.join(caps)}" for path, caps in allowed.items())
+        listed = "; ".join(
+            f"{paths[path]} ({', '.join(caps) or 'no answer'})" for path, caps in allowed.items()
+        )
         return failed(
-            f"The app's token can manage the server ({listed}).", capabilities=capabilities
+            "Expected the app's token to be denied on every path that manages the server; it "
+            f"is not denied on: {listed}.",
+            **details,
         )
     return passed(
-        "The app's token cannot manage mounts, auth methods or policies.", capabilities=capabilities
+        "The app's token is denied on mounts, auth methods, policies and audit devices "
+        "(each root and any path under it).",
+        **details,
     )
 
 
@@ -137,27 +184,41 @@ def revoke(ctx: RunContext, subject) -> Outcome:
     return passed("The token this run minted is revoked.")
 
 
-CHECKS = [
-    Check(
-        "auth.non_token_method",
-        "Logs in with a method other than a token",
-        non_token_method,
-        required=lambda ctx: ctx.category in AUTHENTICATING_CATEGORIES,
-    ),
-    Check("auth.login", "The app logs in", login, always_required),
+NON_TOKEN = Check(
+    "auth.non_token_method",
+    "Logs in with a method other than a token",
+    non_token_method,
+    required=lambda ctx: ctx.category in AUTHENTICATING_CATEGORIES,
+    expects="a login method other than a token",
+)
+LOGIN = Check(
+    "auth.login",
+    "The app logs in",
+    login,
+    always_required,
+    expects="the app to log in at its auth mount",
+)
+TOKEN_CHECKS = [
     Check(
         "auth.short_lived_token",
         "The app's token is short-lived",
         short_lived_token,
         always_required,
+        expects="the server to describe the app's token",
     ),
     Check(
         "auth.least_privilege",
         "The app's token cannot manage the server",
         least_privilege,
         always_required,
+        expects="the server to report the app token's capabilities",
     ),
 ]
 REVOKE = Check(
-    "token.revoke", "The app's token is revoked at the end", revoke, never_required, always=True
+    "token.revoke",
+    "The app's token is revoked at the end",
+    revoke,
+    never_required,
+    expects="the app's token to be revoked",
+    always=True,
 )

@@ -2,15 +2,58 @@
 
 import ipaddress
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import hvac
+import hvac.exceptions
 import requests
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+
+# How each Vault error status reads in a check's message.
+_STATUS_WORDS = [
+    (hvac.exceptions.InvalidRequest, "HTTP 400 (invalid request)"),
+    (hvac.exceptions.Unauthorized, "HTTP 401 (not authenticated)"),
+    (hvac.exceptions.Forbidden, "HTTP 403 (permission denied)"),
+    (hvac.exceptions.InvalidPath, "HTTP 404 (nothing at that path)"),
+    (hvac.exceptions.RateLimitExceeded, "HTTP 429 (too many requests)"),
+    (hvac.exceptions.InternalServerError, "HTTP 500 (internal error)"),
+    (hvac.exceptions.BadGateway, "HTTP 502 (bad gateway)"),
+]
+_MULTIERROR = re.compile(r"^\d+ errors? occurred:\s*")
+_EXCERPT = 300
+
+
+def _tidy(error: str) -> str:
+    """One Vault error as a line of words: without Go's multi-error frame ("1 error occurred:
+    * permission denied"), control characters or runs of blanks."""
+    text = _MULTIERROR.sub("", error)
+    text = "".join(ch if ch.isprintable() else " " for ch in text).replace(" * ", "; ")
+    return " ".join(text.split()).strip(" *;")
+
+
+def server_said(exc: hvac.exceptions.VaultError) -> str:
+    """What a Vault server answered, in words: the HTTP status, and a short excerpt of its
+    errors when it answered like Vault (JSON with `errors`); never the raw body of something
+    else."""
+    status = next(
+        (words for kind, words in _STATUS_WORDS if isinstance(exc, kind)),
+        "an unexpected HTTP status",
+    )
+    errors = [_tidy(e) for e in exc.errors or [] if isinstance(e, str)]
+    errors = [e for e in errors if e]
+    if errors:
+        excerpt = "; ".join(errors)
+        if len(excerpt) > _EXCERPT:
+            excerpt = excerpt[: _EXCERPT - 1] + "…"
+        return f"{status}: “{excerpt}”"
+    if exc.text and exc.text.strip():
+        return f"{status} and a body that is not a Vault answer"
+    return f"{status} without an error message"
 
 
 @dataclass
@@ -57,14 +100,21 @@ class RunContext:
     inspector_token: str | None = None
     secret_mounts: list[dict] = field(default_factory=list)
     plugin: dict | None = None
+    # Login through a plugin's auth mount: `auth/<auth_mount>/<login_path>` (method `plugin`).
+    login_path: str = "login"
     timeout: tuple[float, float] = (5.0, 15.0)
     allow_private: bool = True
+    egress_proxy: str = ""
     max_token_ttl: int = 86_400
+    max_token_lifetime: int = 768 * 3600
+    # Required checks a reviewer waived on this target: check id → the waiver's words.
+    waived: dict[str, str] = field(default_factory=dict)
     # Found along the way.
     app_token: str | None = None
     token_minted: bool = False
+    _token_info: dict | None = None
     version: str = ""
-    edition: str = ""
+    edition: str = ""  # the platform detected (server.health), never the declared kind
     features: list[str] = field(default_factory=list)
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     _tempdir: tempfile.TemporaryDirectory | None = None
@@ -115,15 +165,27 @@ class RunContext:
             cert=client_cert or False,
             timeout=self.timeout,
         )
-        # Proxy settings from the environment, read once for the run rather than on every
-        # request (requests re-reads the whole environment per request otherwise).
         session = client.adapter.session
-        session.proxies = requests.utils.get_environ_proxies(self.url)
+        if self.egress_proxy:
+            # Every request goes through the egress proxy (CONNECT for https: TLS stays end to
+            # end, verified against the target's CA and host name); the proxy resolves the name.
+            session.proxies = {"http": self.egress_proxy, "https": self.egress_proxy}
+        else:
+            # Proxy settings from the environment, read once for the run rather than on every
+            # request (requests re-reads the whole environment per request otherwise).
+            session.proxies = requests.utils.get_environ_proxies(self.url)
         session.trust_env = False
         return client
 
     def app_client(self) -> hvac.Client:
         return self.client(token=self.app_token)
+
+    def token_info(self) -> dict:
+        """`lookup-self` of the app's token in the declared namespace, asked once a run: what
+        the server says about the token (namespace, TTLs, policies, where it was created)."""
+        if self._token_info is None:
+            self._token_info = self.app_client().auth.token.lookup_self()["data"]
+        return self._token_info
 
     def inspector_client(self, *, namespace: bool = True) -> hvac.Client:
         return self.client(token=self.inspector_token, namespace=namespace)
@@ -181,14 +243,17 @@ Subject = str | None
 
 @dataclass(frozen=True)
 class Check:
-    """One check of the catalogue (DESIGN.md §4): its contract id, what it proves, when it is
-    required, which subjects it runs for (one result per subject), and whether it still runs
-    after an earlier check met an error (token.revoke does: a minted token is always revoked)."""
+    """One check of the catalogue (DESIGN.md §4): its contract id, what it proves, what it
+    expects of the server (in words, for messages: "Expected <expects>; the server answered
+    …"), when it is required, which subjects it runs for (one result per subject), and whether
+    it still runs after an earlier check met an error (token.revoke does: a minted token is
+    always revoked)."""
 
     id: str
     title: str
     run: Callable[[RunContext, Subject], Outcome]
     required: Callable[[RunContext], bool]
+    expects: str
     subjects: Callable[[RunContext], list[Subject]] = lambda ctx: [None]
     always: bool = False
 

@@ -18,9 +18,10 @@ from reviews.verification.base import (
     RunContext,
     error,
     failed,
+    server_said,
     skipped,
 )
-from reviews.verification.registry import plan
+from reviews.verification.registry import UNWAIVABLE, plan
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class Result:
     message: str
     duration_ms: int
     details: dict = field(default_factory=dict)
+    waiver: int | None = None  # the waiver that keeps this required check from the verdict
 
 
 @dataclass
@@ -46,15 +48,9 @@ class Verdict:
     edition: str
 
 
-def _server_message(exc: hvac.exceptions.VaultError) -> str:
-    errors = getattr(exc, "errors", None)
-    if errors:
-        return "; ".join(str(e) for e in errors)[:500]
-    return (str(exc).split(", on ")[0] or exc.__class__.__name__)[:500]
-
-
-def classify(ctx: RunContext, exc: Exception) -> Outcome:
-    """An exception from a check, as a check outcome in plain language."""
+def classify(ctx: RunContext, exc: Exception, expects: str = "an answer") -> Outcome:
+    """An exception from a check, as a check outcome in plain language: what the check
+    expected and what the server answered; never an exception's repr."""
     where = urlparse(ctx.url).netloc or ctx.url
     seconds = ctx.timeout
     if isinstance(exc, requests.exceptions.SSLError):
@@ -73,15 +69,22 @@ def classify(ctx: RunContext, exc: Exception) -> Outcome:
             f"Could not connect to {where}: the connection was refused or the host is unreachable."
         )
     if isinstance(exc, requests.exceptions.RequestException):
-        return error(f"The request to {where} failed ({exc.__class__.__name__}).")
+        return error(f"The exchange with {where} broke off before a complete answer came back.")
     if isinstance(exc, hvac.exceptions.VaultDown):
         return error("The Vault server is sealed: unseal it and run the verification again.")
     if isinstance(exc, hvac.exceptions.VaultNotInitialized):
         return error("The Vault server is not initialised.")
     if isinstance(exc, hvac.exceptions.VaultError):
-        return failed(f"The server said: {_server_message(exc)}")
+        return failed(f"Expected {expects}; the server answered {server_said(exc)}.")
+    if isinstance(exc, KeyError | TypeError | AttributeError | ValueError):
+        # The server answered, but its answer lacked what a Vault server's answer has.
+        logger.warning("verification run %s: unexpected answer shape", ctx.run_id, exc_info=True)
+        return failed(f"Expected {expects}; the server's answer did not have the usual shape.")
     logger.exception("verification run %s: unexpected error", ctx.run_id)
-    return error(f"An unexpected problem stopped this check ({exc.__class__.__name__}).")
+    return error(
+        "An unexpected problem stopped this check; the program team can find it in the "
+        "worker's log."
+    )
 
 
 def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
@@ -102,21 +105,23 @@ def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
                 try:
                     outcome = check.run(ctx, subject)
                 except Exception as exc:  # every failure becomes an outcome
-                    outcome = classify(ctx, exc)
+                    outcome = classify(ctx, exc, check.expects)
             duration_ms = round((time.perf_counter() - began) * 1000)
             ctx.outcomes.setdefault(check.id, []).append(outcome)
             if outcome.status == ERROR and not stop_reason:
                 stop_reason, stopped_at = outcome.message, position
+            required = check.required(ctx) and outcome.applicable
             result = Result(
                 position=position,
                 check_id=check.id,
                 title=check.title,
                 subject=subject or "",
-                required=check.required(ctx) and outcome.applicable,
+                required=required,
                 status=outcome.status,
                 message=outcome.message,
                 duration_ms=duration_ms,
                 details=outcome.details,
+                waiver=_waiver(ctx, check.id, required, outcome),
             )
             record(result)
             results.append(result)
@@ -125,20 +130,26 @@ def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
     return verdict(results, ctx, stopped_at)
 
 
+def _waiver(ctx: RunContext, check_id: str, required: bool, outcome: Outcome) -> int | None:
+    """The waiver that applies to this result: a required check, waivable, that did not pass."""
+    if not required or outcome.status == PASSED or check_id in UNWAIVABLE:
+        return None
+    return ctx.waived.get(check_id)
+
+
 def verdict(results: list[Result], ctx: RunContext, stopped_at: int | None = None) -> Verdict:
     """`error` when a required check met an error, or an error stopped the run before its
     required checks ran; `failed` when a required check did not pass; `passed` otherwise.
     An error in an informational check that stopped nothing (token.revoke at the end) does
-    not decide the run."""
+    not decide the run, and neither does a required check a reviewer waived."""
+    deciding = [r for r in results if r.required and r.waiver is None]
     stopping = next((r for r in results if r.position == stopped_at), None)
-    required_error = next((r for r in results if r.required and r.status == ERROR), None)
-    cut_short = stopping is not None and any(
-        r.required and r.position > stopped_at for r in results
-    )
+    required_error = next((r for r in deciding if r.status == ERROR), None)
+    cut_short = stopping is not None and any(r.position > stopped_at for r in deciding)
     if required_error or cut_short:
         reason = (required_error or stopping).message
         return Verdict(ERROR, reason, ctx.version, ctx.edition)
-    unmet = next((r for r in results if r.required and r.status != PASSED), None)
+    unmet = next((r for r in deciding if r.status != PASSED), None)
     if unmet:
         name = f"{unmet.check_id} ({unmet.subject})" if unmet.subject else unmet.check_id
         return Verdict(FAILED, f"{name}: {unmet.message}", ctx.version, ctx.edition)

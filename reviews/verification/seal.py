@@ -9,7 +9,10 @@ def seal_hsm(ctx: RunContext, subject) -> Outcome:
     if seal_type == "pkcs11" and status.get("recovery_seal"):
         ctx.features.append("hsm_seal")
         return passed("Auto-unseals through PKCS#11 with recovery keys.", seal_type=seal_type)
-    message = f"The seal is {seal_type or 'unknown'}, not an HSM (pkcs11)."
+    message = (
+        "Expected auto-unseal through an HSM (pkcs11) with recovery keys; the server's seal is "
+        f"{seal_type or 'not named'}."
+    )
     if ctx.category != "hsm":
         return skipped(message, applicable=False, seal_type=seal_type)
     return failed(message, seal_type=seal_type)
@@ -21,5 +24,6 @@ CHECKS = [
         "Auto-unseal through an HSM",
         seal_hsm,
         required=lambda ctx: ctx.category == "hsm",
+        expects="the server's seal status",
     ),
 ]

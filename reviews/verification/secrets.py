@@ -33,7 +33,10 @@ def kv_v1(ctx: RunContext, mount: dict) -> Outcome:
     read = kv.read_secret(path=path, mount_point=mount["path"])
     kv.delete_secret(path=path, mount_point=mount["path"])
     if (read.get("data") or {}).get("probe") != value:
-        return failed("The value read back differs from the one written.")
+        return failed(
+            f"Expected to read back the value written to {mount['path']}/{path}; the server "
+            "returned a different value."
+        )
     return passed(f"Wrote, read and deleted {mount['path']}/{path}.", path=path)
 
 
@@ -47,13 +50,19 @@ def kv_v2(ctx: RunContext, mount: dict) -> Outcome:
         ((written or {}).get("data") or {}).get("version") if isinstance(written, dict) else None
     )
     if version is None:
-        return failed(f"{mount['path']} did not answer like a KV version 2 mount (no version).")
+        return failed(
+            f"Expected {mount['path']} to answer a write like a KV version 2 mount (with a "
+            "version); the server's answer had no version, as a KV version 1 mount's has not."
+        )
     read = kv.read_secret_version(
         path=path, mount_point=mount["path"], raise_on_deleted_version=True
     )
     kv.delete_metadata_and_all_versions(path=path, mount_point=mount["path"])
     if read["data"]["data"].get("probe") != value:
-        return failed("The value read back differs from the one written.")
+        return failed(
+            f"Expected to read back the value written to {mount['path']}/{path}; the server "
+            "returned a different value."
+        )
     return passed(
         f"Wrote version {version}, read it, and deleted {mount['path']}/{path} with its metadata.",
         path=path,
@@ -70,7 +79,10 @@ def transit(ctx: RunContext, mount: dict) -> Outcome:
         name=mount["key"], ciphertext=ciphertext, mount_point=mount["path"]
     )["data"]["plaintext"]
     if decrypted != plaintext:
-        return failed("Decryption did not give back the plaintext.")
+        return failed(
+            f"Expected key {mount['key']} to decrypt back to the plaintext; the server returned "
+            "something else."
+        )
     return passed(f"Encrypted and decrypted with key {mount['key']}.")
 
 
@@ -79,7 +91,9 @@ def pki(ctx: RunContext, mount: dict) -> Outcome:
         name=mount["role"], common_name=mount["common_name"], mount_point=mount["path"]
     )["data"]
     if "BEGIN CERTIFICATE" not in issued.get("certificate", ""):
-        return failed("The issue answered without a certificate.")
+        return failed(
+            f"Expected a certificate from role {mount['role']}; the server's answer had none."
+        )
     return passed(
         f"Issued a certificate for {mount['common_name']} with role {mount['role']}.",
         serial_number=issued.get("serial_number", ""),
@@ -92,7 +106,10 @@ def totp(ctx: RunContext, mount: dict) -> Outcome:
     code = adapter.get(url)["data"]["code"]
     valid = adapter.post(url, json={"code": code})["data"]["valid"]
     if not valid:
-        return failed("The generated code did not validate.")
+        return failed(
+            f"Expected the code generated for key {mount['key']} to validate; the server said "
+            "it is not valid."
+        )
     return passed(f"Generated and validated a code for key {mount['key']}.")
 
 
@@ -108,7 +125,9 @@ def ssh(ctx: RunContext, mount: dict) -> Outcome:
         mount_point=mount["path"],
     )["data"]
     if not signed.get("signed_key"):
-        return failed("The signing answered without a signed key.")
+        return failed(
+            f"Expected a signed key from role {mount['role']}; the server's answer had none."
+        )
     return passed(
         f"Signed a fresh public key with role {mount['role']}.",
         serial_number=signed.get("serial_number", ""),
@@ -121,7 +140,9 @@ def database(ctx: RunContext, mount: dict) -> Outcome:
         name=mount["role"], mount_point=mount["path"]
     )
     if not (response.get("data") or {}).get("username"):
-        return failed("The engine answered without credentials.")
+        return failed(
+            f"Expected credentials from role {mount['role']}; the server's answer had none."
+        )
     if response.get("lease_id"):  # do not leave a database user behind
         client.sys.revoke_lease(lease_id=response["lease_id"])
     return passed(
@@ -160,6 +181,7 @@ CHECKS = [
         f"Round-trip on a {kind} mount",
         _round_trip(kind),
         always_required,
+        expects=f"a round-trip on the {kind} mount",
         subjects=_subjects(kind),
     )
     for kind in ROUND_TRIPS

@@ -1,21 +1,26 @@
-"""Evidence for badges: real verification runs against OpenBao, as a partner would get them."""
+"""Evidence for badges: real verification runs against OpenBao answering as the platform the
+badge names (tests.standin), as a partner would get them."""
 
 from tests.vault import runtime_app
 
 
-def hcp_style_run(bao_tls, namespace, integration, owner, verify):
-    """A passed run on an `hcp_vault` target: https with the server's CA, namespace admin/…"""
-    body = runtime_app(bao_tls, namespace)
-    body.update(kind="hcp_vault", name=f"hcp {namespace}")
+def hcp_style_run(hcp, namespace, integration, owner, verify):
+    """A passed run on an HCP Vault cluster (the `hcp` stand-in, through the egress proxy):
+    https with the cluster's CA, namespace admin/…"""
+    body = runtime_app(hcp, namespace)
+    body.update(name=f"hcp {namespace}")
     run = verify(integration, body, owner)
     assert run.status == "passed", run.reason
+    assert run.detected_edition == "hcp_vault"
     return run
 
 
-def enterprise_run(bao, namespace, integration, owner, verify, *, with_namespace=True):
-    """A passed run on a `vault_enterprise` target; with a namespace it exercises one."""
-    body = runtime_app(bao, namespace if with_namespace else "")
-    body.update(kind="vault_enterprise", name=f"ent {namespace} {with_namespace}")
+def enterprise_run(enterprise, namespace, integration, owner, verify, *, with_namespace=True):
+    """A passed run on Vault Enterprise (the `enterprise` stand-in); with a namespace it
+    exercises one."""
+    body = runtime_app(enterprise, namespace if with_namespace else "")
+    body.update(name=f"ent {namespace} {with_namespace}")
     run = verify(integration, body, owner)
     assert run.status == "passed", run.reason
+    assert run.detected_edition == "vault_enterprise"
     return run

@@ -25,59 +25,63 @@ def codes(integration, kind, **kwargs):
     return {u.code for u in badge_eligibility(integration=integration, kind=kind, **kwargs).unmet}
 
 
-def test_hcp_vault_verified_with_a_passed_hcp_run(bao_tls, namespace, released, owner, verify):
+def test_hcp_vault_verified_with_a_passed_hcp_run(hcp, namespace, released, owner, verify):
     assert codes(released, HCP) == {"no_evidence"}
-    run = hcp_style_run(bao_tls, namespace, released, owner, verify)
+    run = hcp_style_run(hcp, namespace, released, owner, verify)
     result = badge_eligibility(integration=released, kind=HCP)
     assert result.eligible and result.run == run
 
 
-def test_an_enterprise_target_is_not_hcp_evidence(bao, namespace, released, owner, verify):
-    enterprise_run(bao, namespace, released, owner, verify)
+def test_an_enterprise_target_is_not_hcp_evidence(enterprise, namespace, released, owner, verify):
+    enterprise_run(enterprise, namespace, released, owner, verify)
     assert codes(released, HCP) == {"no_evidence"}
     assert codes(released, ENT) == set()
 
 
-def test_enterprise_needs_an_exercised_enterprise_feature(bao, namespace, released, owner, verify):
-    enterprise_run(bao, namespace, released, owner, verify, with_namespace=False)
+def test_enterprise_needs_an_exercised_enterprise_feature(
+    enterprise, namespace, released, owner, verify
+):
+    enterprise_run(enterprise, namespace, released, owner, verify, with_namespace=False)
     assert codes(released, ENT) == {"no_evidence"}  # no namespace, no HSM, no key management
-    enterprise_run(bao, namespace, released, owner, verify)
+    enterprise_run(enterprise, namespace, released, owner, verify)
     assert codes(released, ENT) == set()
 
 
-def test_an_hcp_run_is_also_enterprise_evidence(bao_tls, namespace, released, owner, verify):
-    hcp_style_run(bao_tls, namespace, released, owner, verify)
+def test_an_hcp_run_is_also_enterprise_evidence(hcp, namespace, released, owner, verify):
+    hcp_style_run(hcp, namespace, released, owner, verify)
     assert codes(released, ENT) == set()
 
 
-def test_evidence_expires_after_180_days(bao_tls, namespace, released, owner, verify):
-    hcp_style_run(bao_tls, namespace, released, owner, verify)
+def test_evidence_expires_after_180_days(hcp, namespace, released, owner, verify):
+    hcp_style_run(hcp, namespace, released, owner, verify)
     later = timezone.now() + timedelta(days=181)
     assert codes(released, HCP, now=later) == {"no_evidence"}
     with time_machine.travel(timezone.now() + timedelta(days=179)):
         assert codes(released, HCP) == set()
 
 
-def test_a_failed_or_community_run_is_no_evidence(bao, namespace, released, owner, verify):
+def test_a_failed_or_community_or_openbao_run_is_no_evidence(
+    bao, community, enterprise, namespace, released, owner, verify
+):
     from tests.vault import runtime_app
 
-    body = runtime_app(bao, namespace)
-    body.update(kind="vault_community")
-    assert verify(released, body, owner).status == "passed"
-    body.update(kind="vault_enterprise", name="broken")
+    assert verify(released, runtime_app(community), owner).status == "passed"
+    assert verify(released, runtime_app(bao, namespace), owner).status == "passed"
+    body = {**runtime_app(enterprise, namespace), "name": "broken"}
     body["auth"]["secret_id"] = "wrong"
     assert verify(released, body, owner).status == "failed"
     assert codes(released, ENT) == {"no_evidence"}
+    assert codes(released, HCP) == {"no_evidence"}
 
 
 @pytest.mark.parametrize("stage", ["engage", "develop", "review", "delisted", "withdrawn"])
-def test_only_released_or_supported_integrations(partner, stage, bao_tls, namespace, owner, verify):
+def test_only_released_or_supported_integrations(partner, stage, hcp, namespace, owner, verify):
     integration = IntegrationFactory(partner=partner, stage=stage)
-    hcp_style_run(bao_tls, namespace, integration, owner, verify)
+    hcp_style_run(hcp, namespace, integration, owner, verify)
     assert codes(integration, HCP) == {"not_released"}
 
 
-def test_supported_integrations_qualify(partner, bao_tls, namespace, owner, verify):
+def test_supported_integrations_qualify(partner, hcp, namespace, owner, verify):
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
-    hcp_style_run(bao_tls, namespace, integration, owner, verify)
+    hcp_style_run(hcp, namespace, integration, owner, verify)
     assert codes(integration, HCP) == set()

@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def eligible(partner, owner, bao_tls, namespace, verify):
+def eligible(partner, owner, hcp, namespace, verify):
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
-    run = hcp_style_run(bao_tls, namespace, integration, owner, verify)
+    run = hcp_style_run(hcp, namespace, integration, owner, verify)
     return integration, run
 
 

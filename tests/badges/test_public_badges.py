@@ -14,9 +14,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
-def badge(partner, owner, admin, bao_tls, namespace, verify):
+def badge(partner, owner, admin, hcp, namespace, verify):
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT, name="Acme Sync")
-    hcp_style_run(bao_tls, namespace, integration, owner, verify)
+    hcp_style_run(hcp, namespace, integration, owner, verify)
     badge = services.badge_issue(integration=integration, kind="hcp_vault_verified", actor=admin)
     rendering.forget(badge.public_id)  # cold caches; not cache.clear(), which empties the
     return badge  # Redis database every xdist worker shares
@@ -126,7 +126,8 @@ def test_the_verify_page_shows_what_was_verified_and_no_secret(client, badge):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Acme Sync" in html and "Acme Security" in html and "HCP Vault Verified" in html
-    assert "OpenBao 2.7.2" in html
+    assert 'Verified against</dt><dd class="col-sm-8">HCP Vault 1.19.2+ent, in a namespace' in html
+    assert "OpenBao" not in html  # what the server reported, not what stands behind the stand-in
     assert "auth.login" in html and "secrets.kv-v2" in html
     assert run.target.url not in html
     assert "127.0.0.1" not in html

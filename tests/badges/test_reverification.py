@@ -20,10 +20,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(partner, owner, admin, bao_tls, namespace, django_capture_on_commit_callbacks):
+def world(partner, owner, admin, hcp, namespace, django_capture_on_commit_callbacks):
     """A supported integration with an HCP Vault Verified badge on a real target."""
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
-    body = runtime_app(bao_tls, namespace)
+    body = runtime_app(hcp, namespace)
     body.update(kind="hcp_vault", name="hcp cluster")
     target = review_services.target_create(integration=integration, actor=owner, data=body)
     with django_capture_on_commit_callbacks(execute=True):
@@ -31,7 +31,7 @@ def world(partner, owner, admin, bao_tls, namespace, django_capture_on_commit_ca
     run.refresh_from_db()
     assert run.status == "passed", run.reason
     badge = services.badge_issue(integration=integration, kind="hcp_vault_verified", actor=admin)
-    partner_vault = bao_tls.client(namespace=namespace)
+    partner_vault = hcp.client(namespace=namespace)
     return {"badge": badge, "target": target, "body": body, "vault": partner_vault}
 
 

@@ -27,6 +27,9 @@ from tests.factories import IntegrationFactory
 from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers and program Vault
     bao,
     bao_tls,
+    egress,
+    hcp,
+    hcp_standin,
     namespace,
     program_bao,
     program_vault_settings,
@@ -145,14 +148,14 @@ def shoot(request):
 
 
 @pytest.fixture
-def released(partner, owner, bao_tls, namespace):  # noqa: F811 - fixtures imported above
-    """A released integration with a passed verification run on an HCP Vault-style target
-    (https, namespace admin/…), the evidence badges need. The run executes in this process
-    (eager Celery) when its transaction commits."""
+def released(partner, owner, hcp, namespace):  # noqa: F811 - fixtures imported above
+    """A released integration with a passed verification run on an HCP Vault cluster (the
+    stand-in, through the egress proxy; namespace admin/…), the evidence badges need. The run
+    executes in this process (eager Celery) when its transaction commits."""
     integration = IntegrationFactory(
         partner=partner, name="Acme Secrets Sync", stage=Stage.RELEASE, contact_email=owner.email
     )
-    body = {**runtime_app(bao_tls, namespace), "kind": "hcp_vault", "name": "HCP staging"}
+    body = {**runtime_app(hcp, namespace), "name": "HCP staging"}
     target = review_services.target_create(integration=integration, actor=owner, data=body)
     run = review_services.run_request(target=target, actor=owner)
     run.refresh_from_db()

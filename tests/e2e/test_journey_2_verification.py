@@ -1,6 +1,7 @@
-"""Journey 2: the partner adds a verification target (AppRole in namespace `admin` on a real
-OpenBao, HTTPS like HCP Vault), runs a verification, watches the checks turn green live (a real
-Celery worker on the Redis broker; the page polls with htmx), and submits for review."""
+"""Journey 2: the partner adds a verification target (AppRole in namespace `admin` on an HCP
+Vault cluster: the test stand-in, a real OpenBao answering as HCP Vault, reached through the
+egress proxy), runs a verification, watches the checks turn green live (a real Celery worker on
+the Redis broker; the page polls with htmx), and submits for review."""
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -16,13 +17,15 @@ from tests.vault import runtime_app
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_a_partner_verifies_against_hcp_style_vault_and_submits_for_review(
-    browse, shoot, bao_tls, partner, owner, not_eager
+def test_a_partner_verifies_against_hcp_vault_and_submits_for_review(
+    browse, shoot, hcp, partner, owner, not_eager
 ):
     integration = IntegrationFactory(
         partner=partner, name="Acme Secrets Sync", stage=Stage.DEVELOP, contact_email=owner.email
     )
-    cluster = runtime_app(bao_tls, "admin")  # what the partner's operator set up
+    # What the partner's operator set up, on an HCP Vault cluster (the stand-in, reached
+    # through the egress proxy like every partner's cluster).
+    cluster = runtime_app(hcp, "admin")
     page = browse()
     steps.sign_in(page, owner.email)
     page.get_by_role("link", name="Acme Secrets Sync").click()
@@ -35,9 +38,9 @@ def test_a_partner_verifies_against_hcp_style_vault_and_submits_for_review(
     page.get_by_role("link", name="Add a target").click()
     steps.field(page, "Name").fill("HCP staging")
     steps.field(page, "Kind of cluster").select_option(label="HCP Vault")
-    steps.field(page, "Vault address").fill(bao_tls.url)
+    steps.field(page, "Vault address").fill(hcp.url)
     expect(steps.field(page, "Namespace")).to_have_value("admin")
-    steps.field(page, "CA bundle (PEM)").fill(bao_tls.ca_pem)
+    steps.field(page, "CA bundle (PEM)").fill(hcp.ca_pem)
     steps.field(page, "How your app logs in").select_option(label="AppRole")
     steps.field(page, "Auth mount path").fill("approle")
     steps.field(page, "Role ID").fill(cluster["auth"]["role_id"])
@@ -76,7 +79,7 @@ def test_a_partner_verifies_against_hcp_style_vault_and_submits_for_review(
     expect(checks.filter(has_text="secrets.kv-v2")).to_contain_text("passed")
     expect(checks.filter(has_text="secrets.transit")).to_contain_text("passed")
     expect(page.get_by_role("table")).not_to_contain_text("failed")
-    expect(status).to_contain_text("OpenBao")
+    expect(status).to_contain_text("HCP Vault 1.19.2+ent")  # detected, not declared
     run = VerificationRun.objects.get(target__name="HCP staging")
     assert run.status == "passed", run.reason
     shoot(page, "run-passed")

@@ -50,7 +50,7 @@ def test_an_admin_issues_a_badge_that_the_public_can_verify(browse, shoot, relea
     public.get_by_role("link", name="HashiCorp Vault: HCP Vault Verified").first.click()
     expect(public).to_have_url(f"/badges/{badge.public_id}/")
     expect(public.get_by_text("This badge is active")).to_be_visible()
-    expect(public.get_by_role("main")).to_contain_text("OpenBao 2.7.2")
+    expect(public.get_by_role("main")).to_contain_text("HCP Vault 1.19.2+ent")
     expect(public.get_by_role("link", name="Sign in")).to_be_visible()  # nobody is signed in
     shoot(public, "badge-verify-page")
 

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from reviews import program_vault
+from tests.standin import EgressProxy, PlatformStandIn
 from tests.vault import BaoServer, enable_engine
 
 AUDIT_CONFIG = """
@@ -57,6 +58,42 @@ def bao_audit():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def enterprise(bao):
+    """The partner's OpenBao answering as Vault Enterprise (tests.standin)."""
+    with PlatformStandIn(bao, "vault_enterprise") as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def community(bao):
+    """The partner's OpenBao answering as Vault Community: no namespaces."""
+    with PlatformStandIn(bao, "vault_community") as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def egress():
+    """The egress proxy workers reach partners through (VIP_EGRESS_PROXY in `hcp`)."""
+    with EgressProxy() as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def hcp_standin(bao, egress):
+    with PlatformStandIn(bao, "hcp_vault") as standin:
+        egress.route(standin.hostname, standin.port)
+        yield standin
+
+
+@pytest.fixture
+def hcp(hcp_standin, egress, settings):
+    """The partner's OpenBao answering as an HCP Vault cluster at a *.hashicorp.cloud name,
+    which only the egress proxy can reach: runs go through it, as in production."""
+    settings.VIP_EGRESS_PROXY = egress.url
+    return hcp_standin
+
+
 @pytest.fixture
 def namespace():
     """A fresh child of `admin` per test, so tests sharing a server do not meet."""
@@ -71,6 +108,20 @@ def verify(django_capture_on_commit_callbacks):
 
     def run(integration, body, actor):
         target = services.target_create(integration=integration, actor=actor, data=body)
+        with django_capture_on_commit_callbacks(execute=True):
+            created = services.run_request(target=target, actor=actor)
+        created.refresh_from_db()
+        return created
+
+    return run
+
+
+@pytest.fixture
+def rerun(django_capture_on_commit_callbacks):
+    """Run a verification of an existing target again (eager Celery). Returns the finished run."""
+    from reviews import services
+
+    def run(target, actor):
         with django_capture_on_commit_callbacks(execute=True):
             created = services.run_request(target=target, actor=actor)
         created.refresh_from_db()

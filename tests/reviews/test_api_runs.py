@@ -38,6 +38,8 @@ def test_a_run_is_accepted_and_its_detail_has_every_check(
         "title": "Server reachable, initialised and unsealed",
         "status": "passed",
         "required": True,
+        "waived": False,
+        "waiver": None,
         "subject": "",
         "message": detail["checks"][0]["message"],
         "duration_ms": detail["checks"][0]["duration_ms"],

@@ -14,10 +14,11 @@ def test_a_well_built_runtime_integration_passes(bao, namespace, integration, ow
     assert run.status == "passed", [(k, r.status, r.message) for k, r in results.items()]
     assert list(results) == [
         "server.health",
+        "server.edition",
         "server.tls",
-        "namespace.access",
         "auth.non_token_method",
         "auth.login",
+        "namespace.access",
         "auth.short_lived_token",
         "auth.least_privilege",
         "secrets.kv-v2 apps-kv",
@@ -56,7 +57,6 @@ def test_an_unreachable_server_is_an_error_and_the_rest_is_skipped(bao, integrat
 
 def test_https_with_the_declared_ca_passes_tls(bao_tls, integration, owner, verify):
     body = runtime_app(bao_tls)
-    body["kind"] = "vault_community"
     run = verify(integration, body, owner)
     results = checks(run)
     assert run.status == "passed", {k: (r.status, r.message) for k, r in results.items()}
@@ -127,20 +127,3 @@ def test_a_sealed_server_is_an_error(integration, owner, verify):
         assert again.status == "passed"
     finally:
         server.stop()
-
-
-def test_editions_are_told_apart():
-    from reviews.verification.base import RunContext
-    from reviews.verification.server import detect_edition
-
-    def ctx(url="https://vault.partner.example"):
-        return RunContext(run_id=1, category="runtime", kind="vault_enterprise", url=url)
-
-    assert detect_edition(ctx(), {"version": "2.7.2"}, {"commit_date": "x"}) == "openbao"
-    assert detect_edition(ctx(), {"version": "1.17.3+ent"}, {}) == "vault_enterprise"
-    assert detect_edition(ctx(), {"version": "1.17.3", "enterprise": True}, {}) == (
-        "vault_enterprise"
-    )
-    assert detect_edition(ctx(), {"version": "1.17.3"}, {}) == "vault_community"
-    hcp = ctx("https://acme.vault.11eb.aws.hashicorp.cloud:8200")
-    assert detect_edition(hcp, {"version": "1.17.3+ent"}, {}) == "hcp_vault"

@@ -30,7 +30,7 @@ def test_a_request_queues_a_run_that_the_worker_finishes(
         callback()  # the commit: the (eager) task runs
     run.refresh_from_db()
     assert run.status == "passed"
-    assert run.results.count() == 12
+    assert run.results.count() == 13
 
 
 def test_only_one_open_run_per_target(target, owner):

@@ -32,7 +32,7 @@ def test_a_run_goes_through_the_broker_and_a_real_worker(
             lambda: VerificationRun.objects.filter(pk=run.pk, finished_at__isnull=False).first()
         )
     assert finished.status == "passed", finished.reason
-    assert finished.results.count() == 12
+    assert finished.results.count() == 13
     assert finished.attempt == 1
 
 

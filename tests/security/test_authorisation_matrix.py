@@ -106,6 +106,7 @@ DECISION = {"decision": "approved", "summary": "Matrix decision."}
 FEEDBACK = {"body": "Matrix feedback.", "blocking": True}
 BADGE = {"kind": "hcp_vault_verified"}
 REASON = {"reason": "Matrix revocation."}
+WAIVER = {"check": "audit.device", "justification": "Matrix waiver."}
 
 # --- The table: route name → rule -----------------------------------------------------------
 MATRIX = {
@@ -166,6 +167,8 @@ MATRIX = {
     "review_round_decide": page(POST_ONLY, on="round", body=DECISION, post=REFUSE_PARTNERS),
     "review_feedback_add": page(POST_ONLY, on="round", body=FEEDBACK, post=REFUSE_PARTNERS),
     "review_feedback_resolve": page(POST_ONLY, on="feedback", post=REFUSE_PARTNERS),
+    "waiver_grant": page(POST_ONLY, on="integration", body=WAIVER, post=REFUSE_PARTNERS),
+    "waiver_end": page(POST_ONLY, on="waiver", post=REFUSE_PARTNERS),
     # Admins only.
     "badge_issue": page(POST_ONLY, on="integration", body=BADGE, post=REFUSE_NON_ADMINS),
     "badge_revoke": page(POST_ONLY, on="badge", body=REASON, post=REFUSE_NON_ADMINS),
@@ -181,6 +184,10 @@ MATRIX = {
     "api:target-detail": page(
         API_PARTNERS_OWN, on="target", patch=API_REFUSE_STRANGERS, delete=API_REFUSE_STRANGERS
     ),
+    "api:target-waivers": page(
+        API_PARTNERS_OWN, on="target", body=WAIVER, post=API_REFUSE_PARTNERS
+    ),
+    "api:waiver-detail": page(API_PARTNERS_OWN, on="waiver", delete=API_REFUSE_PARTNERS),
     "api:integration-verifications": page(
         API_PARTNERS_OWN, on="integration", post=API_REFUSE_STRANGERS
     ),
@@ -350,6 +357,9 @@ def _build_world(bao_server) -> World:
     ]
     run.refresh_from_db()
     target.refresh_from_db()
+    waiver = review_services.waiver_grant(
+        target=target, actor=reviewer, check="auth.least_privilege", justification="Matrix."
+    )
     badge = Badge.objects.create(
         integration=supported, kind="hcp_vault_verified", run=run, issued_by=admin,
         verified_at=run.finished_at,
@@ -399,6 +409,7 @@ def _build_world(bao_server) -> World:
             "reviewed": reviewed,
             "target": target,
             "run": run,
+            "waiver": waiver,
             "badge": badge,
             "issue": issue,
             "round": round_,
