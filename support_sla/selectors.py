@@ -189,7 +189,11 @@ def pause_of(issue: SupportIssue) -> PauseUse:
 
     used, allowed = min(paused_so_far(issue), pause_allowance(issue)), pause_allowance(issue)
     if issue.severity == Severity.CRITICAL:
-        words = duration(used) if used else "nothing", duration(allowed)
+        words = duration(used), duration(allowed)
     else:
         words = f"{round(used, 2):g} business days", f"{round(allowed, 2):g} business days"
-    return PauseUse(*words, ends_at=issue.next_action_at if issue.is_paused else None)
+    return PauseUse(
+        used=words[0] if used else "nothing",
+        allowed=words[1],
+        ends_at=issue.next_action_at if issue.is_paused else None,
+    )

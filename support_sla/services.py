@@ -6,7 +6,7 @@ a comment to the reporter, pause an issue staff opened, pause for more than the 
 end a breach by resolving and reopening, or move a running clock by editing its calendar."""
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from django.db import transaction
@@ -65,9 +65,11 @@ def _people(issue: SupportIssue) -> list[str]:
     return [*people, *([issue.assignee.email] if issue.assignee else [])]
 
 
-def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
+def issue_open(
+    *, integration: Integration, actor, data: dict, now: datetime | None = None
+) -> SupportIssue:
     """Open a support issue on a released, supported or delisted integration; its clock
-    starts now."""
+    starts now (`now`: the demo data's past)."""
     _check_member_or_staff(actor, integration)
     if integration.stage not in SUPPORTED_STAGES:
         raise DomainError(
@@ -85,7 +87,7 @@ def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
         errors["description"] = ["Describe the issue (20,000 characters at most)."]
     if errors:
         raise DomainError.invalid("The issue has invalid fields.", errors=errors)
-    now = timezone.now()
+    now = now or timezone.now()
     calendar = clocks.calendar_of(integration.partner)
     with transaction.atomic():
         issue = SupportIssue(
@@ -110,7 +112,9 @@ def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
     return issue
 
 
-def issue_update(*, issue: SupportIssue, actor, data: dict) -> SupportIssue:
+def issue_update(
+    *, issue: SupportIssue, actor, data: dict, now: datetime | None = None
+) -> SupportIssue:
     """Change an issue's fields, optionally with a `comment`. A status or severity change
     moves the clock: waiting on the reporter pauses it (with a comment to the reporter; only
     staff pause an issue staff opened; at most the allowance per cycle), leaving that status
@@ -123,7 +127,7 @@ def issue_update(*, issue: SupportIssue, actor, data: dict) -> SupportIssue:
     if unknown:
         raise DomainError.invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
     comment = _comment_text(data.get("comment"))
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         locked = (
             SupportIssue.objects.select_for_update(of=("self",))
@@ -270,7 +274,9 @@ def _comment(issue: SupportIssue, actor, body: str, now, *, pausing: bool) -> Is
     )
 
 
-def issue_comment(*, issue: SupportIssue, actor, body: str) -> IssueComment:
+def issue_comment(
+    *, issue: SupportIssue, actor, body: str, now: datetime | None = None
+) -> IssueComment:
     """Comment on an issue; on a paused one, the reporter's or staff's comment resumes the
     clock."""
     _check_member_or_staff(actor, issue.integration)
@@ -279,7 +285,7 @@ def issue_comment(*, issue: SupportIssue, actor, body: str) -> IssueComment:
         raise DomainError.invalid(
             "Write a comment (20,000 characters at most).", errors={"body": ["Required."]}
         )
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         locked = (
             SupportIssue.objects.select_for_update(of=("self",))
