@@ -342,12 +342,12 @@ def calendar_update(
         raise DomainError.forbidden("Only an owner of this partner can change its calendar.")
     with transaction.atomic():
         calendar, _ = BusinessCalendar.objects.select_for_update().get_or_create(partner=partner)
-        days, dates = calendar_values(
-            working_days=calendar.working_days if working_days is None else working_days,
-            closures=[date.fromisoformat(day) for day in calendar.closures]
-            if closures is None
-            else closures,
+        if working_days is None:
+            working_days = calendar.working_days
+        if closures is None:
+            closures = [date.fromisoformat(day) for day in calendar.closures]
+        calendar.working_days, calendar.closures = calendar_values(
+            working_days=working_days, closures=closures
         )
-        calendar.working_days, calendar.closures = days, dates
         calendar.save()
     return calendar

@@ -83,7 +83,10 @@ def support_queue(request):
 def issue_detail(request, pk: int):
     issue = selectors.issue_for(request.user, pk)
     (issue,) = selectors.with_clock([issue])
-    may_pause = services.may_pause(issue=issue, actor=request.user)
+    next_statuses = services.NEXT_STATUSES[issue.status]
+    pausable = IssueStatus.WAITING_ON_REPORTER in next_statuses and services.may_pause(
+        issue=issue, actor=request.user
+    )
     return render(
         request,
         "support_sla/issue.html",
@@ -91,14 +94,13 @@ def issue_detail(request, pk: int):
             "issue": issue,
             "comments": issue.comments.select_related("author"),
             "events": issue.events.order_by("at"),
+            # Waiting on the reporter has its own form: it needs a comment.
             "next_statuses": [
                 (value, IssueStatus(value).label)
-                for value in services.NEXT_STATUSES[issue.status]
+                for value in next_statuses
                 if value != IssueStatus.WAITING_ON_REPORTER
             ],
-            "pause_form": PauseForm()
-            if may_pause and IssueStatus.WAITING_ON_REPORTER in services.NEXT_STATUSES[issue.status]
-            else None,
+            "pause_form": PauseForm() if pausable else None,
             "pause": selectors.pause_of(issue),
             "comment_form": CommentForm(),
             "severities": Severity.choices,
