@@ -20,15 +20,59 @@ from integrations.models import (
     VaultEdition,
 )
 from integrations.validators import validate_support_region, validate_time_zone
-from support_sla.selectors import Standing, integration_support_standing
+from support_sla.selectors import Standing, integration_support_standing, partner_calendar
 
 # --- Partners --------------------------------------------------------------------------------
 
 
+class WorkingDaysField(serializers.ListField):
+    """The support calendar's working days as ISO weekday numbers (1 Monday ... 7 Sunday);
+    support_sla stores Python's (0 ... 6)."""
+
+    child = serializers.IntegerField(min_value=1, max_value=7)
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=7, **kwargs)
+
+    def get_attribute(self, partner: Partner) -> list[int]:
+        return partner_calendar(partner).working_days
+
+    def to_representation(self, days: list[int]) -> list[int]:
+        return [day + 1 for day in days]
+
+    def to_internal_value(self, data) -> list[int]:
+        return [day - 1 for day in super().to_internal_value(data)]
+
+
+class ClosuresField(serializers.ListField):
+    """The support calendar's closure dates (ISO dates)."""
+
+    child = serializers.DateField()
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=366, **kwargs)
+
+    def get_attribute(self, partner: Partner) -> list[str]:
+        return partner_calendar(partner).closures
+
+    def to_representation(self, days: list[str]) -> list[str]:
+        return list(days)
+
+
 class PartnerSerializer(serializers.ModelSerializer):
+    working_days = WorkingDaysField(required=False)
+    closures = ClosuresField(required=False)
+
     class Meta:
         model = Partner
-        fields = ["slug", *PARTNER_FIELDS, *PARTNER_STAFF_FIELDS, "created_at"]
+        fields = [
+            "slug",
+            *PARTNER_FIELDS,
+            "working_days",
+            "closures",
+            *PARTNER_STAFF_FIELDS,
+            "created_at",
+        ]
         read_only_fields = ["slug", "created_at"]
         extra_kwargs = {"name": {"validators": []}}
 
@@ -63,7 +107,11 @@ class PartnerViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.partners_for_user(self.request.user).order_by("name")
+        return (
+            selectors.partners_for_user(self.request.user)
+            .select_related("calendar")
+            .order_by("name")
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.partner_create(

@@ -31,10 +31,15 @@ class PartnerForm(BootstrapMixin, forms.ModelForm):
         formfield_callback = formfield_callback
         fields = PARTNER_FIELDS
         labels = {
+            "support_url": "Support page",
+            "support_email": "Support e-mail",
             "support_country": "Country for public holidays",
             "support_subdivision": "State or region",
         }
         help_texts = {
+            "support_url": "Public, shown in the directory. Releasing needs a support page or "
+            "a support e-mail.",
+            "support_email": "Public, shown in the directory.",
             "support_country": "Two-letter code, for example US or DE. Optional.",
             "support_subdivision": "For example CA or BY. Optional.",
         }

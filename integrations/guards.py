@@ -109,6 +109,19 @@ def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
     return []
 
 
+def support_contact_unmet(integration: Integration) -> list[Unmet]:
+    """The public support contact the directory shows (DESIGN.md §7)."""
+    partner = integration.partner
+    if partner.support_url or partner.support_email:
+        return []
+    return [
+        Unmet(
+            "support_contact_missing",
+            "Record the partner's public support contact (a support page or e-mail address).",
+        )
+    ]
+
+
 def review_to_release(integration: Integration, note: str) -> list[Unmet]:
     unmet = []
     if review_selectors.integration_latest_run_status(integration) != "passed":
@@ -118,6 +131,7 @@ def review_to_release(integration: Integration, note: str) -> list[Unmet]:
         unmet.append(Unmet("demo_missing", "Record that the integration was demonstrated."))
     if integration.partner.agreement_executed_at is None:
         unmet.append(Unmet("agreement_missing", "Record when the partner agreement was executed."))
+    unmet.extend(support_contact_unmet(integration))
     return unmet
 
 

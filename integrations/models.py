@@ -73,7 +73,15 @@ INTAKE_FIELDS = (
     "contact_email",
 )
 # Partner details its owners edit; MNDA and agreement dates are recorded by program staff.
-PARTNER_FIELDS = ("name", "website", "support_timezone", "support_country", "support_subdivision")
+PARTNER_FIELDS = (
+    "name",
+    "website",
+    "support_url",
+    "support_email",
+    "support_timezone",
+    "support_country",
+    "support_subdivision",
+)
 PARTNER_STAFF_FIELDS = ("mnda_signed_at", "agreement_executed_at")
 
 
@@ -81,6 +89,9 @@ class Partner(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=140, unique=True)
     website = models.URLField(blank=True)
+    # The public support contact shown in the directory; releasing needs one of them.
+    support_url = models.URLField("support URL", blank=True)
+    support_email = models.EmailField("support e-mail", blank=True)
     support_timezone = models.CharField(max_length=64, default="UTC")
     support_country = models.CharField(max_length=2, blank=True)
     support_subdivision = models.CharField(max_length=10, blank=True)

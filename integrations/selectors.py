@@ -223,15 +223,22 @@ def matching(integrations: QuerySet[Integration], text: str) -> QuerySet[Integra
 
 def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[Integration]:
     """Released and supported integrations, for the public directory, with their active
-    badges."""
+    badges; not those whose support standing is failing, until it recovers (DESIGN.md §7)."""
     queryset = (
         Integration.objects.filter(stage__in=LISTED)
+        .exclude(standing_record__standing=Standing.FAILING)
         .select_related("partner")
         .prefetch_related(active_badges_prefetch())
     )
     if category:
         queryset = queryset.filter(category=category)
     return matching(queryset, search).order_by("name", "pk")
+
+
+def hidden_from_directory(integration: Integration) -> bool:
+    """Listed, but out of the public directory while its support standing is failing (the
+    same rule as `directory_integrations`, for one integration)."""
+    return integration.is_listed and integration_support_standing(integration) == Standing.FAILING
 
 
 @dataclass(frozen=True)

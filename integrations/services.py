@@ -1,7 +1,5 @@
 """Writes with rules for partners and integrations: intake, updates, records, transitions."""
 
-from functools import partial
-
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +30,11 @@ from integrations.models import (
     StageTransition,
 )
 from integrations.overlap import find_overlaps
-from support_sla.models import BusinessCalendar
-from support_sla.tasks import recompute_partner_clocks
+from support_sla.models import BusinessCalendar, default_working_days
+from support_sla.services import calendar_update, calendar_values
 
+# The partner's support calendar, kept by support_sla (Python weekday numbers, dates).
+CALENDAR_FIELDS = ("working_days", "closures")
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
 OVERLAP_INPUTS = {"name", "category", "description"}
 
@@ -52,12 +52,17 @@ def _unique_slug(name: str) -> str:
 
 
 def partner_create(*, owner: User, name: str, **fields) -> Partner:
-    """Create a partner organisation with `owner` as its first owner."""
-    unknown = set(fields) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
+    """Create a partner organisation with `owner` as its first owner, and its support
+    calendar (Monday to Friday without closures unless `working_days`/`closures` say)."""
+    unknown = set(fields) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS, *CALENDAR_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
     if set(PARTNER_STAFF_FIELDS) & set(fields) and not is_program_staff(owner):
         raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
+    working_days, closures = calendar_values(
+        working_days=fields.pop("working_days", default_working_days()),
+        closures=fields.pop("closures", []),
+    )
     name = name.strip()
     if Partner.objects.filter(name__iexact=name).exists():
         raise DomainError.invalid(
@@ -69,7 +74,9 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
             partner = Partner.objects.create(name=name, slug=_unique_slug(name), **fields)
             Membership.objects.create(partner=partner, user=owner, role=Membership.Role.OWNER)
             forget_partner_roles(owner)
-            BusinessCalendar.objects.create(partner=partner)  # Monday to Friday, no closures
+            BusinessCalendar.objects.create(
+                partner=partner, working_days=working_days, closures=closures
+            )
     except IntegrityError as error:
         raise DomainError.invalid(
             f"A partner called “{name}” already exists.", code="partner_exists"
@@ -78,13 +85,15 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
 
 
 def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
-    """Owners edit their partner's details; only program staff record MNDA and agreement."""
+    """Owners edit their partner's details and support calendar; only program staff record
+    MNDA and agreement. Support settings (time zone, holiday region, working days, closures)
+    apply to SLA clocks that start after the change: running clocks keep theirs."""
     staff = is_program_staff(actor)
     if not staff and not is_owner(actor, partner):
         raise DomainError.forbidden("Only an owner of this partner can change it.")
     if not staff and set(PARTNER_STAFF_FIELDS) & set(data):
         raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
-    unknown = set(data) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
+    unknown = set(data) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS, *CALENDAR_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
     if "name" in data:
@@ -93,17 +102,15 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
             raise DomainError.invalid(
                 f"A partner called “{data['name']}” already exists.", code="partner_exists"
             )
+    calendar = {field: value for field, value in data.items() if field in CALENDAR_FIELDS}
+    data = {field: value for field, value in data.items() if field not in CALENDAR_FIELDS}
     with transaction.atomic():
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
-        clock_inputs = {"support_timezone", "support_country", "support_subdivision"}
-        moves_clocks = any(
-            field in data and data[field] != getattr(locked, field) for field in clock_inputs
-        )
         for field, value in data.items():
             setattr(locked, field, value)
         locked.save(update_fields=list(data))  # only what changed: nothing stale written back
-        if moves_clocks:  # the support calendar changed: running SLA clocks move with it
-            transaction.on_commit(partial(recompute_partner_clocks.delay, locked.pk))
+        if calendar:
+            calendar_update(partner=locked, actor=actor, **calendar)
     return locked
 
 

@@ -113,6 +113,7 @@ def dashboard(request):
             "checklist": selectors.integration_checklist(integration),
             "next_step": selectors.integration_next_step(integration, user),
             "progress": _progress(integration.stage),
+            "hidden_from_directory": selectors.hidden_from_directory(integration),
         }
         for integration in page.object_list
     ]
@@ -167,6 +168,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "standing": standing,
             "standing_label": Standing(standing).label,
             "standing_reason": getattr(getattr(integration, "standing_record", None), "reason", ""),
+            "hidden_from_directory": selectors.hidden_from_directory(integration),
             "support_issues": support_selectors.with_clock(
                 support_selectors.issues_with_sla().filter(integration=integration)[:RECENT_ISSUES]
             ),
@@ -298,11 +300,19 @@ def partner_detail(request, slug: str):
             else:
                 messages.success(request, "Partner details saved.")
                 return redirect("partner_detail", slug=partner.slug)
+    return partner_page(request, partner, may_write, form=form)
+
+
+def partner_page(request, partner, may_write: bool, *, form=None, calendar=None, status=200):
+    """The partner page; `form` and `calendar` are bound forms to show again with errors
+    (support_sla's calendar view re-renders it when a calendar is refused)."""
     search = request.GET.get("q", "").strip()[:100]
     integrations = partner.integrations.order_by("name", "pk")
     if search:
         integrations = integrations.filter(name__icontains=search)
     integrations = Paginator(integrations, PARTNER_PAGE_SIZE).get_page(request.GET.get("page"))
+    if may_write and form is None:
+        form = PartnerForm(instance=partner)
     return render(
         request,
         "integrations/partner_detail.html",
@@ -313,10 +323,12 @@ def partner_detail(request, slug: str):
             "memberships": partner.memberships.select_related("user").order_by("user__email"),
             "invitations": partner.invitations.filter(accepted_at__isnull=True),
             "invitation_form": InvitationForm() if may_write else None,
-            "calendar_form": calendar_form(partner) if may_write else None,
+            "calendar_form": (calendar or calendar_form(partner)) if may_write else None,
+            "calendar": support_selectors.partner_calendar(partner),
             "integrations": integrations,
             "search": search,
         },
+        status=status,
     )
 
 

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from integrations.selectors import integration_for
 from support_sla import clocks, selectors, services
-from support_sla.models import IssueStatus, Severity, SupportIssue
+from support_sla.models import IssueComment, IssueStatus, Severity, SupportIssue
 
 
 class SlaSerializer(serializers.Serializer):
@@ -24,6 +24,11 @@ class CommentSerializer(serializers.Serializer):
     author = serializers.EmailField(source="author.email", default=None)
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
+    clock = serializers.ChoiceField(
+        choices=IssueComment.Clock.choices,
+        help_text="`paused`: this comment asked the reporter and paused the clock; `resumed`: "
+        "it answered (or the pause reached its limit) and the clock runs again.",
+    )
 
 
 class SupportIssueSerializer(serializers.ModelSerializer):
@@ -35,6 +40,7 @@ class SupportIssueSerializer(serializers.ModelSerializer):
     assignee = serializers.EmailField(
         source="assignee.email", default=None, allow_null=True, read_only=True
     )
+    pause_ends_at = serializers.SerializerMethodField()
 
     class Meta:
         model = SupportIssue
@@ -46,15 +52,25 @@ class SupportIssueSerializer(serializers.ModelSerializer):
             "severity",
             "status",
             "reporter",
+            "opened_by_staff",
             "assignee",
             "opened_at",
             "resolved_at",
             "closed_at",
+            "reopened_at",
             "cycle",
             "due_at",
+            "pause_ends_at",
             "sla",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_pause_ends_at(self, issue: SupportIssue):
+        """While paused: when the pause reaches its limit and the clock runs again by itself."""
+        if not issue.is_paused or issue.next_action_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(issue.next_action_at)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, issue: SupportIssue):
@@ -87,6 +103,12 @@ class IssueUpdateSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     status = serializers.ChoiceField(choices=IssueStatus.choices, required=False)
     assignee = serializers.EmailField(required=False, allow_null=True)
+    comment = serializers.CharField(
+        max_length=20_000,
+        required=False,
+        allow_blank=True,
+        help_text="A comment posted with the change; required to wait on the reporter.",
+    )
 
 
 class CommentInputSerializer(serializers.Serializer):

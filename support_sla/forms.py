@@ -33,6 +33,20 @@ class CommentForm(BootstrapMixin, forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=IssueStatus.choices)
+    comment = forms.CharField(max_length=20_000, required=False)  # needed to pause
+
+
+class PauseForm(BootstrapMixin, forms.Form):
+    """Waiting on the reporter: the question that pauses the clock."""
+
+    status = forms.CharField(widget=forms.HiddenInput, initial=IssueStatus.WAITING_ON_REPORTER)
+    comment = forms.CharField(
+        label="What do you need from the reporter?",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Posted as a comment; the clock runs again when the reporter or program "
+        "staff answer, or when the pause reaches its limit.",
+    )
 
 
 class SeverityForm(forms.Form):

@@ -1,6 +1,8 @@
 """Support issues and their SLA clocks, each partner's business calendar, the SLA events
 (history and notification outbox) and each integration's support standing."""
 
+import calendar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -24,6 +26,10 @@ class BusinessCalendar(models.Model):
     def __str__(self) -> str:
         return f"Calendar of {self.partner}"
 
+    @property
+    def working_day_names(self) -> list[str]:
+        return [calendar.day_name[day] for day in sorted(self.working_days)]
+
 
 class Severity(models.TextChoices):
     CRITICAL = "critical", "Critical"
@@ -41,16 +47,20 @@ class IssueStatus(models.TextChoices):
 RUNNING = [IssueStatus.OPEN, IssueStatus.ACKNOWLEDGED]  # the clock runs
 PAUSED = [IssueStatus.WAITING_ON_REPORTER]
 STOPPED = [IssueStatus.RESOLVED, IssueStatus.CLOSED]
+CLOCKED = [*RUNNING, *PAUSED]  # what the sweep looks at: running clocks and pauses that end
 
 
 class SupportIssue(models.Model):
     """An issue reported against a released integration, with its SLA clock.
 
-    A clock runs per cycle (a reopened issue starts a new one) from `clock_started_at`; time
-    spent waiting on the reporter is added to the budget (`paused_seconds` for critical clocks,
-    `paused_business_days` for normal ones). `warn_at`, `due_at` and `escalate_at` are computed
-    when anything that moves them changes; `next_action_at` is the earliest one not yet
-    recorded, indexed for the sweep.
+    A clock runs per cycle from `clock_started_at`, in the calendar it started with
+    (`clock_calendar`, a snapshot of the partner's calendar: later changes do not move it).
+    Time spent waiting on the reporter is added to the budget (`paused_seconds` for critical
+    clocks, `paused_business_days` for normal ones), up to `VIP_SLA_MAX_PAUSE` of the budget
+    per cycle. A reopening within 14 days of the resolution continues the cycle
+    (`reopened_at`); a later one starts a new cycle. `warn_at`, `due_at` and `escalate_at`
+    are computed when anything that moves them changes; `next_action_at` is the earliest one
+    not yet recorded (or, while paused, the moment the pause runs out), indexed for the sweep.
     """
 
     integration = models.ForeignKey(
@@ -70,13 +80,16 @@ class SupportIssue(models.Model):
         blank=True,
         related_name="assigned_support_issues",
     )
+    opened_by_staff = models.BooleanField(default=False)  # then only staff may pause it
     opened_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
 
     cycle = models.PositiveIntegerField(default=1)
     clock_started_at = models.DateTimeField(default=timezone.now)
+    clock_calendar = models.JSONField(default=dict, blank=True)
     paused_since = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.FloatField(default=0)
     paused_business_days = models.FloatField(default=0)
@@ -88,12 +101,13 @@ class SupportIssue(models.Model):
     class Meta:
         ordering = ["-opened_at", "-pk"]
         indexes = [
-            # The sweep's only query: running clocks with something due.
+            # The sweep's only query: running clocks with something due, pauses that run out.
             models.Index(
                 fields=["next_action_at"],
                 name="sla_next_action_idx",
                 condition=models.Q(
-                    status__in=["open", "acknowledged"], next_action_at__isnull=False
+                    status__in=["open", "acknowledged", "waiting_on_reporter"],
+                    next_action_at__isnull=False,
                 ),
             ),
             models.Index(fields=["integration", "status"], name="issue_integration_idx"),
@@ -118,11 +132,21 @@ class SupportIssue(models.Model):
 
 
 class IssueComment(models.Model):
+    """The issue's thread, written by the partner's people and program staff (author), or by
+    the clock itself (no author) when a pause runs out. `clock` says what the comment did to
+    the clock: asked the reporter (`paused`) or answered and ended the pause (`resumed`)."""
+
+    class Clock(models.TextChoices):
+        NONE = "", "—"
+        PAUSED = "paused", "Paused the clock"
+        RESUMED = "resumed", "Resumed the clock"
+
     issue = models.ForeignKey(SupportIssue, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     body = models.TextField(max_length=20_000)
+    clock = models.CharField(max_length=16, choices=Clock.choices, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,7 +1,7 @@
 """Reads about support: standing, breaches, the issues a user may see, SLA compliance."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -9,16 +9,26 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import visible_through_partner
-from support_sla.clocks import sla_of
+from support_sla.clocks import pause_allowance, paused_so_far, sla_of
 from support_sla.models import (
     RUNNING,
     STOPPED,
+    BusinessCalendar,
     Severity,
     SlaEvent,
     Standing,
     StandingRecord,
     SupportIssue,
 )
+
+
+def partner_calendar(partner) -> BusinessCalendar:
+    """The partner's stored support calendar (Monday to Friday without closures when none
+    was stored); lists load it with `select_related("calendar")`."""
+    try:
+        return partner.calendar
+    except BusinessCalendar.DoesNotExist:
+        return BusinessCalendar(partner=partner)
 
 
 def integration_support_standing(integration) -> str:
@@ -162,3 +172,28 @@ def with_clock(issues, now=None) -> list[SupportIssue]:
     for issue in issues:
         issue.sla = sla_of(issue, now, recorded_of(issue))
     return issues
+
+
+@dataclass(frozen=True)
+class PauseUse:
+    """How much of its pause allowance an issue's cycle used, in words, and when an ongoing
+    pause runs out at the latest."""
+
+    used: str
+    allowed: str
+    ends_at: datetime | None
+
+
+def pause_of(issue: SupportIssue) -> PauseUse:
+    from support_sla.templatetags.support_tags import duration
+
+    used, allowed = min(paused_so_far(issue), pause_allowance(issue)), pause_allowance(issue)
+    if issue.severity == Severity.CRITICAL:
+        words = duration(used), duration(allowed)
+    else:
+        words = f"{round(used, 2):g} business days", f"{round(allowed, 2):g} business days"
+    return PauseUse(
+        used=words[0] if used else "nothing",
+        allowed=words[1],
+        ends_at=issue.next_action_at if issue.is_paused else None,
+    )

@@ -1,7 +1,12 @@
 """Writes with rules for support: opening and updating issues (every change that moves the
-clock reschedules it), comments, and partners' calendars."""
+clock first catches it up to now, then reschedules it), comments, and partners' calendars.
 
-from datetime import date
+What the measured partner cannot do to its clock (DESIGN.md §7, "Integrity"): pause without
+a comment to the reporter, pause an issue staff opened, pause for more than the allowance,
+end a breach by resolving and reopening, or move a running clock by editing its calendar."""
+
+from collections import Counter
+from datetime import date, datetime
 from functools import partial
 
 from django.db import transaction
@@ -23,6 +28,7 @@ from support_sla.models import (
     SupportIssue,
 )
 from support_sla.standing import standing_refresh
+from support_sla.sweep import catch_up
 
 SUPPORTED_STAGES = [Stage.RELEASE, Stage.SUPPORT, Stage.DELISTED]
 # status → the statuses it may change to (reopening starts a new clock cycle).
@@ -41,7 +47,9 @@ NEXT_STATUSES = {
     IssueStatus.RESOLVED: {IssueStatus.CLOSED, IssueStatus.OPEN},
     IssueStatus.CLOSED: {IssueStatus.OPEN},
 }
-EDITABLE = {"title", "description", "severity", "status", "assignee"}
+EDITABLE = {"title", "description", "severity", "status", "assignee", "comment"}
+MIN_WORKING_DAYS = 5  # a calendar keeps at least 5 working days a week
+MAX_CLOSURES_A_YEAR = 10  # and at most 10 closure days in any calendar year
 _NOT_A_MEMBER = object()
 
 
@@ -57,9 +65,11 @@ def _people(issue: SupportIssue) -> list[str]:
     return [*people, *([issue.assignee.email] if issue.assignee else [])]
 
 
-def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
+def issue_open(
+    *, integration: Integration, actor, data: dict, now: datetime | None = None
+) -> SupportIssue:
     """Open a support issue on a released, supported or delisted integration; its clock
-    starts now."""
+    starts now (`now`: the demo data's past)."""
     _check_member_or_staff(actor, integration)
     if integration.stage not in SUPPORTED_STAGES:
         raise DomainError(
@@ -77,7 +87,7 @@ def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
         errors["description"] = ["Describe the issue (20,000 characters at most)."]
     if errors:
         raise DomainError.invalid("The issue has invalid fields.", errors=errors)
-    now = timezone.now()
+    now = now or timezone.now()
     calendar = clocks.calendar_of(integration.partner)
     with transaction.atomic():
         issue = SupportIssue(
@@ -86,9 +96,10 @@ def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
             description=description.strip(),
             severity=severity,
             reporter=actor,
+            opened_by_staff=is_program_staff(actor),
             opened_at=now,
-            clock_started_at=now,
         )
+        clocks.start_clock(issue, now, calendar)
         clocks.reschedule(issue, calendar, recorded=set())
         issue.save()
         notify(
@@ -101,25 +112,33 @@ def issue_open(*, integration: Integration, actor, data: dict) -> SupportIssue:
     return issue
 
 
-def issue_update(*, issue: SupportIssue, actor, data: dict) -> SupportIssue:
-    """Change an issue's fields. A status or severity change moves the clock: waiting on the
-    reporter pauses it, leaving that status resumes it (the pause extends the budget),
-    resolving stops it, reopening starts a new cycle, a new severity changes the budget.
-    Recorded warnings and breaches are never rewritten."""
+def issue_update(
+    *, issue: SupportIssue, actor, data: dict, now: datetime | None = None
+) -> SupportIssue:
+    """Change an issue's fields, optionally with a `comment`. A status or severity change
+    moves the clock: waiting on the reporter pauses it (with a comment to the reporter; only
+    staff pause an issue staff opened; at most the allowance per cycle), leaving that status
+    resumes it (the pause extends the budget), resolving stops it, reopening continues the
+    cycle within 14 days of the resolution and starts a new one after, a new severity changes
+    the budget. Whatever was due before the change is recorded first: recorded warnings and
+    breaches are never rewritten."""
     _check_member_or_staff(actor, issue.integration)
     unknown = set(data) - EDITABLE
     if unknown:
         raise DomainError.invalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
-    now = timezone.now()
-    calendar = clocks.calendar_of(issue.integration.partner)
+    comment = _comment_text(data.get("comment"))
+    now = now or timezone.now()
     with transaction.atomic():
         locked = (
             SupportIssue.objects.select_for_update(of=("self",))
-            .select_related("integration__partner", "assignee")
+            .select_related("integration__partner", "integration__assignee", "assignee")
             .get(pk=issue.pk)
         )
+        catch_up(locked, now)
+        pausing = False
         if "status" in data and data["status"] != locked.status:
-            _change_status(locked, data["status"], now, calendar)
+            pausing = data["status"] == IssueStatus.WAITING_ON_REPORTER
+            _change_status(locked, data["status"], now, actor=actor, comment=comment)
         if "severity" in data:
             if data["severity"] not in Severity.values:
                 raise DomainError.invalid(
@@ -141,13 +160,40 @@ def issue_update(*, issue: SupportIssue, actor, data: dict) -> SupportIssue:
                 setattr(locked, field, value)
         if "assignee" in data:
             _assign(locked, data["assignee"])
-        clocks.reschedule(locked, calendar)
+        if comment:
+            _comment(locked, actor, comment, now, pausing=pausing)
+        clocks.reschedule(locked, clocks.clock_calendar(locked))
         locked.save()
         transaction.on_commit(partial(_refresh_standing, locked.integration_id))
     return locked
 
 
-def _change_status(issue: SupportIssue, status: str, now, calendar) -> None:
+def may_pause(*, issue: SupportIssue, actor) -> bool:
+    """Only program staff pause an issue that staff opened (pages offer the pause with this)."""
+    return not issue.opened_by_staff or is_program_staff(actor)
+
+
+def _check_pause(issue: SupportIssue, actor, comment: str) -> None:
+    if not may_pause(issue=issue, actor=actor):
+        raise DomainError.forbidden(
+            "Program staff opened this issue: only program staff can wait on its reporter.",
+            code="staff_opened_issue",
+        )
+    if not comment:
+        raise DomainError.invalid(
+            "Waiting on the reporter needs a comment saying what you need from them.",
+            code="pause_needs_comment",
+            errors={"comment": ["Say what you need from the reporter."]},
+        )
+    if clocks.pause_left(issue) <= 0:
+        raise DomainError(
+            "This SLA cycle was already paused for as long as the program allows; "
+            "the clock keeps running.",
+            code="pause_limit_reached",
+        )
+
+
+def _change_status(issue: SupportIssue, status: str, now, *, actor, comment: str) -> None:
     if status not in IssueStatus.values:
         raise DomainError.invalid("Unknown status.", errors={"status": ["Unknown status."]})
     if status not in NEXT_STATUSES[issue.status]:
@@ -156,8 +202,10 @@ def _change_status(issue: SupportIssue, status: str, now, calendar) -> None:
             f"{IssueStatus(status).label.lower()}.",
             code="invalid_status_change",
         )
+    if status == IssueStatus.WAITING_ON_REPORTER:
+        _check_pause(issue, actor, comment)
     if issue.status == IssueStatus.WAITING_ON_REPORTER:
-        clocks.resume(issue, now, calendar)
+        clocks.resume(issue, now, clocks.clock_calendar(issue))
     if status == IssueStatus.WAITING_ON_REPORTER:
         clocks.pause(issue, now)
     if status == IssueStatus.RESOLVED:
@@ -165,7 +213,7 @@ def _change_status(issue: SupportIssue, status: str, now, calendar) -> None:
     if status == IssueStatus.CLOSED:
         issue.closed_at = now
     if status == IssueStatus.OPEN and issue.status in (IssueStatus.RESOLVED, IssueStatus.CLOSED):
-        clocks.restart(issue, now)
+        clocks.reopen(issue, now, clocks.calendar_of(issue.integration.partner))
         issue.resolved_at = issue.closed_at = None
     issue.status = status
 
@@ -193,54 +241,113 @@ def _refresh_standing(integration_id: int) -> None:
     standing_refresh(Integration.objects.get(pk=integration_id))
 
 
-def issue_comment(*, issue: SupportIssue, actor, body: str) -> IssueComment:
+def _comment_text(body) -> str:
+    """The comment sent with an update ("" for none)."""
+    body = body.strip() if isinstance(body, str) else ""
+    if len(body) > 20_000:
+        raise DomainError.invalid(
+            "Write a comment (20,000 characters at most).",
+            errors={"comment": ["Write a comment (20,000 characters at most)."]},
+        )
+    return body
+
+
+def _answers_the_reporter_question(issue: SupportIssue, actor) -> bool:
+    """A pause ends when the reporter or program staff answer."""
+    return actor.pk == issue.reporter_id or is_program_staff(actor)
+
+
+def _comment(issue: SupportIssue, actor, body: str, now, *, pausing: bool) -> IssueComment:
+    """Add a comment to a locked issue. The comment that pauses the clock asks the reporter;
+    any later comment by the reporter or staff answers it and the clock runs again."""
+    resumes = not pausing and issue.is_paused and _answers_the_reporter_question(issue, actor)
+    if resumes:
+        clocks.resume(issue, now, clocks.clock_calendar(issue))
+        issue.status = IssueStatus.ACKNOWLEDGED
+    clock = IssueComment.Clock.PAUSED if pausing else ""
+    return IssueComment.objects.create(
+        issue=issue,
+        author=actor,
+        body=body,
+        created_at=now,
+        clock=IssueComment.Clock.RESUMED if resumes else clock,
+    )
+
+
+def issue_comment(
+    *, issue: SupportIssue, actor, body: str, now: datetime | None = None
+) -> IssueComment:
+    """Comment on an issue; on a paused one, the reporter's or staff's comment resumes the
+    clock."""
     _check_member_or_staff(actor, issue.integration)
     body = (body or "").strip()
     if not body or len(body) > 20_000:
         raise DomainError.invalid(
             "Write a comment (20,000 characters at most).", errors={"body": ["Required."]}
         )
-    return IssueComment.objects.create(issue=issue, author=actor, body=body)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            SupportIssue.objects.select_for_update(of=("self",))
+            .select_related("integration__partner", "integration__assignee", "assignee")
+            .get(pk=issue.pk)
+        )
+        catch_up(locked, now)
+        comment = _comment(locked, actor, body, now, pausing=False)
+        clocks.reschedule(locked, clocks.clock_calendar(locked))
+        locked.save()
+    return comment
 
 
-def calendar_update(*, partner, actor, working_days: list[int], closures: list[date]) -> None:
-    """A partner owner (or staff) edits the working week and closure dates; running clocks of
-    the partner's issues are recomputed in the background (recorded events stay)."""
+# --- Calendars ---------------------------------------------------------------------------
+
+
+def calendar_errors(*, working_days: list[int], closures: list[date]) -> dict[str, list[str]]:
+    """What is wrong with a support calendar (field errors; empty when it is valid). The one
+    rule every door uses: at least 5 working days a week (Python weekday numbers 0-6), at
+    most 10 closure days in any calendar year."""
+    errors = {}
+    days = set(working_days)
+    if not days <= set(range(7)):
+        errors["working_days"] = ["Working days are weekdays from Monday to Sunday."]
+    elif len(days) < MIN_WORKING_DAYS:
+        errors["working_days"] = [f"Keep at least {MIN_WORKING_DAYS} working days a week."]
+    per_year = Counter(day.year for day in set(closures))
+    crowded = sorted(year for year, count in per_year.items() if count > MAX_CLOSURES_A_YEAR)
+    if crowded:
+        years = ", ".join(f"{year} has {per_year[year]}" for year in crowded)
+        errors["closures"] = [f"At most {MAX_CLOSURES_A_YEAR} closure days a year ({years})."]
+    return errors
+
+
+def calendar_values(*, working_days: list[int], closures: list[date]) -> tuple[list, list]:
+    """The calendar as stored (sorted working days, sorted ISO dates), or a 400 with field
+    errors."""
+    errors = calendar_errors(working_days=working_days, closures=closures)
+    if errors:
+        raise DomainError.invalid("The support calendar is not allowed.", errors=errors)
+    return sorted(set(working_days)), sorted({day.isoformat() for day in closures})
+
+
+def calendar_update(
+    *,
+    partner,
+    actor,
+    working_days: list[int] | None = None,
+    closures: list[date] | None = None,
+) -> BusinessCalendar:
+    """A partner owner (or staff) edits the working week and closure dates (either or both).
+    The change applies to clocks that start after it: running clocks keep their calendar."""
     if not may_manage(actor, partner):
         raise DomainError.forbidden("Only an owner of this partner can change its calendar.")
-    days = sorted({int(day) for day in working_days})
-    if not days or any(day not in range(7) for day in days):
-        raise DomainError.invalid(
-            "Choose at least one working day.", errors={"working_days": ["Required."]}
-        )
     with transaction.atomic():
-        calendar, _ = BusinessCalendar.objects.get_or_create(partner=partner)
-        calendar.working_days = days
-        calendar.closures = sorted({day.isoformat() for day in closures})
+        calendar, _ = BusinessCalendar.objects.select_for_update().get_or_create(partner=partner)
+        if working_days is None:
+            working_days = calendar.working_days
+        if closures is None:
+            closures = [date.fromisoformat(day) for day in calendar.closures]
+        calendar.working_days, calendar.closures = calendar_values(
+            working_days=working_days, closures=closures
+        )
         calendar.save()
-        transaction.on_commit(partial(_recompute_later, partner.pk))
-
-
-def _recompute_later(partner_id: int) -> None:
-    from support_sla.tasks import recompute_partner_clocks
-
-    recompute_partner_clocks.delay(partner_id)
-
-
-def partner_clocks_recompute(*, partner_id: int) -> int:
-    """Reschedule the open and paused issues of a partner after its calendar changed."""
-    from integrations.models import Partner
-
-    partner = Partner.objects.get(pk=partner_id)
-    calendar = clocks.calendar_of(partner)
-    count = 0
-    for issue_id in SupportIssue.objects.filter(
-        integration__partner=partner,
-        status__in=[IssueStatus.OPEN, IssueStatus.ACKNOWLEDGED, IssueStatus.WAITING_ON_REPORTER],
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            issue = SupportIssue.objects.select_for_update().get(pk=issue_id)
-            clocks.reschedule(issue, calendar)
-            issue.save(update_fields=["warn_at", "due_at", "escalate_at", "next_action_at"])
-        count += 1
-    return count
+    return calendar

@@ -1,11 +1,16 @@
-"""The SLA sweep (beat, every minute): find running clocks with something due through the
-partial index on `next_action_at`, claim each with `select_for_update(skip_locked=True)`,
-record each warning, breach and escalation once, at its computed time, with its notifications
-in the same transaction (the outbox of `accounts.notifications`, e-mailed after commit). Its
-cost grows with the number of due issues, not with the number of open ones."""
+"""The SLA sweep (beat, every minute): find clocks with something due through the partial
+index on `next_action_at`, claim each with `select_for_update(skip_locked=True)`, resume
+pauses that ran out of their allowance (at the moment they did), record each warning, breach
+and escalation once, at its computed time, with its notifications in the same transaction
+(the outbox of `accounts.notifications`, e-mailed after commit). Its cost grows with the
+number of due issues, not with the number of open ones.
+
+`catch_up` is that work on one locked issue; the services call it too before they change a
+clock, so a change never undoes what was already due (a breach a second ago stays one)."""
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.urls import reverse
@@ -13,8 +18,9 @@ from django.utils import timezone
 
 from accounts.access import admin_users, emails, partner_emails
 from accounts.notifications import notify
+from support_sla import clocks
 from support_sla.clocks import EVENT_TIMES
-from support_sla.models import RUNNING, SlaEvent, SupportIssue
+from support_sla.models import CLOCKED, IssueComment, IssueStatus, SlaEvent, SupportIssue
 from support_sla.standing import standing_refresh
 
 logger = logging.getLogger(__name__)
@@ -34,7 +40,7 @@ def sla_sweep(*, now=None, batch: int = BATCH) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
     due = (
-        SupportIssue.objects.filter(status__in=RUNNING, next_action_at__lte=now)
+        SupportIssue.objects.filter(status__in=CLOCKED, next_action_at__lte=now)
         .order_by("next_action_at")
         .values_list("pk", flat=True)[:batch]
     )
@@ -52,47 +58,82 @@ def sla_sweep(*, now=None, batch: int = BATCH) -> SweepResult:
 
 
 def _sweep_issue(issue_id: int, now) -> list[int] | None:
-    """Record what is due on one issue, in its own transaction; the new events' ids."""
+    """Catch one issue up, in its own transaction; the new events' ids."""
     with transaction.atomic():
         issue = (
             SupportIssue.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("integration__partner", "integration__assignee", "assignee")
-            .filter(pk=issue_id, status__in=RUNNING, next_action_at__lte=now)
+            .filter(pk=issue_id, status__in=CLOCKED, next_action_at__lte=now)
             .first()
         )
         if issue is None:  # another sweep holds it, or it changed since the query
             return None
-        recorded = set(
-            SlaEvent.objects.filter(issue=issue, cycle=issue.cycle).values_list("kind", flat=True)
+        new = catch_up(issue, now)
+        issue.save(update_fields=CLOCK_FIELDS)
+        return [event.pk for event in new]
+
+
+CLOCK_FIELDS = [
+    "status",
+    "paused_since",
+    "paused_seconds",
+    "paused_business_days",
+    "warn_at",
+    "due_at",
+    "escalate_at",
+    "next_action_at",
+]
+
+
+def catch_up(issue: SupportIssue, now: datetime) -> list[SlaEvent]:
+    """Bring a locked issue's clock up to `now`, without saving it: a pause that ran out of
+    its allowance ends when it did (the clock runs again, `acknowledged`), then every event
+    due by now is recorded at its computed time, once, with its notifications, and the next
+    action is recomputed. The new events."""
+    if issue.status not in CLOCKED:
+        return []
+    recorded = clocks.recorded_kinds(issue)
+    if issue.is_paused:
+        calendar = clocks.clock_calendar(issue)
+        ends = clocks.pause_ends_at(issue, calendar)
+        if ends is None or ends > now:
+            return []
+        clocks.resume(issue, ends, calendar)
+        issue.status = IssueStatus.ACKNOWLEDGED
+        clocks.reschedule(issue, calendar, recorded)
+        IssueComment.objects.create(
+            issue=issue,
+            author=None,
+            body="The pause reached its limit for this SLA cycle; the clock runs again.",
+            clock=IssueComment.Clock.RESUMED,
+            created_at=ends,
         )
-        new, new_kinds = [], set()
-        for kind, field in EVENT_TIMES.items():
-            at = getattr(issue, field)
-            if kind in recorded or at is None or at > now:
-                continue
-            # The row lock makes this sweep the only writer; the unique constraint backs it.
-            event = SlaEvent.objects.create(
-                issue=issue,
-                kind=kind,
-                cycle=issue.cycle,
-                at=at,
-                severity=issue.severity,
-                recorded_at=now,
-            )
-            _notify(event)
-            recorded.add(kind)
-            new.append(event.pk)
-            new_kinds.add(kind)
-        pending = [
-            getattr(issue, field)
-            for kind, field in EVENT_TIMES.items()
-            if kind not in recorded and getattr(issue, field) is not None
-        ]
-        issue.next_action_at = min(pending) if pending else None
-        issue.save(update_fields=["next_action_at"])
-        if new_kinds & STANDING_KINDS:
-            standing_refresh(issue.integration, now)
-        return new
+    new = []
+    for kind, field in EVENT_TIMES.items():
+        at = getattr(issue, field)
+        if kind in recorded or at is None or at > now:
+            continue
+        # The row lock makes this the only writer; the unique constraint backs it.
+        event = SlaEvent.objects.create(
+            issue=issue,
+            kind=kind,
+            cycle=issue.cycle,
+            at=at,
+            severity=issue.severity,
+            recorded_at=now,
+        )
+        _notify(event)
+        recorded.add(kind)
+        new.append(event)
+    pending = [
+        getattr(issue, field)
+        for kind, field in EVENT_TIMES.items()
+        if kind not in recorded and getattr(issue, field) is not None
+    ]
+    issue.next_action_at = min(pending) if pending else None
+    if {event.kind for event in new} & STANDING_KINDS:
+        standing_refresh(issue.integration, now)
+    return new
 
 
 def _notify(event: SlaEvent) -> None:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from support_sla import services, sweep
+from support_sla import sweep
 from support_sla.models import SlaEvent, StandingRecord
 from support_sla.standing import standing_refresh
 
@@ -9,11 +9,6 @@ from support_sla.standing import standing_refresh
 def sla_sweep() -> dict:
     result = sweep.sla_sweep()
     return {"issues": result.issues, "events": result.events, "failures": result.failures}
-
-
-@shared_task
-def recompute_partner_clocks(partner_id: int) -> int:
-    return services.partner_clocks_recompute(partner_id=partner_id)
 
 
 @shared_task

@@ -4,15 +4,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import push_url
 
 from accounts.roles import is_program_staff
 from config.errors import DomainError
 from config.forms import posted
 from config.http import show_domain_error
 from integrations.selectors import integration_for, partner_for
+from integrations.views import partner_page
 from support_sla import selectors, services
-from support_sla.forms import CalendarForm, CommentForm, IssueForm, SeverityForm, StatusForm
+from support_sla.forms import (
+    CalendarForm,
+    CommentForm,
+    IssueForm,
+    PauseForm,
+    SeverityForm,
+    StatusForm,
+)
 from support_sla.models import IssueStatus, Severity, StandingRecord
 
 QUEUE_PAGE = 50
@@ -73,6 +83,10 @@ def support_queue(request):
 def issue_detail(request, pk: int):
     issue = selectors.issue_for(request.user, pk)
     (issue,) = selectors.with_clock([issue])
+    next_statuses = services.NEXT_STATUSES[issue.status]
+    pausable = IssueStatus.WAITING_ON_REPORTER in next_statuses and services.may_pause(
+        issue=issue, actor=request.user
+    )
     return render(
         request,
         "support_sla/issue.html",
@@ -80,9 +94,14 @@ def issue_detail(request, pk: int):
             "issue": issue,
             "comments": issue.comments.select_related("author"),
             "events": issue.events.order_by("at"),
+            # Waiting on the reporter has its own form: it needs a comment.
             "next_statuses": [
-                (value, IssueStatus(value).label) for value in services.NEXT_STATUSES[issue.status]
+                (value, IssueStatus(value).label)
+                for value in next_statuses
+                if value != IssueStatus.WAITING_ON_REPORTER
             ],
+            "pause_form": PauseForm() if pausable else None,
+            "pause": selectors.pause_of(issue),
             "comment_form": CommentForm(),
             "severities": Severity.choices,
         },
@@ -106,13 +125,15 @@ def issue_new(request, pk: int):
     return render(request, "support_sla/issue_new.html", {"integration": integration, "form": form})
 
 
-def _update(request, pk: int, form_class, field: str, done: str):
+def _update(request, pk: int, form_class, fields: list[str], done: str):
     issue = selectors.issue_for(request.user, pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
             services.issue_update(
-                issue=issue, actor=request.user, data={field: form.cleaned_data[field]}
+                issue=issue,
+                actor=request.user,
+                data={field: form.cleaned_data[field] for field in fields},
             )
         except DomainError as error:
             show_domain_error(request, error)
@@ -126,14 +147,14 @@ def _update(request, pk: int, form_class, field: str, done: str):
 @login_required
 @require_POST
 def issue_status(request, pk: int):
-    return _update(request, pk, StatusForm, "status", "Status changed.")
+    return _update(request, pk, StatusForm, ["status", "comment"], "Status changed.")
 
 
 @login_required
 @require_POST
 def issue_severity(request, pk: int):
     return _update(
-        request, pk, SeverityForm, "severity", "Severity changed; the clock is recomputed."
+        request, pk, SeverityForm, ["severity"], "Severity changed; the clock is recomputed."
     )
 
 
@@ -155,7 +176,9 @@ def issue_comment(request, pk: int):
 @login_required
 @require_POST
 def calendar_edit(request, slug: str):
-    partner, _ = partner_for(request.user, slug)
+    """The partner page's calendar form. A refused calendar shows the partner page again
+    (400) with the errors under the fields."""
+    partner, may_write = partner_for(request.user, slug)
     form = CalendarForm(request.POST)
     if form.is_valid():
         try:
@@ -166,10 +189,21 @@ def calendar_edit(request, slug: str):
                 closures=form.cleaned_data["closures"],
             )
         except DomainError as error:
-            show_domain_error(request, error)
+            if error.status == 403 or not error.errors:
+                show_domain_error(request, error)
+                return redirect("partner_detail", slug=slug)
+            for field, messages_ in error.errors.items():
+                form.add_error(field if field in form.fields else None, messages_)
         else:
-            messages.success(request, "Support calendar saved; running clocks are recomputed.")
-    else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    return redirect("partner_detail", slug=slug)
+            messages.success(
+                request,
+                "Support calendar saved; it applies to SLA clocks that start from now on.",
+            )
+            return redirect("partner_detail", slug=slug)
+    if not may_write:
+        messages.error(request, "Only an owner of this partner can change its calendar.")
+        return redirect("partner_detail", slug=slug)
+    return push_url(
+        partner_page(request, partner, may_write, calendar=form, status=400),
+        reverse("partner_detail", args=[slug]),
+    )

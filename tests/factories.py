@@ -37,6 +37,7 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Partner {n}")
     slug = factory.Sequence(lambda n: f"partner-{n}")
     website = "https://partner.example"
+    support_url = "https://partner.example/support"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

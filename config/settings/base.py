@@ -216,6 +216,9 @@ VIP_OVERLAP_THRESHOLD = env.float("VIP_OVERLAP_THRESHOLD", default=0.55)
 VIP_BOARD_CARDS_PER_COLUMN = env.int("VIP_BOARD_CARDS_PER_COLUMN", default=12)
 VIP_SLA_WARN_AT = env.float("VIP_SLA_WARN_AT", default=0.75)  # share of the budget used
 VIP_SLA_STANDING_DAYS = env.int("VIP_SLA_STANDING_DAYS", default=90)
+# The most waiting on the reporter may add to one clock cycle, as a share of the budget
+# (1: 48 hours for critical issues, 5 business days for normal ones).
+VIP_SLA_MAX_PAUSE = env.float("VIP_SLA_MAX_PAUSE", default=1.0)
 VIP_BADGE_EVIDENCE_DAYS = env.int("VIP_BADGE_EVIDENCE_DAYS", default=180)
 VIP_REVERIFY_DAYS = env.int("VIP_REVERIFY_DAYS", default=30)
 VIP_BADGE_CACHE_SECONDS = env.int("VIP_BADGE_CACHE_SECONDS", default=24 * 60 * 60)

@@ -39,3 +39,18 @@ def test_demo_data_runs_twice_without_duplicates(capsys):
     call_command("demo_data")
     assert "already loaded" in capsys.readouterr().out
     assert Partner.objects.count() == 3
+
+
+def test_demo_data_shows_a_paused_a_reopened_and_a_breached_support_issue(capsys):
+    from support_sla.models import SlaEvent, SupportIssue
+
+    call_command("demo_data")
+    paused = SupportIssue.objects.get(status="waiting_on_reporter")
+    assert paused.comments.get().clock == "paused"
+    assert paused.next_action_at > paused.paused_since  # the pause runs out by itself
+    reopened = SupportIssue.objects.get(reopened_at__isnull=False)
+    assert (reopened.status, reopened.cycle) == ("open", 1)  # the earlier cycle goes on
+    breached = SlaEvent.objects.get(kind="breach").issue
+    assert breached.status in ("open", "acknowledged")
+    assert breached.integration.partner.slug == "initech-hsm-systems"
+    assert all(partner.support_url for partner in Partner.objects.all())

@@ -1,8 +1,14 @@
 """/directory/ and /directory/<slug>/: the public list of released and supported work."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 
 from integrations.models import Stage
+from support_sla import services as support_services
+from support_sla import sweep
+from support_sla.tasks import refresh_standings
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +72,42 @@ def test_the_directory_query_count_does_not_grow(client, partner, django_assert_
         IntegrationFactory(partner=partner, name=f"More {n}", stage=Stage.SUPPORT)
     with django_assert_num_queries(3):
         client.get("/directory/")
+
+
+def test_a_failing_integration_leaves_the_directory_until_it_recovers(
+    client, client_as, owner, partner, catalogue, django_capture_on_commit_callbacks
+):
+    """Three breached critical issues make support standing failing: the integration is out
+    of the public directory (still released: delisting is staff's decision) and its partner's
+    dashboard says so and why; when the breaches leave the 90 days, it is back."""
+    released = catalogue["released"]
+    opened = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(opened, tick=False):
+        issues = [
+            support_services.issue_open(
+                integration=released,
+                actor=owner,
+                data={"title": f"Outage {n}", "description": "Down.", "severity": "critical"},
+            )
+            for n in range(3)
+        ]
+    with (
+        time_machine.travel(opened + timedelta(hours=49), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        sweep.sla_sweep()
+        for issue in issues:
+            support_services.issue_update(issue=issue, actor=owner, data={"status": "resolved"})
+        assert names(client.get("/directory/")) == ["Globex Sync"]
+        assert client.get(f"/directory/{partner.slug}/").status_code == 404
+        dashboard = client_as(owner).get("/dashboard/").content.decode()
+        assert "Support standing failing: 3 SLA breaches in the last 90 days." in dashboard
+        assert "It is hidden from the public directory until its support standing" in dashboard
+    released.refresh_from_db()
+    assert released.stage == Stage.RELEASE
+    with time_machine.travel(opened + timedelta(days=93), tick=False):
+        refresh_standings()
+        assert names(client.get("/directory/")) == ["Acme KMS", "Globex Sync"]
+        assert client.get(f"/directory/{partner.slug}/").status_code == 200
+        dashboard = client_as(owner).get("/dashboard/").content.decode()
+        assert "hidden from the public directory" not in dashboard

@@ -57,7 +57,9 @@ def test_patch_status_and_severity(api, owner, supported):
     detail = f"/api/v1/support-issues/{issue.pk}/"
     api.as_user(owner)
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
-        paused = api.patch(detail, {"status": "waiting_on_reporter"}, format="json").json()
+        paused = api.patch(
+            detail, {"status": "waiting_on_reporter", "comment": "Logs?"}, format="json"
+        ).json()
     assert paused["sla"]["paused"] is True and paused["due_at"] is None
     with time_machine.travel(T0 + timedelta(hours=2), tick=False):
         critical = api.patch(

@@ -45,16 +45,23 @@ def test_a_partner_opens_an_issue_from_the_integration_page(client_as, owner, su
     assert "SLA clock" in page and "Wait on reporter" in page
 
 
-def test_status_severity_and_comments_from_the_page(client_as, owner, supported):
+def test_status_severity_and_comments_from_the_page(client_as, owner, member, supported):
     issue = services.issue_open(integration=supported, actor=owner, data=issue_data())
-    client = client_as(owner)
-    client.post(f"/support/issues/{issue.pk}/status/", {"status": "waiting_on_reporter"})
+    client = client_as(member)
+    client.post(
+        f"/support/issues/{issue.pk}/status/",
+        {"status": "waiting_on_reporter", "comment": "Which version?"},
+    )
     client.post(f"/support/issues/{issue.pk}/severity/", {"severity": "critical"})
     client.post(f"/support/issues/{issue.pk}/comments/", {"body": "Any news?"})
     issue.refresh_from_db()
     assert (issue.status, issue.severity) == ("waiting_on_reporter", "critical")
-    assert issue.comments.get().body == "Any news?"
-    assert "paused" in client.get(f"/support/issues/{issue.pk}/").content.decode()
+    assert list(issue.comments.values_list("body", "clock")) == [
+        ("Which version?", "paused"),
+        ("Any news?", ""),  # not the reporter: the clock stays paused
+    ]
+    page = client.get(f"/support/issues/{issue.pk}/").content.decode()
+    assert "paused" in page and "asked the reporter; paused the clock" in page
 
 
 def test_an_outsider_cannot_post(client_as, owner, outsider, supported):
@@ -173,7 +180,9 @@ def test_running_clocks_carry_their_remaining_seconds_for_the_countdown(
 
 def test_a_paused_clock_does_not_count_down(client_as, owner, supported):
     issue = services.issue_open(integration=supported, actor=owner, data=issue_data("critical"))
-    services.issue_update(issue=issue, actor=owner, data={"status": "waiting_on_reporter"})
+    services.issue_update(
+        issue=issue, actor=owner, data={"status": "waiting_on_reporter", "comment": "Logs?"}
+    )
     html = client_as(owner).get(f"/support/issues/{issue.pk}/").content.decode()
     assert "paused" in html
     assert "data-sla-remaining" not in html

@@ -82,15 +82,19 @@ def test_a_paused_clock_is_not_swept_and_resumes_later(
     critical, owner, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(OPENED + timedelta(hours=10), tick=False):
-        services.issue_update(issue=critical, actor=owner, data={"status": "waiting_on_reporter"})
-    run_sweep(OPENED + timedelta(hours=60), django_capture_on_commit_callbacks)
+        services.issue_update(
+            issue=critical,
+            actor=owner,
+            data={"status": "waiting_on_reporter", "comment": "Which version?"},
+        )
+    run_sweep(OPENED + timedelta(hours=40), django_capture_on_commit_callbacks)
     assert kinds(critical) == []
-    with time_machine.travel(OPENED + timedelta(hours=60), tick=False):
+    with time_machine.travel(OPENED + timedelta(hours=40), tick=False):
         services.issue_update(issue=critical, actor=owner, data={"status": "acknowledged"})
-    run_sweep(OPENED + timedelta(hours=99), django_capture_on_commit_callbacks)
+    run_sweep(OPENED + timedelta(hours=79), django_capture_on_commit_callbacks)
     assert kinds(critical) == [
-        ("warning", OPENED + timedelta(hours=86)),
-        ("breach", OPENED + timedelta(hours=98)),
+        ("warning", OPENED + timedelta(hours=66)),
+        ("breach", OPENED + timedelta(hours=78)),
     ]
 
 

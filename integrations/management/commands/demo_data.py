@@ -1,5 +1,6 @@
 """Demo data for `make demo`: three partners, a dozen integrations over every stage with their
-history, and one account per role. Safe to run again: existing demo data is left alone."""
+history, support issues with their SLA clocks (one paused, one reopened, one breached), and
+one account per role. Safe to run again: existing demo data is left alone."""
 
 from datetime import timedelta
 
@@ -12,6 +13,8 @@ from accounts.models import Membership, User
 from accounts.roles import ADMINS, REVIEWERS
 from integrations.models import PIPELINE, Integration, Partner, Stage, StageTransition
 from integrations.services import overlaps_refresh
+from support_sla import services as support
+from support_sla.sweep import sla_sweep
 
 PASSWORD = "vip-demo-password"  # noqa: S105 - printed for everyone; demo only
 
@@ -186,6 +189,7 @@ class Command(BaseCommand):
                 name=name,
                 slug=name.lower().replace(" ", "-"),
                 website=website,
+                support_url=f"{website}/support",
                 support_timezone=zone,
                 support_country=country,
                 support_subdivision=subdivision,
@@ -223,6 +227,91 @@ class Command(BaseCommand):
         for integration in created:
             if integration.stage == Stage.ENGAGE:  # overlaps are looked for at intake
                 overlaps_refresh(integration=integration)
+        self._support_issues({i.name: i for i in created}, owners, partners)
+
+    def _support_issues(self, integrations, owners, partners) -> None:
+        """Support issues made through the support services at past times, then swept: one
+        waiting on its reporter (paused), one reopened within 14 days (the same clock), one
+        past its due time (breached)."""
+        now = timezone.now()
+        hours = lambda n: timedelta(hours=n)  # noqa: E731
+        desk = self._user("support@acme.example")  # Acme's support desk logs customers' issues
+        Membership.objects.get_or_create(
+            partner=partners["acme-security"], user=desk, role="member"
+        )
+        acme_owner, sync = owners["acme-security"], integrations["Acme Secrets Sync for Kubernetes"]
+
+        paused = support.issue_open(
+            integration=sync,
+            actor=desk,
+            data={
+                "title": "Secrets of namespaces with a dash are not synced",
+                "description": "A customer reports that secrets under team-a/ never reach the "
+                "pods; team_b/ works.",
+                "severity": "normal",
+            },
+            now=now - hours(30),
+        )
+        support.issue_update(
+            issue=paused,
+            actor=acme_owner,
+            data={
+                "status": "waiting_on_reporter",
+                "comment": "Could you ask the customer for the operator's log at debug level "
+                "and the exact namespace names?",
+            },
+            now=now - hours(6),
+        )
+
+        reopened = support.issue_open(
+            integration=sync,
+            actor=desk,
+            data={
+                "title": "Certificates are renewed too late",
+                "description": "PKI certificates are renewed after they expire when the role's "
+                "TTL is under an hour.",
+                "severity": "critical",
+            },
+            now=now - hours(30),
+        )
+        support.issue_update(
+            issue=reopened,
+            actor=acme_owner,
+            data={
+                "status": "resolved",
+                "comment": "Fixed in 2.3.1: renewal at two thirds of the TTL.",
+            },
+            now=now - hours(20),
+        )
+        support.issue_update(
+            issue=reopened,
+            actor=desk,
+            data={
+                "status": "open",
+                "comment": "Still happens with 2.3.1 when the TTL is 5 minutes.",
+            },
+            now=now - hours(2),
+        )
+
+        hsm = integrations["Initech Luna HSM Bridge"]
+        breached = support.issue_open(
+            integration=hsm,
+            actor=owners["initech-hsm-systems"],
+            data={
+                "title": "Seal wrapping fails after a partition failover",
+                "description": "After the HSM cluster fails over, Vault logs “CKR_SESSION_HANDLE_"
+                "INVALID” and seal-wrapped writes fail.",
+                "severity": "normal",
+            },
+            now=now - timedelta(days=14),
+        )
+        support.issue_comment(
+            issue=breached,
+            actor=owners["initech-hsm-systems"],
+            body="We can reproduce it in the lab; a fix needs a firmware update.",
+            now=now - timedelta(days=12),
+        )
+        sla_sweep(now=now)  # the warnings and breaches due by now, at their computed times
 
     def _integration(
         self, partner, owner, reviewer, name, category, stage, age, summary, description
