@@ -46,10 +46,10 @@ def direct_run(server, body, program, ciphertext) -> float:
     root.sys.read_health_status(method="GET", standby_ok=True, sealed_code=200, uninit_code=200)
     root.sys.read_seal_status()
     app = hvac.Client(url=server.url, namespace=body["namespace"])
-    app.adapter.get("/v1/sys/internal/ui/mounts")
     app.auth.approle.login(role_id=body["auth"]["role_id"], secret_id=body["auth"]["secret_id"])
-    app.auth.token.lookup_self()
-    app.sys.get_capabilities(paths=["sys/mounts", "sys/auth", "sys/policies/acl"])
+    app.auth.token.lookup_self()  # namespace.access and auth.short_lived_token
+    roots = ("sys/mounts", "sys/auth", "sys/policies/acl", "sys/policy", "sys/audit")
+    app.sys.get_capabilities(paths=[p for root in roots for p in (root, f"{root}/vip-leaf")])
     kv = app.secrets.kv.v2
     kv.create_or_update_secret(path="vip/direct", secret={"probe": "x"}, mount_point="apps-kv")
     kv.read_secret_version(path="vip/direct", mount_point="apps-kv", raise_on_deleted_version=True)

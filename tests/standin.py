@@ -66,7 +66,9 @@ class PlatformStandIn:
     # `openbao` answers as OpenBao itself does: the server, at another name and over TLS.
     PLATFORMS = ("vault_enterprise", "hcp_vault", "vault_community", "openbao")
 
-    def __init__(self, backend: BaoServer, platform: str, *, hostname: str = "") -> None:
+    def __init__(
+        self, backend: BaoServer, platform: str, *, hostname: str = "", port: int = 0
+    ) -> None:
         assert platform in self.PLATFORMS, platform
         assert not backend.tls, "the stand-in speaks TLS itself; its backend is plain http"
         self.backend = backend
@@ -77,6 +79,7 @@ class PlatformStandIn:
             )
         self.hostname = hostname or "127.0.0.1"
         self.requests: list[tuple[str, str, str]] = []  # (method, path, namespace header)
+        self._port = port  # 0: any free one
         self._server: ThreadingHTTPServer | None = None
 
     tls = True
@@ -101,7 +104,7 @@ class PlatformStandIn:
         (folder / "key.pem").write_text(pki["key"])
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler())
         self._server.daemon_threads = True
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

@@ -49,6 +49,13 @@ class BaoServer:
         self.process: subprocess.Popen | None = None
         self.unseal_key = ""
 
+    @classmethod
+    def running_at(cls, port: int) -> "BaoServer":
+        """A server someone else started on loopback `port` (plain http), e.g. the demo's."""
+        server = cls()
+        server.port = port
+        return server
+
     @property
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"

@@ -245,6 +245,9 @@ VIP_MAX_TOKEN_LIFETIME = env.int("VIP_MAX_TOKEN_LIFETIME", default=768 * 60 * 60
 # https), such as Smokescreen: it then applies the address policy, and the program resolves no
 # target host name itself.
 VIP_EGRESS_PROXY = env("VIP_EGRESS_PROXY", default="")
+# Demo only: addresses of targets served by a platform stand-in (tests/standin.py, an OpenBao
+# answering as Vault Enterprise); every page that names their platform says it is simulated.
+VIP_SIMULATED_TARGETS = env.list("VIP_SIMULATED_TARGETS", default=[])
 VIP_RUN_TIME_LIMIT = env.int("VIP_RUN_TIME_LIMIT", default=180)  # seconds, per run
 VIP_RUN_QUEUED_LIMIT = env.int("VIP_RUN_QUEUED_LIMIT", default=60 * 60)  # seconds in the queue
 VIP_RUN_MAX_ATTEMPTS = env.int("VIP_RUN_MAX_ATTEMPTS", default=3)

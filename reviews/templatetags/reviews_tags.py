@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 from reviews.verification.server import platform_name
 
@@ -29,8 +30,18 @@ def status_badge(status: str):
 
 
 @register.filter
+def simulated(target) -> bool:
+    """A demo target served by a platform stand-in (VIP_SIMULATED_TARGETS)."""
+    return target.url in settings.VIP_SIMULATED_TARGETS
+
+
+@register.filter
 def platform(run) -> str:
-    """The platform a run found (never the kind its target was declared as): "OpenBao 2.7.2"."""
+    """The platform a run found (never the kind its target was declared as): "OpenBao 2.7.2";
+    on a demo stand-in, said to be simulated."""
     if not run.detected_edition:
         return "not detected"
-    return platform_name(run.detected_edition, run.detected_version)
+    name = platform_name(run.detected_edition, run.detected_version)
+    if simulated(run.target):
+        return f"{name} (simulated: OpenBao behind a demo stand-in)"
+    return name

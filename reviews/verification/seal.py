@@ -9,13 +9,17 @@ def seal_hsm(ctx: RunContext, subject) -> Outcome:
     if seal_type == "pkcs11" and status.get("recovery_seal"):
         ctx.features.append("hsm_seal")
         return passed("Auto-unseals through PKCS#11 with recovery keys.", seal_type=seal_type)
-    message = (
-        "Expected auto-unseal through an HSM (pkcs11) with recovery keys; the server's seal is "
-        f"{seal_type or 'not named'}."
-    )
     if ctx.category != "hsm":
-        return skipped(message, applicable=False, seal_type=seal_type)
-    return failed(message, seal_type=seal_type)
+        return skipped(
+            f"The seal is {seal_type or 'not named'}, not an HSM (only HSM integrations need one).",
+            applicable=False,
+            seal_type=seal_type,
+        )
+    return failed(
+        "Expected auto-unseal through an HSM (pkcs11) with recovery keys; the server's seal is "
+        f"{seal_type or 'not named'}.",
+        seal_type=seal_type,
+    )
 
 
 CHECKS = [

@@ -94,6 +94,47 @@ def test_create_returns_the_target_without_secrets(api, owner, integration, body
             },
             "plugin.sha256",
         ),
+        # A secrets-engine plugin is exercised by its probe: without one it cannot be verified.
+        (
+            {"plugin": {"name": "acme", "type": "secret", "version": "v1", "mount_path": "acme"}},
+            "plugin.probe",
+        ),
+        (
+            {
+                "plugin": {
+                    **{"name": "acme", "type": "database", "version": "v1", "mount_path": "db"},
+                    "probe": {"operation": "delete", "path": "creds/app", "expect": ["username"]},
+                }
+            },
+            "plugin.probe.operation",
+        ),
+        (
+            {
+                "plugin": {
+                    **{"name": "acme", "type": "secret", "version": "v1", "mount_path": "acme"},
+                    "probe": {"operation": "read", "path": "creds/app", "expect": []},
+                }
+            },
+            "plugin.probe.expect",
+        ),
+        (
+            {
+                "plugin": {
+                    **{"name": "acme", "type": "secret", "version": "v1", "mount_path": "acme"},
+                    "probe": {"operation": "write", "path": "x", "body": [1], "expect": ["a"]},
+                }
+            },
+            "plugin.probe.body",
+        ),
+        ({"auth": {"method": "plugin", "mount_path": "acme"}}, "auth.login_body"),
+        ({"auth": {"method": "plugin", "login_body": "{not json"}}, "auth.login_body"),
+        ({"auth": {"method": "plugin", "login_body": ["a"]}}, "auth.login_body"),
+        ({"auth": {"method": "plugin", "login_path": "a b", "login_body": {}}}, "auth.login_path"),
+        # Secrets are text: anything else would be stored as something else than was meant.
+        ({"auth": {"method": "approle", "role_id": 123, "secret_id": "x"}}, "auth.role_id"),
+        ({"auth": {"method": "userpass", "username": "u", "password": {"p": 1}}}, "auth.password"),
+        # HCP Vault clusters live under hashicorp.cloud (server.edition would fail otherwise).
+        ({"kind": "hcp_vault", "url": "https://vault.partner.example"}, "url"),
     ],
 )
 def test_bad_targets_get_field_errors(api, owner, integration, body, change, field):
@@ -239,6 +280,64 @@ def test_private_addresses_are_refused_outside_development(api, owner, integrati
         )
         assert response.status_code == 400, address
         assert "private, loopback or link-local" in response.json()["errors"]["url"][0]
+
+
+def test_a_plugin_login_stores_its_body_as_a_secret(api, owner, integration, body):
+    secret = "plugin-api-key-3f9a"
+    body["auth"] = {
+        "method": "plugin",
+        "mount_path": "auth/acme-auth/",
+        "login_path": "/login/app/",
+        "login_body": {"api_key": secret, "team": 7},
+    }
+    response = api.as_user(owner).post(url(integration), body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["auth"] == {
+        "method": "plugin",
+        "mount_path": "acme-auth",
+        "login_path": "login/app",
+        "credentials_set": True,
+    }
+    assert secret not in response.content.decode()
+    target = VerificationTarget.objects.get()
+    assert secret not in target.credentials_ciphertext
+    from reviews import program_vault
+
+    stored = program_vault.decrypt(target.credentials_ciphertext)
+    assert stored["login_body"] == {"api_key": secret, "team": 7}  # JSON, not its repr
+
+
+def test_a_probe_is_stored_with_the_plugin(api, owner, integration, body):
+    body["plugin"] = {
+        "name": "vault-plugin-acme",
+        "type": "secret",
+        "version": "v1.0.0",
+        "mount_path": "acme",
+        "probe": {"operation": "write", "path": "/issue/app/", "body": {"ttl": "1h"},
+                  "expect": ["token", " lease "]},
+    }  # fmt: skip
+    response = api.as_user(owner).post(url(integration), body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["plugin"]["probe"] == {
+        "operation": "write",
+        "path": "issue/app",
+        "body": {"ttl": "1h"},
+        "expect": ["token", "lease"],
+    }
+
+
+def test_with_an_egress_proxy_no_host_name_is_resolved_on_save(
+    api, owner, integration, body, settings
+):
+    # The proxy applies the address policy: the program must not resolve (and so must not
+    # refuse or leak a lookup of) the partner's name itself.
+    settings.VIP_ALLOW_PRIVATE_TARGETS = False
+    settings.VIP_EGRESS_PROXY = "http://127.0.0.1:1"
+    for address in ("https://vault.partner.invalid:8200", "http://10.0.0.5:8200"):
+        response = api.as_user(owner).post(
+            url(integration), {**body, "url": address, "name": address}, format="json"
+        )
+        assert response.status_code == 201, response.json()
 
 
 def test_a_deleted_target_stays_deleted(api, owner, integration, body):

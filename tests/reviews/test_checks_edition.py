@@ -145,3 +145,18 @@ def test_the_egress_proxy_refusing_a_destination_is_an_error(
     body = {**runtime_app(bao), "url": "https://internal.partner.invalid:8200", "ca_cert": ""}
     run = verify(integration, body, owner)
     assert run.status == "error"
+
+
+def test_pages_api_and_e_mail_name_the_detected_platform_never_the_declared_one(
+    bao, integration, owner, verify, client_as, api, mailoutbox
+):
+    run = verify(integration, {**runtime_app(bao), "kind": "vault_enterprise"}, owner)
+    page = client_as(owner).get(f"/verifications/{run.pk}/").content.decode()
+    assert 'Server (detected)</div><div>OpenBao 2.7.2</div>' in page
+    assert "Vault Enterprise 2.7.2" not in page
+    detail = api.as_user(owner).get(f"/api/v1/verifications/{run.pk}/").json()
+    assert detail["detected"] == {"version": "2.7.2", "edition": "openbao"}
+    mail = next(m for m in mailoutbox if "finished" in m.body)
+    assert "The server is OpenBao 2.7.2 (as it reported itself)." in mail.body
+    assert "Declared Vault Enterprise; the server is OpenBao 2.7.2." in mail.body  # the reason
+    assert "Vault Enterprise 2.7.2" not in mail.body

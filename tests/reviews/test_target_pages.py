@@ -136,3 +136,55 @@ def test_deleting_a_target_keeps_its_runs(client_as, owner, integration, bao):
     assert VerificationRun.objects.filter(pk=run.pk).exists()
     html = client_as(owner).get(f"/integrations/{integration.pk}/").content.decode()
     assert f"Run {run.pk}" in html
+
+
+def test_a_plugin_login_and_probe_from_the_page(client_as, owner, integration, bao):
+    body = runtime_app(bao)
+    data = form_data(
+        body,
+        auth_method="plugin",
+        auth_mount_path="acme-auth",
+        auth_login_path="login",
+        login_body='{"api_key": "k-123"}',
+        plugin_name="vault-plugin-acme",
+        plugin_type="secret",
+        plugin_version="v1.0.0",
+        plugin_mount_path="acme",
+        plugin_probe_operation="read",
+        plugin_probe_path="info",
+        plugin_probe_expect="version, build",
+    )
+    client = client_as(owner)
+    response = client.post(f"/integrations/{integration.pk}/targets/new/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    target = VerificationTarget.objects.get()
+    assert (target.auth_method, target.auth_login_path) == ("plugin", "login")
+    assert target.plugin["probe"] == {
+        "operation": "read",
+        "path": "info",
+        "body": None,
+        "expect": ["version", "build"],
+    }
+    edit = client.get(f"/targets/{target.pk}/edit/").content.decode()
+    assert "k-123" not in edit  # the login body is a secret
+    assert 'value="version, build"' in edit
+
+
+def test_plugin_errors_land_on_their_fields(client_as, owner, integration, bao):
+    data = form_data(
+        runtime_app(bao),
+        auth_method="plugin",
+        auth_mount_path="acme-auth",
+        login_body="{not json",
+        plugin_name="vault-plugin-acme",
+        plugin_type="secret",
+        plugin_version="v1.0.0",
+        plugin_mount_path="acme",
+        plugin_probe_operation="read",
+        plugin_probe_path="info",
+        plugin_probe_expect="",
+    )
+    response = client_as(owner).post(f"/integrations/{integration.pk}/targets/new/", data)
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) >= {"login_body", "plugin_probe_expect"}
+    assert not VerificationTarget.objects.exists()

@@ -1,11 +1,14 @@
 """`make demo`'s Vault: an OpenBao dev server that is both the program Vault (Transit, root
 namespace) and a demo partner's test Vault (namespace `admin`, AppRole with short TTLs, KV v2 at
 a custom path, a transit key); gives two demo integrations a ready target and a first run:
-"Acme KMS Connector" (in review) and "Acme Secrets Sync for Kubernetes" (in support, so an
-admin can issue it a Vault Enterprise Verified badge: the run exercises a namespace).
+- "Acme KMS Connector" (in review): the OpenBao server itself, declared `openbao`;
+- "Acme Secrets Sync for Kubernetes" (in support): the same OpenBao behind the test stand-in
+  that answers as Vault Enterprise (tests/standin.py, https://127.0.0.1:8210), so that an admin
+  can show the badge lifecycle. Every page that names its platform says it is simulated
+  (VIP_SIMULATED_TARGETS): no HashiCorp binary runs here, and the demo never claims one does.
 
 The dev server keeps everything in memory, so each start sets it up again and re-encrypts the
-demo target's credentials. Runs until interrupted; stops the server with it.
+demo targets' credentials. Runs until interrupted; stops the server and the stand-in with it.
 """
 
 import os
@@ -24,8 +27,12 @@ from django.core.management.base import BaseCommand, CommandError
 from integrations.models import Integration
 from reviews import program_vault, selectors, services
 
-DEMO_INTEGRATIONS = ["Acme KMS Connector", "Acme Secrets Sync for Kubernetes"]
-DEMO_TARGET = "Demo cluster (namespace admin)"
+# integration → the target it gets: its name, and whether it is the simulated Enterprise one.
+DEMO_TARGETS = {
+    "Acme KMS Connector": ("Demo OpenBao cluster (namespace admin)", False),
+    "Acme Secrets Sync for Kubernetes": ("Simulated Vault Enterprise (demo stand-in)", True),
+}
+STANDIN_PORT = 8210
 PARTNER_POLICY = """
 path "partner-kv/data/vip/*" { capabilities = ["create", "read", "update", "delete"] }
 path "partner-kv/metadata/vip/*" { capabilities = ["read", "delete", "list"] }
@@ -55,16 +62,32 @@ class Command(BaseCommand):
             env={**os.environ, "HOME": str(settings.VAR_DIR)},
         )
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        standin = None
         try:
             self._wait_until_ready(settings.VIP_VAULT_ADDR)
-            self._configure(hvac.Client(url=settings.VIP_VAULT_ADDR, token=token))
+            standin = self._start_standin(address.port)
+            self._configure(hvac.Client(url=settings.VIP_VAULT_ADDR, token=token), standin)
             server.wait()
         except KeyboardInterrupt:
             pass
         finally:
+            if standin is not None:
+                standin.stop()
             if server.poll() is None:
                 server.terminate()
                 server.wait(timeout=10)
+
+    def _start_standin(self, port: int):
+        """The demo's Vault Enterprise: this OpenBao behind the test stand-in (demo only)."""
+        from tests.standin import PlatformStandIn
+        from tests.vault import BaoServer
+
+        standin = PlatformStandIn(
+            BaoServer.running_at(port), "vault_enterprise", port=STANDIN_PORT
+        ).start()
+        if standin.url not in settings.VIP_SIMULATED_TARGETS:
+            raise CommandError(f"Add {standin.url} to VIP_SIMULATED_TARGETS: it is simulated.")
+        return standin
 
     def _wait_until_ready(self, url: str) -> None:
         deadline = time.monotonic() + 20
@@ -77,7 +100,7 @@ class Command(BaseCommand):
             time.sleep(0.1)
         raise CommandError(f"OpenBao did not start at {url}.")
 
-    def _configure(self, root: hvac.Client) -> None:
+    def _configure(self, root: hvac.Client, standin) -> None:
         # The program Vault: Transit in the root namespace (the key is created on first use).
         root.sys.enable_secrets_engine("transit", path=settings.VIP_VAULT_TRANSIT_MOUNT)
         # The demo partner's test Vault, HCP-style: everything inside namespace `admin`.
@@ -98,25 +121,32 @@ class Command(BaseCommand):
         role_id = partner.read("auth/approle/role/partner-app/role-id")["data"]["role_id"]
         secret_id = partner.write("auth/approle/role/partner-app/secret-id")["data"]["secret_id"]
         program_vault.reset_client()
-        for name in DEMO_INTEGRATIONS:
-            self._demo_target(name, role_id, secret_id, root.url)
+        for name, (target_name, simulated) in DEMO_TARGETS.items():
+            cluster = (
+                {"kind": "vault_enterprise", "url": standin.url, "ca_cert": standin.ca_pem}
+                if simulated
+                else {"kind": "openbao", "url": root.url, "ca_cert": ""}
+            )
+            self._demo_target(name, target_name, cluster, role_id, secret_id)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo Vault ready at {root.url}: program Vault (Transit) and the demo partner's "
-                f"test Vault in namespace admin; {' and '.join(DEMO_INTEGRATIONS)} have a target."
+                f"test Vault in namespace admin; {standin.url} answers as Vault Enterprise "
+                f"(simulated). {' and '.join(DEMO_TARGETS)} have a target."
             )
         )
 
-    def _demo_target(self, name: str, role_id: str, secret_id: str, url: str) -> None:
+    def _demo_target(
+        self, name: str, target_name: str, cluster: dict, role_id: str, secret_id: str
+    ) -> None:
         integration = Integration.objects.filter(name=name).first()
         if integration is None:
             self.stdout.write("No demo integration to give a target to (run demo_data first).")
             return
         owner = integration.partner.memberships.filter(role="owner").first().user
         body = {
-            "name": DEMO_TARGET,
-            "kind": "vault_enterprise",
-            "url": url,
+            "name": target_name,
+            **cluster,
             "namespace": "admin",
             "auth": {
                 "method": "approle",
@@ -129,7 +159,7 @@ class Command(BaseCommand):
                 {"path": "partner-transit", "type": "transit", "key": "app-key"},
             ],
         }
-        target = selectors.targets_of(integration).filter(name=DEMO_TARGET).first()
+        target = selectors.targets_of(integration).filter(name=target_name).first()
         if target is None:
             target = services.target_create(integration=integration, actor=owner, data=body)
         else:  # the in-memory Vault started afresh: new credentials under a new key
