@@ -152,7 +152,7 @@ def test_pages_api_and_e_mail_name_the_detected_platform_never_the_declared_one(
 ):
     run = verify(integration, {**runtime_app(bao), "kind": "vault_enterprise"}, owner)
     page = client_as(owner).get(f"/verifications/{run.pk}/").content.decode()
-    assert 'Server (detected)</div><div>OpenBao 2.7.2</div>' in page
+    assert "Server (detected)</div><div>OpenBao 2.7.2</div>" in page
     assert "Vault Enterprise 2.7.2" not in page
     detail = api.as_user(owner).get(f"/api/v1/verifications/{run.pk}/").json()
     assert detail["detected"] == {"version": "2.7.2", "edition": "openbao"}
