@@ -5,10 +5,8 @@ secrets (encrypted by the program Vault before they are stored). Field errors us
 (`auth.secret_id`, `secret_mounts.0.path`) in the API's `errors` object.
 """
 
-import ipaddress
 import json
 import re
-import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -21,6 +19,7 @@ from django.core.validators import URLValidator
 from config.errors import DomainError
 from integrations.models import AuthMethod
 from reviews.models import PLUGIN_LOGIN, MountType, TargetKind, VerificationTarget
+from reviews.verification.egress import resolution_problem
 
 # For each login method: fields that are configuration, and fields that are secret.
 METHOD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -105,20 +104,6 @@ class _Errors(dict):
         self.setdefault(name, []).append(message)
 
 
-def address_problem(url: str) -> str | None:
-    """Why the program should not connect to `url` (a private, loopback or link-local address
-    could reach the program's own services), or None. Names are resolved."""
-    host = urlparse(url).hostname or ""
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (OSError, UnicodeError):
-        return f"{host} does not resolve to an address."
-    for address in addresses:
-        if not ipaddress.ip_address(address.split("%")[0]).is_global:
-            return f"{host} is a private, loopback or link-local address; use a public address."
-    return None
-
-
 def _clean_url(data, errors, kind: str) -> str:
     url = _text(data.get("url"))
     if len(url) > MAX_URL:
@@ -137,7 +122,7 @@ def _clean_url(data, errors, kind: str) -> str:
     elif (
         not settings.VIP_ALLOW_PRIVATE_TARGETS
         and not settings.VIP_EGRESS_PROXY  # the egress proxy applies the address policy
-        and (problem := address_problem(url))
+        and (problem := resolution_problem(url))
     ):
         errors.add("url", problem)
     return url.rstrip("/")

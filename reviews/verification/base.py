@@ -12,6 +12,8 @@ import hvac
 import hvac.exceptions
 import requests
 
+from reviews.verification import egress
+
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
 
 # How each Vault error status reads in a check's message.
@@ -64,14 +66,17 @@ class Outcome:
     # A skipped check counts against the run when it was required and could not run for want
     # of something (a token, inspector credentials); not when it does not apply here at all.
     applicable: bool = True
+    # The run goes no further (an error always stops it; a failure may, e.g. plain HTTP off
+    # loopback: nothing that sends credentials may follow).
+    stop: bool = False
 
 
 def passed(message: str = "", **details) -> Outcome:
     return Outcome(PASSED, message, details)
 
 
-def failed(message: str, **details) -> Outcome:
-    return Outcome(FAILED, message, details)
+def failed(message: str, *, stop: bool = False, **details) -> Outcome:
+    return Outcome(FAILED, message, details, stop=stop)
 
 
 def skipped(message: str, *, applicable: bool = True, **details) -> Outcome:
@@ -164,8 +169,10 @@ class RunContext:
             verify=self.verify,
             cert=client_cert or False,
             timeout=self.timeout,
+            allow_redirects=False,
         )
         session = client.adapter.session
+        egress.guard(session, public_only=self.public_only)
         if self.egress_proxy:
             # Every request goes through the egress proxy (CONNECT for https: TLS stays end to
             # end, verified against the target's CA and host name); the proxy resolves the name.
@@ -207,6 +214,12 @@ class RunContext:
     def has_passed(self, check_id: str) -> bool:
         found = self.outcome(check_id)
         return found is not None and found.status == PASSED
+
+    @property
+    def public_only(self) -> bool:
+        """Connect only to public addresses, checked by the program itself: outside
+        development, and unless an egress proxy applies the policy."""
+        return not self.allow_private and not self.egress_proxy
 
     @property
     def host(self) -> str:

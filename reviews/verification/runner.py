@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import hvac.exceptions
 import requests
 
+from reviews.verification import egress
 from reviews.verification.base import (
     ERROR,
     FAILED,
@@ -53,6 +54,17 @@ def classify(ctx: RunContext, exc: Exception, expects: str = "an answer") -> Out
     expected and what the server answered; never an exception's repr."""
     where = urlparse(ctx.url).netloc or ctx.url
     seconds = ctx.timeout
+    if isinstance(exc, egress.Redirected):
+        return failed(
+            f"Expected {expects} from {where}; the server answered HTTP {exc.status}, a "
+            f"redirect to {exc.location}, and redirects are never followed."
+        )
+    if refusal := egress.refused_address(exc):
+        return error(
+            f"Not connecting: {where} was {refusal} when the connection was made (every "
+            "connection of a run is checked, so a name that changes its address is caught). "
+            "Nothing was sent."
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return error(
             f"TLS verification failed for {where}: its certificate is not trusted (give the CA "
@@ -108,7 +120,7 @@ def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
                     outcome = classify(ctx, exc, check.expects)
             duration_ms = round((time.perf_counter() - began) * 1000)
             ctx.outcomes.setdefault(check.id, []).append(outcome)
-            if outcome.status == ERROR and not stop_reason:
+            if (outcome.status == ERROR or outcome.stop) and not stop_reason:
                 stop_reason, stopped_at = outcome.message, position
             required = check.required(ctx) and outcome.applicable
             result = Result(
@@ -145,7 +157,11 @@ def verdict(results: list[Result], ctx: RunContext, stopped_at: int | None = Non
     deciding = [r for r in results if r.required and r.waiver is None]
     stopping = next((r for r in results if r.position == stopped_at), None)
     required_error = next((r for r in deciding if r.status == ERROR), None)
-    cut_short = stopping is not None and any(r.position > stopped_at for r in deciding)
+    cut_short = (
+        stopping is not None
+        and stopping.status == ERROR
+        and any(r.position > stopped_at for r in deciding)
+    )
     if required_error or cut_short:
         reason = (required_error or stopping).message
         return Verdict(ERROR, reason, ctx.version, ctx.edition)

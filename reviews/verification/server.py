@@ -3,7 +3,6 @@ the platform it was declared to be, and trusted?"""
 
 import re
 
-from reviews.targets import address_problem
 from reviews.verification.base import (
     Check,
     Outcome,
@@ -14,6 +13,7 @@ from reviews.verification.base import (
     passed,
     skipped,
 )
+from reviews.verification.egress import resolution_problem
 
 OPENBAO, COMMUNITY, ENTERPRISE, HCP = "openbao", "vault_community", "vault_enterprise", "hcp_vault"
 PLATFORM_NAMES = {
@@ -53,7 +53,7 @@ def platform_name(platform: str, version: str = "") -> str:
 
 
 def server_health(ctx: RunContext, subject) -> Outcome:
-    if not ctx.allow_private and not ctx.egress_proxy and (problem := address_problem(ctx.url)):
+    if ctx.public_only and (problem := resolution_problem(ctx.url)):
         return error(f"Not connecting: {problem}")  # checked again: DNS may have changed
     client = ctx.client(namespace=False)
     health = client.sys.read_health_status(
@@ -97,9 +97,11 @@ def server_tls(ctx: RunContext, subject) -> Outcome:
         return passed(f"HTTPS with a certificate chain verified against {trust}.")
     if ctx.is_loopback:
         return skipped("Plain HTTP on a loopback address (development only).", applicable=False)
+    # Stop here: no credential is ever sent in clear (the checks after this one log in).
     return failed(
         "Expected https; the target uses plain HTTP, so credentials would cross the network "
-        "in clear."
+        "in clear. No credential was sent.",
+        stop=True,
     )
 
 

@@ -3,6 +3,7 @@ encrypts credentials, `verify`), for the security tests that run verifications."
 
 from tests.reviews.conftest import (  # noqa: F401  (fixtures used here)
     bao,
+    egress,
     namespace,
     program_bao,
     program_vault_settings,
