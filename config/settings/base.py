@@ -219,7 +219,6 @@ VIP_SLA_STANDING_DAYS = env.int("VIP_SLA_STANDING_DAYS", default=90)
 VIP_BADGE_EVIDENCE_DAYS = env.int("VIP_BADGE_EVIDENCE_DAYS", default=180)
 VIP_REVERIFY_DAYS = env.int("VIP_REVERIFY_DAYS", default=30)
 VIP_BADGE_CACHE_SECONDS = env.int("VIP_BADGE_CACHE_SECONDS", default=24 * 60 * 60)
-VIP_BADGE_LOCAL_SECONDS = env.int("VIP_BADGE_LOCAL_SECONDS", default=30)
 
 # --- Vault: the program's own Vault (credentials) and partners' test Vaults (verification) -----
 VIP_VAULT_ADDR = env("VIP_VAULT_ADDR", default="")

@@ -8,7 +8,7 @@ from badges import services
 from badges.models import Badge, BadgeEvent
 from config.errors import DomainError
 from integrations.models import Stage
-from tests.badges.helpers import hcp_style_run
+from tests.badges.helpers import recorded_run
 from tests.concurrency import at_once
 from tests.factories import IntegrationFactory
 
@@ -16,9 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def eligible(partner, owner, bao_tls, namespace, verify):
+def eligible(partner):
+    """A supported integration whose evidence target's latest run passed on HCP Vault (and
+    exercised namespaces)."""
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
-    run = hcp_style_run(bao_tls, namespace, integration, owner, verify)
+    run = recorded_run(integration)
     return integration, run
 
 
