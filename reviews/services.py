@@ -66,8 +66,7 @@ def _apply(target: VerificationTarget, data: dict) -> VerificationTarget:
         for field, value in values.items():
             setattr(target, field, value)
         with transaction.atomic():
-            _lock_integration(target.integration)
-            target.primary = _first_evidence(target.integration)
+            target.primary = _first_evidence(_lock_integration(target.integration))
             target.save()
         return target
     with transaction.atomic():
