@@ -23,6 +23,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from integrations.models import Stage
 from reviews import services as review_services
+from tests.badges.conftest import bao_enterprise  # noqa: F401 - OpenBao as Vault Enterprise
 from tests.factories import IntegrationFactory
 from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers and program Vault
     bao,
@@ -145,14 +146,19 @@ def shoot(request):
 
 
 @pytest.fixture
-def released(partner, owner, bao_tls, namespace):  # noqa: F811 - fixtures imported above
-    """A released integration with a passed verification run on an HCP Vault-style target
-    (https, namespace admin/…), the evidence badges need. The run executes in this process
-    (eager Celery) when its transaction commits."""
+def released(partner, owner, bao, bao_enterprise, namespace):  # noqa: F811 - imported above
+    """A released integration whose evidence target's run passed on Vault Enterprise (real
+    OpenBao behind tests.fake_vault.EnterpriseFront) in a namespace: the evidence a Vault
+    Enterprise Verified badge needs. The run executes in this process (eager Celery)."""
     integration = IntegrationFactory(
         partner=partner, name="Acme Secrets Sync", stage=Stage.RELEASE, contact_email=owner.email
     )
-    body = {**runtime_app(bao_tls, namespace), "kind": "hcp_vault", "name": "HCP staging"}
+    body = {
+        **runtime_app(bao, namespace),
+        "kind": "vault_enterprise",
+        "url": bao_enterprise.url,
+        "name": "Enterprise staging",
+    }
     target = review_services.target_create(integration=integration, actor=owner, data=body)
     run = review_services.run_request(target=target, actor=owner)
     run.refresh_from_db()
