@@ -1,8 +1,10 @@
 """`make demo`'s Vault: an OpenBao dev server that is both the program Vault (Transit, root
 namespace) and a demo partner's test Vault (namespace `admin`, AppRole with short TTLs, KV v2 at
 a custom path, a transit key); gives two demo integrations a ready target and a first run:
-"Acme KMS Connector" (in review) and "Acme Secrets Sync for Kubernetes" (in support, so an
-admin can issue it a Vault Enterprise Verified badge: the run exercises a namespace).
+"Acme KMS Connector" (in review: its first target, so its evidence target) and "Acme Secrets
+Sync for Kubernetes" (in support: a second target beside its evidence target, whose runs the
+badges ignore; a run on OpenBao never justifies a badge anyway, the demo's badges stand on
+recorded runs).
 
 The dev server keeps everything in memory, so each start sets it up again and re-encrypts the
 demo target's credentials. Runs until interrupted; stops the server with it.
