@@ -37,6 +37,7 @@ def test_an_admin_issues_a_badge(api, admin, owner, eligible, django_capture_on_
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["kind"], body["status"], body["run"]) == ("hcp_vault_verified", "active", run.pk)
+    assert body["status_reason"] == ""
     assert body["svg_url"].endswith(f"/badges/{body['public_id']}.svg")
     assert body["json_url"].endswith(f"/badges/{body['public_id']}.json")
     assert body["verify_url"].endswith(f"/badges/{body['public_id']}/")

@@ -12,10 +12,20 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.roles import ADMINS, REVIEWERS
-from badges.models import Badge, BadgeEvent, BadgeKind, StatusReason
+from badges.models import Badge, BadgeEvent, BadgeKind, BadgeStatus, StatusReason
 from integrations.models import PIPELINE, Integration, Partner, Stage, StageTransition
 from integrations.services import overlaps_refresh
-from reviews.models import CheckResult, Edition, VerificationRun, VerificationTarget
+from reviews.models import (
+    CheckResult,
+    CheckStatus,
+    Edition,
+    RunPurpose,
+    RunStatus,
+    TargetKind,
+    VerificationRun,
+    VerificationTarget,
+)
+from reviews.services import EVIDENCE_FIELD
 from support_sla.models import Standing, StandingRecord
 
 PASSWORD = "vip-demo-password"  # noqa: S105 - printed for everyone; demo only
@@ -300,11 +310,13 @@ class Command(BaseCommand):
         def evidence(name, kind, edition, features, *, passed_days_ago, failures=()):
             integration = integrations[name]
             target = self._target(integration, kind)
-            run = self._run(target, "passed", edition, features, now - passed_days_ago * day)
+            run = self._run(
+                target, RunStatus.PASSED, edition, features, now - passed_days_ago * day
+            )
             for days_ago in failures:
                 self._run(
                     target,
-                    "failed",
+                    RunStatus.FAILED,
                     edition,
                     features,
                     now - days_ago * day,
@@ -314,24 +326,28 @@ class Command(BaseCommand):
 
         acme, acme_run = evidence(
             "Acme Secrets Sync for Kubernetes",
-            "hcp_vault",
+            TargetKind.HCP,
             Edition.HCP_VAULT,
             ["namespaces"],
             passed_days_ago=6,
         )
         self._badge(acme, BadgeKind.HCP_VAULT_VERIFIED, acme_run, admin, now - 40 * day)
         earlier = self._run(
-            acme_run.target, "passed", Edition.HCP_VAULT, ["namespaces"], now - 95 * day
+            acme_run.target, RunStatus.PASSED, Edition.HCP_VAULT, ["namespaces"], now - 95 * day
         )
         revoked = self._badge(
             acme, BadgeKind.VAULT_ENTERPRISE_VERIFIED, earlier, admin, now - 90 * day
         )
-        revoked.status, revoked.revoked_at, revoked.revoked_by = "revoked", now - 30 * day, admin
+        revoked.status, revoked.revoked_at, revoked.revoked_by = (
+            BadgeStatus.REVOKED,
+            now - 30 * day,
+            admin,
+        )
         revoked.revocation_reason = "Shown on a product page the program did not verify."
         revoked.save()
         BadgeEvent.objects.create(
             badge=revoked,
-            action="revoked",
+            action=BadgeEvent.Action.REVOKED,
             actor=admin,
             reason=revoked.revocation_reason,
             at=revoked.revoked_at,
@@ -339,7 +355,7 @@ class Command(BaseCommand):
 
         globex, globex_run = evidence(
             "Globex Identity Auth Method",
-            "vault_enterprise",
+            TargetKind.ENTERPRISE,
             Edition.VAULT_ENTERPRISE,
             ["namespaces"],
             passed_days_ago=70,
@@ -356,7 +372,7 @@ class Command(BaseCommand):
 
         luna, luna_run = evidence(
             "Initech Luna HSM Bridge",
-            "vault_enterprise",
+            TargetKind.ENTERPRISE,
             Edition.VAULT_ENTERPRISE,
             ["hsm_seal"],
             passed_days_ago=20,
@@ -373,7 +389,7 @@ class Command(BaseCommand):
 
         pki, pki_run = evidence(
             "Initech PKI Automation",
-            "hcp_vault",
+            TargetKind.HCP,
             Edition.HCP_VAULT,
             ["namespaces"],
             passed_days_ago=50,
@@ -386,7 +402,7 @@ class Command(BaseCommand):
 
         agent, agent_run = evidence(
             "Globex Vault Agent Injector",
-            "hcp_vault",
+            TargetKind.HCP,
             Edition.HCP_VAULT,
             ["namespaces"],
             passed_days_ago=15,
@@ -402,7 +418,7 @@ class Command(BaseCommand):
         )
         StageTransition.objects.create(
             integration=agent,
-            field="evidence_target",
+            field=EVIDENCE_FIELD,
             from_value=f"{agent_run.target.name} (target {agent_run.target_id})",
             to_value=None,
             actor=agent.created_by,
@@ -413,7 +429,7 @@ class Command(BaseCommand):
         kms = integrations["Acme KMS Connector"]
         StageTransition.objects.create(
             integration=kms,
-            field="auth_methods",
+            field="auth_methods",  # one of REVIEWED_FIELDS
             from_value=kms.auth_methods,
             to_value=["approle", "cert"],
             actor=reviewer,
@@ -424,7 +440,7 @@ class Command(BaseCommand):
 
     def _target(self, integration: Integration, kind: str) -> VerificationTarget:
         host = integration.partner.slug
-        hcp = kind == "hcp_vault"
+        hcp = kind == TargetKind.HCP
         return VerificationTarget.objects.create(
             integration=integration,
             name="HCP production-like cluster" if hcp else "Enterprise test cluster",
@@ -446,7 +462,9 @@ class Command(BaseCommand):
             integration=target.integration,
             target=target,
             status=status,
-            purpose="reverification" if status == "failed" else "requested",
+            purpose=RunPurpose.REVERIFICATION
+            if status == RunStatus.FAILED
+            else RunPurpose.REQUESTED,
             reason=reason,
             attempt=1,
             detected_version="1.19.5+ent",
@@ -455,23 +473,29 @@ class Command(BaseCommand):
             started_at=finished - timedelta(seconds=2),
             finished_at=finished,
         )
-        login = "failed" if status == "failed" else "passed"
+        login = CheckStatus.FAILED if status == RunStatus.FAILED else CheckStatus.PASSED
         checks = [
-            ("server.health", "Server reachable, initialised and unsealed", True, "passed", {}),
-            ("server.tls", "HTTPS with a verified certificate chain", True, "passed", {}),
+            (
+                "server.health",
+                "Server reachable, initialised and unsealed",
+                True,
+                CheckStatus.PASSED,
+                {},
+            ),
+            ("server.tls", "HTTPS with a verified certificate chain", True, CheckStatus.PASSED, {}),
             ("auth.login", "The app logs in", True, login, {}),
             (
                 "secrets.kv-v2",
                 "KV version 2 round-trip",
                 True,
-                "passed" if login == "passed" else "skipped",
+                CheckStatus.PASSED if login == CheckStatus.PASSED else CheckStatus.SKIPPED,
                 {},
             ),
             (
                 "enterprise.features",
                 "Enterprise features exercised",
                 False,
-                "passed",
+                CheckStatus.PASSED,
                 {"features": features},
             ),
         ]
@@ -483,7 +507,7 @@ class Command(BaseCommand):
                 title=title,
                 required=required,
                 status=result,
-                message=reason if result == "failed" else "",
+                message=reason if result == CheckStatus.FAILED else "",
                 details=details,
             )
         return run
@@ -497,14 +521,16 @@ class Command(BaseCommand):
             issued_at=issued_at,
             verified_at=run.finished_at,
         )
-        BadgeEvent.objects.create(badge=badge, action="issued", actor=admin, run=run, at=issued_at)
+        BadgeEvent.objects.create(
+            badge=badge, action=BadgeEvent.Action.ISSUED, actor=admin, run=run, at=issued_at
+        )
         return badge
 
     def _suspended(self, badge: Badge, reason: str, words: str) -> None:
-        badge.status, badge.suspended_at = "suspended", timezone.now()
+        badge.status, badge.suspended_at = BadgeStatus.SUSPENDED, timezone.now()
         badge.status_reason, badge.suspension_reason = reason, words
         badge.save()
-        BadgeEvent.objects.create(badge=badge, action="suspended", reason=words)
+        BadgeEvent.objects.create(badge=badge, action=BadgeEvent.Action.SUSPENDED, reason=words)
 
     def _user(self, email: str) -> User:
         user, created = User.objects.get_or_create(email=email)
