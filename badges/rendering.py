@@ -136,8 +136,12 @@ _ABSENT = object()
 _process_cache = _ProcessCache()
 
 
-def _new_version() -> str:
-    return uuid.uuid4().hex
+def _set_version(public_id: str, *, add: bool = False) -> None:
+    """A new random version (`add`: only if there is none). Versions expire like the shared
+    renderings, so ids that were only guessed do not pile up; a version that expired is
+    replaced by a new one, which can only make copies stale."""
+    write = django_cache.add if add else django_cache.set
+    write(_version_key(public_id), uuid.uuid4().hex, timeout=settings.VIP_BADGE_CACHE_SECONDS)
 
 
 def _current_version(public_id: str) -> str:
@@ -145,8 +149,8 @@ def _current_version(public_id: str) -> str:
     Read before the database, so a rendering is never filed under a version newer than the
     data it was built from."""
     version = django_cache.get(_version_key(public_id))
-    if version is None:
-        django_cache.add(_version_key(public_id), _new_version(), timeout=None)
+    if version is None:  # first asked for, or expired: any new version makes copies stale
+        _set_version(public_id, add=True)
         version = django_cache.get(_version_key(public_id))
     return version
 
@@ -179,6 +183,6 @@ def forget(public_id: str) -> None:
     """A badge changed (called after its transaction commits): bump its shared version, so
     every process's copy and the shared rendering are stale, and the next request renders it
     afresh."""
-    django_cache.set(_version_key(public_id), _new_version(), timeout=None)
+    _set_version(public_id)
     django_cache.delete(_key(public_id))
     _process_cache.forget(public_id)

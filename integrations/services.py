@@ -161,8 +161,8 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
 
 
 def _same(old, new) -> bool:
-    """Is `new` what `field` already holds? The multiple choices are sets: their order is not
-    a change."""
+    """Is `new` the value a field already holds (`old`)? The multiple choices are sets: their
+    order is not a change."""
     if isinstance(old, list) and isinstance(new, list | tuple):
         return sorted(old) == sorted(new)
     return old == new
