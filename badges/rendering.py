@@ -4,12 +4,14 @@ in the cache so a warm request touches no database."""
 
 import hashlib
 import json
+import re
 import threading
 import uuid
 from collections import OrderedDict
 from functools import cache
 from importlib.resources import files
 
+import redis
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.template.loader import render_to_string
@@ -98,7 +100,7 @@ def _key(public_id: str) -> str:
 
 
 def _version_key(public_id: str) -> str:
-    return f"badge:version:{public_id}"
+    return f"badge:rev:{public_id}"
 
 
 class _ProcessCache:
@@ -136,22 +138,49 @@ _ABSENT = object()
 _process_cache = _ProcessCache()
 
 
+@cache
+def _redis() -> redis.Redis | None:
+    """One Redis client for the process, on the default cache's server; None when the cache is
+    not Redis (the demo's local memory). The version check is on the warm path of the most
+    requested URLs (DESIGN.md §10), and Django's cache API builds a new Redis client for every
+    call, which costs about as much as the round trip itself."""
+    backend = settings.CACHES["default"]
+    if not backend["BACKEND"].endswith(".RedisCache"):
+        return None
+    location = backend["LOCATION"]
+    first = location[0] if isinstance(location, list | tuple) else re.split("[;,]", location)[0]
+    return redis.Redis.from_url(first)
+
+
+def _get_version(public_id: str) -> str | None:
+    client = _redis()
+    if client is None:
+        return django_cache.get(_version_key(public_id))
+    value = client.get(django_cache.make_key(_version_key(public_id)))
+    return value.decode() if value is not None else None
+
+
 def _set_version(public_id: str, *, add: bool = False) -> None:
     """A new random version (`add`: only if there is none). Versions expire like the shared
     renderings, so ids that were only guessed do not pile up; a version that expired is
     replaced by a new one, which can only make copies stale."""
-    write = django_cache.add if add else django_cache.set
-    write(_version_key(public_id), uuid.uuid4().hex, timeout=settings.VIP_BADGE_CACHE_SECONDS)
+    version, timeout = uuid.uuid4().hex, settings.VIP_BADGE_CACHE_SECONDS
+    client = _redis()
+    if client is None:
+        write = django_cache.add if add else django_cache.set
+        write(_version_key(public_id), version, timeout=timeout)
+    else:
+        client.set(django_cache.make_key(_version_key(public_id)), version, ex=timeout, nx=add)
 
 
 def _current_version(public_id: str) -> str:
     """The shared version of the badge's rendering (one cache GET); made when there is none.
     Read before the database, so a rendering is never filed under a version newer than the
     data it was built from."""
-    version = django_cache.get(_version_key(public_id))
+    version = _get_version(public_id)
     if version is None:  # first asked for, or expired: any new version makes copies stale
         _set_version(public_id, add=True)
-        version = django_cache.get(_version_key(public_id))
+        version = _get_version(public_id)
     return version
 
 
