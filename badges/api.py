@@ -35,6 +35,7 @@ class BadgeSerializer(serializers.ModelSerializer):
             "issued_at",
             "verified_at",
             "suspended_at",
+            "status_reason",
             "suspension_reason",
             "revoked_at",
             "revocation_reason",

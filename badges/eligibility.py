@@ -1,24 +1,26 @@
-"""Badge eligibility (DESIGN.md §6): one function that says which conditions are unmet and
-which run is the evidence. Admins see it before issuing; issuing calls it again."""
+"""Badge eligibility (DESIGN.md §4.2, §6): one function that says which conditions are unmet and
+which run is the evidence. Admins see it before issuing; issuing calls it again; the badge
+services ask `platform_unmet` of every later run of the evidence target."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from badges.models import BadgeKind
 from config.errors import Unmet
 from integrations.models import LISTED, Integration
-from reviews.models import CheckResult, RunStatus, TargetKind, VerificationRun
-from reviews.targets import is_hcp_address
+from reviews import selectors as review_selectors
+from reviews.models import CheckResult, Edition, RunStatus, VerificationRun
 from support_sla.selectors import integration_has_open_breached_critical
 
-EVIDENCE_KINDS = {
-    BadgeKind.HCP_VAULT_VERIFIED: [TargetKind.HCP],
-    BadgeKind.VAULT_ENTERPRISE_VERIFIED: [TargetKind.ENTERPRISE, TargetKind.HCP],
+# The platforms a run must have *detected* (never the target's declared kind) for each badge.
+PLATFORMS = {
+    BadgeKind.HCP_VAULT_VERIFIED: {Edition.HCP},
+    BadgeKind.VAULT_ENTERPRISE_VERIFIED: {Edition.ENTERPRISE, Edition.HCP},
 }
+NEEDS_ENTERPRISE_FEATURE = {BadgeKind.VAULT_ENTERPRISE_VERIFIED}
 
 
 @dataclass
@@ -36,43 +38,62 @@ def run_enterprise_features(run: VerificationRun) -> list[str]:
     """What `enterprise.features` found in a run (prefetched as `feature_results`)."""
     results = getattr(run, "feature_results", None)
     if results is None:
-        results = run.results.filter(check_id="enterprise.features")
+        results = CheckResult.objects.filter(run=run, check_id="enterprise.features")
     for result in results:
         return list(result.details.get("features") or [])
     return []
 
 
-def evidence_run(integration: Integration, kind: str, *, now=None) -> VerificationRun | None:
-    """The newest passed run within VIP_BADGE_EVIDENCE_DAYS that can justify a badge of
-    `kind`: on an HCP Vault target (https, namespace admin or a child) for HCP Vault Verified;
-    on a Vault Enterprise or HCP Vault target that exercised an Enterprise feature for Vault
-    Enterprise Verified."""
-    since = (now or timezone.now()) - timedelta(days=settings.VIP_BADGE_EVIDENCE_DAYS)
-    candidates = (
-        VerificationRun.objects.filter(
-            integration=integration,
-            status=RunStatus.PASSED,
-            finished_at__gte=since,
-            target__kind__in=EVIDENCE_KINDS[kind],
+def platform_unmet(run: VerificationRun, kind: str) -> Unmet | None:
+    """Does the platform `run` detected fit a badge of `kind`? HCP Vault Verified needs a run
+    that detected HCP Vault; Vault Enterprise Verified one that detected Vault Enterprise or
+    HCP Vault and exercised an Enterprise feature. OpenBao and Vault Community never do."""
+    detected = run.get_detected_edition_display() or "an unknown platform"
+    platforms = PLATFORMS[kind]
+    if run.detected_edition not in platforms:
+        needed = " or ".join(sorted(Edition(p).label for p in platforms))
+        return Unmet(
+            "platform_not_verified",
+            f"{BadgeKind(kind).label} needs a run on {needed}; the evidence target's latest "
+            f"run found {detected}.",
         )
-        .select_related("target")
-        .prefetch_related(
-            Prefetch(
-                "results",
-                queryset=CheckResult.objects.filter(check_id="enterprise.features"),
-                to_attr="feature_results",
-            )
+    if kind in NEEDS_ENTERPRISE_FEATURE and not run_enterprise_features(run):
+        return Unmet(
+            "no_enterprise_feature",
+            "The evidence target's latest run exercised no Enterprise feature (namespaces, "
+            "HSM seal or key management).",
         )
-        .order_by("-finished_at", "-pk")
-    )
-    for run in candidates:
-        if kind == BadgeKind.HCP_VAULT_VERIFIED and is_hcp_address(
-            run.target.url, run.target.namespace
-        ):
-            return run
-        if kind == BadgeKind.VAULT_ENTERPRISE_VERIFIED and run_enterprise_features(run):
-            return run
     return None
+
+
+def evidence_unmet(integration: Integration, kind: str, *, now=None):
+    """(unmet conditions, the evidence run): the latest finished run of the evidence target
+    passed within VIP_BADGE_EVIDENCE_DAYS on a platform that fits `kind`. Not the newest
+    passed run, and not another target's."""
+    target = review_selectors.evidence_target_of(integration)
+    if target is None:
+        return [Unmet("no_evidence", "The integration has no evidence target.")], None
+    run = review_selectors.verdict_runs(target).first()
+    days = settings.VIP_BADGE_EVIDENCE_DAYS
+    if run is None:
+        message = f"The evidence target “{target.name}” has no finished verification run."
+        return [Unmet("no_evidence", message)], None
+    if run.status != RunStatus.PASSED:
+        message = (
+            f"The latest finished run of the evidence target “{target.name}” "
+            f"({run.get_status_display().lower()}) did not pass."
+        )
+        return [Unmet("no_evidence", message)], None
+    if run.finished_at < (now or timezone.now()) - timedelta(days=days):
+        message = (
+            f"The latest run of the evidence target “{target.name}” passed more than {days} "
+            "days ago; run it again."
+        )
+        return [Unmet("no_evidence", message)], None
+    mismatch = platform_unmet(run, kind)
+    if mismatch is not None:
+        return [mismatch], None
+    return [], run
 
 
 def badge_eligibility(*, integration: Integration, kind: str, now=None) -> Eligibility:
@@ -83,19 +104,6 @@ def badge_eligibility(*, integration: Integration, kind: str, now=None) -> Eligi
         unmet.append(
             Unmet("critical_breach_open", "A breached critical support issue is still open.")
         )
-    run = evidence_run(integration, kind, now=now)
-    if run is None:
-        days = settings.VIP_BADGE_EVIDENCE_DAYS
-        if kind == BadgeKind.HCP_VAULT_VERIFIED:
-            message = (
-                f"No passed verification in the last {days} days on an HCP Vault target "
-                "(https, namespace admin or a child)."
-            )
-        else:
-            message = (
-                f"No passed verification in the last {days} days on a Vault Enterprise or HCP "
-                "Vault target that exercised an Enterprise feature (namespaces, HSM seal or "
-                "key management)."
-            )
-        unmet.append(Unmet("no_evidence", message))
+    evidence, run = evidence_unmet(integration, kind, now=now)
+    unmet.extend(evidence)
     return Eligibility(kind=kind, unmet=unmet, run=run)

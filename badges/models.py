@@ -22,11 +22,15 @@ class BadgeStatus(models.TextChoices):
 LIVE_STATUSES = [BadgeStatus.ACTIVE, BadgeStatus.SUSPENDED]
 
 
-class SuspensionCause(models.TextChoices):
-    """Why the program suspended a badge; each cause is lifted by its own good news."""
+class StatusReason(models.TextChoices):
+    """Why the program holds a badge suspended (DESIGN.md §4.2), computed from facts by
+    badges.services.suspension_reason; the badge is active again when none holds. The first
+    that holds, in this order, is the one shown."""
 
-    REVERIFICATION = "reverification", "Re-verification failed"
-    SUPPORT = "support", "Support standing failing"
+    NOT_LISTED = "not_listed", "The integration is no longer listed"
+    SUPPORT_FAILING = "support_failing", "Support standing is failing"
+    EVIDENCE_ARCHIVED = "evidence_archived", "The evidence target was deleted"
+    REVERIFICATION_FAILED = "reverification_failed", "Re-verification failed"
 
 
 def new_public_id() -> str:
@@ -54,8 +58,8 @@ class Badge(models.Model):
     issued_at = models.DateTimeField(default=timezone.now)
     verified_at = models.DateTimeField()
     suspended_at = models.DateTimeField(null=True, blank=True)
-    suspension_cause = models.CharField(max_length=16, choices=SuspensionCause.choices, blank=True)
-    suspension_reason = models.TextField(blank=True)
+    status_reason = models.CharField(max_length=32, choices=StatusReason.choices, blank=True)
+    suspension_reason = models.TextField(blank=True)  # the status reason in words, with details
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

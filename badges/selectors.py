@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from accounts.roles import is_admin
-from badges.eligibility import badge_eligibility
+from badges import eligibility as badge_rules  # a module: it imports what imports this
 from badges.models import LIVE_STATUSES, Badge, BadgeKind, BadgeStatus
 
 
@@ -18,7 +18,7 @@ def badges_context(integration, user) -> dict:
     if is_admin(user):
         for kind in BadgeKind:
             if kind not in held:
-                eligibility = badge_eligibility(integration=integration, kind=kind)
+                eligibility = badge_rules.badge_eligibility(integration=integration, kind=kind)
                 eligibility.label = kind.label
                 eligibilities.append(eligibility)
     return {

@@ -1,12 +1,15 @@
-"""Writes with rules for badges: issue and revoke (admins), suspend and restore (the program's
-own checks: re-verification, support standing). Every change writes a BadgeEvent, e-mails the
-partner's owners and refreshes the public badge after commit."""
+"""Writes with rules for badges: issue and revoke (admins); suspend and restore, which the
+program decides from facts (`badges_refresh`: the listing, the evidence target, its runs, the
+support standing); continuous re-verification. Every change writes a BadgeEvent, e-mails the
+partner's people and refreshes the public badge after commit."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,18 +17,19 @@ from accounts.access import partner_emails
 from accounts.notifications import notify
 from accounts.roles import is_admin
 from badges import rendering
-from badges.eligibility import badge_eligibility
+from badges.eligibility import badge_eligibility, platform_unmet
 from badges.models import (
     LIVE_STATUSES,
     Badge,
     BadgeEvent,
     BadgeKind,
     BadgeStatus,
-    SuspensionCause,
+    StatusReason,
 )
 from config.errors import DomainError
-from integrations.models import Integration
-from reviews.models import FINISHED_RUN_STATUSES, RunPurpose, RunStatus, VerificationRun
+from integrations.models import LISTED, Integration, Stage
+from reviews import selectors as review_selectors
+from reviews.models import RunPurpose, RunStatus, VerificationRun
 from support_sla.models import Standing, StandingRecord
 
 # Suspensions and restorations concern everyone who can fix the evidence (any of the
@@ -129,150 +133,187 @@ def badge_revoke(*, badge: Badge, actor, reason: str) -> Badge:
     return locked
 
 
-def _live(integration: Integration, status: str, target=None):
-    badges = (
-        Badge.objects.select_for_update()
-        .select_related("integration__partner")
-        .filter(integration=integration, status=status)
+# --- Suspension and restoration: facts, not causes stacked up -----------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What decides whether an integration's badges may be active, read once per refresh
+    (under the integration's lock)."""
+
+    stage: str
+    evidence: object  # the evidence target, or None
+    verdicts: list  # the evidence target's latest two verdict runs, newest first
+    standing: StandingRecord | None
+
+
+def _facts(integration: Integration) -> Facts:
+    evidence = review_selectors.evidence_target_of(integration)
+    verdicts = []
+    if evidence is not None:
+        verdicts = list(review_selectors.verdict_runs(evidence).select_related("target")[:2])
+    return Facts(
+        stage=integration.stage,
+        evidence=evidence,
+        verdicts=verdicts,
+        standing=StandingRecord.objects.filter(integration=integration).first(),
     )
-    return badges.filter(run__target=target) if target is not None else badges
 
 
-def badges_suspend(
-    *, integration: Integration, cause: str, reason: str, run=None, target=None
-) -> int:
-    """Suspend the integration's active badges (only those justified by `target`, if given).
-    The program's own decision: there is no actor."""
-    with transaction.atomic():
-        badges = list(_live(integration, BadgeStatus.ACTIVE, target))
-        for badge in badges:
-            badge.status = BadgeStatus.SUSPENDED
-            badge.suspended_at = timezone.now()
-            badge.suspension_cause = cause
-            badge.suspension_reason = reason
-            badge.save()
-            _record(badge, BadgeEvent.Action.SUSPENDED, reason=reason, run=run)
-    return len(badges)
+def _good_for(run: VerificationRun, badge: Badge) -> bool:
+    """Is `run` a pass that could justify `badge`: passed, on a platform that fits its kind?"""
+    return run.status == RunStatus.PASSED and platform_unmet(run, badge.kind) is None
 
 
-def badges_restore(
-    *, integration: Integration, cause: str, reason: str, run=None, target=None
-) -> int:
-    """Restore badges that were suspended for `cause` (never revoked ones, never those
-    suspended for another cause; only those justified by `target`, if given)."""
-    with transaction.atomic():
-        badges = list(
-            _live(integration, BadgeStatus.SUSPENDED, target).filter(suspension_cause=cause)
+def suspension_reason(badge: Badge, facts: Facts) -> tuple[str, str] | None:
+    """(status reason, in words) of the first fact that holds the badge suspended, in
+    `StatusReason` order; None when it may be active.
+
+    - not listed: the integration left release/support (withdrawn, rejected, delisted);
+    - support failing: the support standing is failing, or it is not yet back to good and
+      support is what suspended the badge (failing suspends, only good restores);
+    - evidence archived: the integration has no evidence target, or the run that justifies
+      the badge is on a deleted target (until a run of the evidence target justifies it);
+    - re-verification failed: the evidence target's last two verdicts (any run that started,
+      the partner's own included) did not pass on the badge's platform."""
+    if facts.stage not in LISTED:
+        stage = Stage(facts.stage).label.lower()
+        return StatusReason.NOT_LISTED, f"The integration is no longer listed ({stage})."
+    standing = facts.standing.standing if facts.standing is not None else Standing.GOOD
+    if standing == Standing.FAILING or (
+        standing != Standing.GOOD and badge.status_reason == StatusReason.SUPPORT_FAILING
+    ):
+        return StatusReason.SUPPORT_FAILING, (
+            f"Support standing is {Standing(standing).label.lower()}: {facts.standing.reason}"
         )
-        restored = 0
-        for badge in badges:
-            other = _other_cause(badge, cause)
-            if other is not None:  # still suspended, now for the other reason
-                badge.suspension_cause, badge.suspension_reason = other
-                badge.save(update_fields=["suspension_cause", "suspension_reason"])
-                continue
-            badge.status = BadgeStatus.ACTIVE
-            badge.suspended_at = None
-            badge.suspension_cause = ""
-            badge.suspension_reason = ""
-            badge.save()
-            _record(badge, BadgeEvent.Action.RESTORED, reason=reason, run=run)
-            restored += 1
-    return restored
-
-
-def _reverification_failing(target) -> bool:
-    """Did the last two re-verifications of this target both fail or error? Runs that never
-    started (the task queue refused them, or no worker took them) say nothing about the
-    partner's Vault and do not count."""
-    last_two = list(
-        VerificationRun.objects.filter(
-            target=target,
-            purpose=RunPurpose.REVERIFICATION,
-            status__in=FINISHED_RUN_STATUSES,
-            started_at__isnull=False,
+    if facts.evidence is None or badge.run.target.archived_at is not None:
+        return StatusReason.EVIDENCE_ARCHIVED, (
+            "The evidence target was deleted; the badge waits for a passing run of the "
+            "integration's evidence target."
         )
-        .order_by("-finished_at", "-pk")
-        .values_list("status", flat=True)[:2]
-    )
-    return len(last_two) == 2 and RunStatus.PASSED not in last_two
-
-
-def _other_cause(badge: Badge, lifted: str) -> tuple[str, str] | None:
-    """(cause, reason) of a suspension that still holds once `lifted` no longer does."""
-    if lifted != SuspensionCause.SUPPORT:
-        record = StandingRecord.objects.filter(integration=badge.integration_id).first()
-        if record is not None and record.standing == Standing.FAILING:
-            return SuspensionCause.SUPPORT, f"Support standing is failing: {record.reason}"
-    if lifted != SuspensionCause.REVERIFICATION and _reverification_failing(badge.run.target):
-        return SuspensionCause.REVERIFICATION, "Two re-verifications in a row did not pass."
+    verdicts = facts.verdicts
+    if len(verdicts) == 2 and not any(_good_for(run, badge) for run in verdicts):
+        latest = verdicts[0].reason or verdicts[0].get_status_display().lower()
+        return StatusReason.REVERIFICATION_FAILED, (
+            f"The evidence target's last two verifications did not pass. Latest: {latest}"
+        )
     return None
+
+
+def badges_refresh(*, integration: Integration, run: VerificationRun | None = None) -> int:
+    """Bring the integration's live badges in line with the facts: suspend the active ones a
+    fact holds (`suspension_reason`), restore the suspended ones none holds any more, and
+    renew the evidence of each from `run` when it is a newer pass of the evidence target that
+    fits the badge. Every change of the listing, the evidence target, its runs and the support
+    standing calls this; the program's own decision, so there is no actor. A revoked badge is
+    not live and never comes back.
+
+    Locks the integration row first and reads the facts after: of a refresh and a transition
+    (which holds that lock) racing, the later sees the other's result, so a badge is never left
+    active on a delisted integration. Returns how many badges changed status."""
+    changed = 0
+    with transaction.atomic():
+        locked = (
+            Integration.objects.select_for_update().select_related("partner").get(pk=integration.pk)
+        )
+        badges = list(
+            Badge.objects.select_for_update(of=("self",))
+            .select_related("run__target")
+            .filter(integration=locked, status__in=LIVE_STATUSES)
+            .order_by("pk")
+        )
+        if not badges:
+            return 0
+        facts = _facts(locked)
+        for badge in badges:
+            badge.integration = locked
+            if run is not None and _renews(badge, run, facts):
+                badge.run, badge.verified_at = run, run.finished_at
+                badge.save(update_fields=["run", "verified_at"])
+                _record(badge, BadgeEvent.Action.REVERIFIED, run=run)
+            held = suspension_reason(badge, facts)
+            if badge.status == BadgeStatus.ACTIVE and held is not None:
+                badge.status, badge.suspended_at = BadgeStatus.SUSPENDED, timezone.now()
+                badge.status_reason, badge.suspension_reason = held
+                badge.save()
+                _record(badge, BadgeEvent.Action.SUSPENDED, reason=held[1], run=run)
+                changed += 1
+            elif badge.status == BadgeStatus.SUSPENDED and held is None:
+                badge.status, badge.suspended_at = BadgeStatus.ACTIVE, None
+                badge.status_reason, badge.suspension_reason = "", ""
+                badge.save()
+                _record(badge, BadgeEvent.Action.RESTORED, reason=_RESTORED, run=run)
+                changed += 1
+            elif held is not None and (badge.status_reason, badge.suspension_reason) != held:
+                # Still suspended, now for another reason: say the one that holds.
+                badge.status_reason, badge.suspension_reason = held
+                badge.save(update_fields=["status_reason", "suspension_reason"])
+                transaction.on_commit(partial(rendering.forget, badge.public_id))
+    return changed
+
+
+_RESTORED = "Nothing holds the badge suspended any more."
+
+
+def _renews(badge: Badge, run: VerificationRun, facts: Facts) -> bool:
+    """`run` is the evidence target's newest verdict, newer than the badge's evidence, and a
+    pass that fits the badge's kind."""
+    return (
+        bool(facts.verdicts)
+        and facts.verdicts[0].pk == run.pk
+        and run.finished_at > badge.verified_at
+        and _good_for(run, badge)
+    )
+
+
+def evidence_run_finished(*, run: VerificationRun) -> None:
+    """A run ended (reviews.services calls this for every run): if it is a run of the evidence
+    target of an integration with live badges, the badges follow it, whoever asked for it."""
+    if not run.target.primary or run.target.archived_at is not None:
+        return
+    if Badge.objects.filter(integration=run.integration_id, status__in=LIVE_STATUSES).exists():
+        badges_refresh(integration=run.integration, run=run)
 
 
 # --- Continuous re-verification -----------------------------------------------------------
 
 
-def _evidence_targets() -> dict[int, list[Badge]]:
-    """target id → the live badges it justifies."""
-    by_target: dict[int, list[Badge]] = {}
-    for badge in Badge.objects.filter(status__in=LIVE_STATUSES).select_related("run__target"):
-        if badge.run.target.archived_at is None:
-            by_target.setdefault(badge.run.target_id, []).append(badge)
-    return by_target
-
-
 def reverify_due(*, now=None) -> int:
-    """Queue a re-verification of every evidence target whose last finished run is older than
-    VIP_REVERIFY_DAYS (beat calls this hourly). Returns how many runs were queued."""
+    """Queue a re-verification of the evidence target of every integration with an active or
+    suspended badge once VIP_REVERIFY_DAYS have passed since its last re-verification that
+    started (or since its oldest live badge was issued), whatever other runs happened: the
+    partner's own runs do not put it off (they count as verdicts all the same). Beat calls
+    this hourly. Returns how many runs were queued."""
     from reviews import services as review_services
 
     now = now or timezone.now()
     due_before = now - timedelta(days=settings.VIP_REVERIFY_DAYS)
     queued = 0
-    for target_id, badges in _evidence_targets().items():
-        target = badges[0].run.target
+    issued = (
+        Badge.objects.filter(status__in=LIVE_STATUSES)
+        .values("integration")
+        .annotate(first=Min("issued_at"))
+        .values_list("integration", "first")
+    )
+    for integration_id, first_issued in issued:
+        target = review_selectors.evidence_target_of(integration_id)
+        if target is None:  # deleted: the badges are suspended until staff choose another
+            continue
         last = (
-            VerificationRun.objects.filter(target_id=target_id, status__in=FINISHED_RUN_STATUSES)
-            .order_by("-finished_at")
-            .values_list("finished_at", flat=True)
+            VerificationRun.objects.filter(
+                target=target, purpose=RunPurpose.REVERIFICATION, started_at__isnull=False
+            )
+            .order_by("-started_at")
+            .values_list("started_at", flat=True)
             .first()
         )
-        if last is not None and last > due_before:
+        if (last or first_issued) > due_before:
             continue
         try:
             review_services.run_request(
                 target=target, actor=None, purpose=RunPurpose.REVERIFICATION
             )
-        except DomainError:  # a run is already open, or the task queue refused it
+        except DomainError:  # a run is already open, or the task queue refused it: next hour
             continue
         queued += 1
     return queued
-
-
-def reverification_finished(*, run: VerificationRun) -> None:
-    """A re-verification finished. A pass renews the badges it justifies (and restores those
-    suspended for re-verification); two failed or errored re-verifications in a row suspend
-    them."""
-    badges = Badge.objects.filter(run__target=run.target, status__in=LIVE_STATUSES)
-    integration = run.integration
-    if run.status == RunStatus.PASSED:
-        with transaction.atomic():
-            for badge in badges.select_for_update().select_related("integration__partner"):
-                Badge.objects.filter(pk=badge.pk).update(run=run, verified_at=run.finished_at)
-                _record(badge, BadgeEvent.Action.REVERIFIED, run=run)
-            badges_restore(
-                integration=integration,
-                cause=SuspensionCause.REVERIFICATION,
-                reason="Re-verification passed again.",
-                run=run,
-                target=run.target,
-            )
-        return
-    if _reverification_failing(run.target) and badges.exists():
-        badges_suspend(
-            integration=integration,
-            cause=SuspensionCause.REVERIFICATION,
-            reason=f"Two re-verifications in a row did not pass. Latest: {run.reason}",
-            run=run,
-            target=run.target,
-        )

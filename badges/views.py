@@ -8,13 +8,29 @@ from django.views.decorators.http import require_GET, require_POST
 
 from badges import rendering, services
 from badges.eligibility import run_enterprise_features
-from badges.models import Badge, BadgeStatus
+from badges.models import Badge, BadgeStatus, StatusReason
 from config.errors import DomainError
 from config.http import refuse
 from integrations.selectors import integration_for
 from reviews.verification.enterprise import LABELS
 
 CACHE_CONTROL = "public, max-age=300"
+
+# The verify page's words for each status reason: what the public may know (the details, such
+# as a run's failure message, stay on the integration page).
+REASON_WORDS = {
+    StatusReason.NOT_LISTED: "the integration is no longer listed in the program's directory",
+    StatusReason.SUPPORT_FAILING: (
+        "the partner's support of the integration is failing the program's support commitment"
+    ),
+    StatusReason.EVIDENCE_ARCHIVED: (
+        "the test cluster this badge was verified against was removed, and no other has been "
+        "verified in its place yet"
+    ),
+    StatusReason.REVERIFICATION_FAILED: (
+        "the program's two latest verifications of the integration did not pass"
+    ),
+}
 
 
 def _public(request, public_id: str, body_key: str, content_type: str) -> HttpResponse:
@@ -62,6 +78,7 @@ def badge_verify(request, public_id: str):
             "results": results,
             "features": [LABELS.get(f, f) for f in run_enterprise_features(badge.run)],
             "active": badge.status == BadgeStatus.ACTIVE,
+            "reason_words": REASON_WORDS.get(badge.status_reason, ""),
         },
     )
 

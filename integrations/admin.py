@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from config.forms import HTTPS_URLS
-from integrations.models import Integration, IntegrationOverlap, Partner, StageTransition
+from integrations.models import (
+    REVIEWED_FIELDS,
+    Integration,
+    IntegrationOverlap,
+    Partner,
+    StageTransition,
+)
 
 
 @admin.register(Partner)
@@ -13,12 +19,12 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 class HistoryInline(admin.TabularInline):
-    """History is written by the transition service only; here it is read-only."""
+    """History is written by the services only; here it is read-only."""
 
     model = StageTransition
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["at", "from_stage", "to_stage", "actor", "note"]
+    fields = readonly_fields = ["at", "field", "before", "after", "actor", "note"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -27,7 +33,9 @@ class HistoryInline(admin.TabularInline):
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
     """The stage is read-only here: stages change through the transition service (the
-    integration page and the board), which checks guards and writes the history."""
+    integration page and the board), which checks guards and writes the history. So are the
+    fields the review verified: they change on the integration's edit page, which records
+    each change in the history."""
 
     formfield_overrides = HTTPS_URLS
     list_display = ["name", "partner", "category", "stage", "stage_changed_at", "assignee"]
@@ -37,6 +45,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     readonly_fields = [
         "stage",
         "stage_changed_at",
+        *REVIEWED_FIELDS,
         "overlaps_acknowledged_at",
         "overlaps_acknowledged_by",
         "created_by",
@@ -54,10 +63,11 @@ class IntegrationOverlapAdmin(admin.ModelAdmin):
 
 @admin.register(StageTransition)
 class StageTransitionAdmin(admin.ModelAdmin):
-    list_display = ["integration", "from_stage", "to_stage", "actor", "at"]
-    list_filter = ["to_stage"]
+    list_display = ["integration", "field", "before", "after", "actor", "at"]
+    list_filter = ["field", "to_stage"]
     search_fields = ["integration__name"]
-    readonly_fields = ["integration", "from_stage", "to_stage", "actor", "at", "note"]
+    readonly_fields = ["integration", "field", "before", "after", "actor", "at", "note"]
+    exclude = ["from_stage", "to_stage", "from_value", "to_value"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -251,15 +251,19 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class HistorySerializer(serializers.Serializer):
-    from_ = serializers.CharField(source="from_stage")
-    to = serializers.CharField(source="to_stage")
+    """One row of the history: a stage change (`field` "stage", stages as `from`/`to`) or a
+    change of another field (its JSON values)."""
+
+    field = serializers.CharField()
+    from_ = serializers.JSONField(source="before")
+    to = serializers.JSONField(source="after")
     actor = serializers.EmailField(source="actor.email", allow_null=True, default=None)
     at = serializers.DateTimeField()
     note = serializers.CharField()
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = fields.pop("from_")
+        fields = {name if name != "from_" else "from": field for name, field in fields.items()}
         return fields
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from config.errors import Unmet
 from integrations.models import AUTHENTICATING_CATEGORIES, AuthMethod, Integration, Stage
 from reviews import selectors as review_selectors
+from reviews.models import ReviewRound, RunStatus
 from support_sla.models import Standing
 from support_sla.standing import compute_standing
 
@@ -99,7 +100,8 @@ def blocking_feedback_unmet(integration: Integration) -> list[Unmet]:
 
 
 def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
-    if review_selectors.integration_latest_round_status(integration) != "changes_requested":
+    latest_round = review_selectors.integration_latest_round_status(integration)
+    if latest_round != ReviewRound.Status.CHANGES_REQUESTED:
         return [
             Unmet(
                 "no_changes_requested",
@@ -122,10 +124,35 @@ def support_contact_unmet(integration: Integration) -> list[Unmet]:
     ]
 
 
+def evidence_unmet(integration: Integration) -> list[Unmet]:
+    """The evidence target's latest finished run must have passed (DESIGN.md §4.2): not the
+    newest passed run, not another target's run."""
+    if not review_selectors.integration_has_evidence_target(integration):
+        return [
+            Unmet(
+                "no_evidence_target",
+                "No evidence target: choose the verification target whose runs decide the review.",
+            )
+        ]
+    if review_selectors.integration_evidence_run_status(integration) != RunStatus.PASSED:
+        return [
+            Unmet(
+                "run_not_passed",
+                "The latest finished verification run of the evidence target must have passed.",
+            )
+        ]
+    return []
+
+
 def review_to_release(integration: Integration, note: str) -> list[Unmet]:
-    unmet = []
-    if review_selectors.integration_latest_run_status(integration) != "passed":
-        unmet.append(Unmet("run_not_passed", "The latest verification run must have passed."))
+    unmet = evidence_unmet(integration)
+    if review_selectors.integration_latest_round_status(integration) != ReviewRound.Status.APPROVED:
+        unmet.append(
+            Unmet(
+                "review_not_approved",
+                "The latest review round must end with the decision “approved”.",
+            )
+        )
     unmet.extend(blocking_feedback_unmet(integration))
     if integration.demo_done_at is None:
         unmet.append(Unmet("demo_missing", "Record that the integration was demonstrated."))
@@ -173,6 +200,7 @@ GUARDS: dict[tuple[str, str], Guard] = {
     (Stage.RELEASE, Stage.SUPPORT): release_to_support,
     (Stage.DELISTED, Stage.SUPPORT): delisted_to_support,
     **{(stage, Stage.REJECTED): reason_required for stage in Stage if stage != Stage.REJECTED},
+    (Stage.RELEASE, Stage.DELISTED): reason_required,
     (Stage.SUPPORT, Stage.DELISTED): reason_required,
 }
 

@@ -11,7 +11,14 @@ from django.db.models import Count, DateTimeField, F, OuterRef, Q, Subquery, Val
 from django.utils import timezone
 
 from config.db import Median
-from integrations.models import OFF_TRACK, PIPELINE, Integration, Stage, StageTransition
+from integrations.models import (
+    OFF_TRACK,
+    PIPELINE,
+    STAGE_FIELD,
+    Integration,
+    Stage,
+    StageTransition,
+)
 from integrations.selectors import days_between
 from reviews.selectors import WeekPassRate, verification_pass_rate
 from support_sla.models import Severity
@@ -77,7 +84,7 @@ def median_days_in_stage(*, now=None) -> list[StageDuration]:
     (days so far). Days are counted by `days_between`, like everywhere. Two queries."""
     now = now or timezone.now()
     left_at = (
-        StageTransition.objects.filter(integration=OuterRef("integration"))
+        StageTransition.objects.filter(integration=OuterRef("integration"), field=STAGE_FIELD)
         .filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
         .order_by("at", "pk")
         .values("at")[:1]

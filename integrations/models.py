@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -22,6 +23,8 @@ class Stage(models.TextChoices):
 PIPELINE = [Stage.ENGAGE, Stage.ENABLE, Stage.DEVELOP, Stage.REVIEW, Stage.RELEASE, Stage.SUPPORT]
 OFF_TRACK = [Stage.WITHDRAWN, Stage.REJECTED, Stage.DELISTED]
 LISTED = [Stage.RELEASE, Stage.SUPPORT]
+# Stages that only an integration that has been reviewed can be in.
+REVIEWED_STAGES = [Stage.REVIEW, Stage.RELEASE, Stage.SUPPORT, Stage.DELISTED]
 
 
 class Category(models.TextChoices):
@@ -72,6 +75,11 @@ INTAKE_FIELDS = (
     "docs_url",
     "contact_email",
 )
+# What the review verified the integration as: from `review` on only program staff change these
+# (DESIGN.md §4.2), and every change of them, by anyone, is written to the history.
+REVIEWED_FIELDS = ("category", "vault_editions", "auth_methods", "namespace_support")
+# The history's `field` for a change of stage.
+STAGE_FIELD = "stage"
 # Partner details its owners edit; MNDA and agreement dates are recorded by program staff.
 PARTNER_FIELDS = (
     "name",
@@ -309,7 +317,7 @@ class Integration(FSMModelMixin, models.Model):
 
     @transition(
         field=stage,
-        source=Stage.SUPPORT,
+        source=LISTED,
         target=Stage.DELISTED,
         permission=_staff_or_system,
         custom={"label": "Delist", "who": "program staff"},
@@ -347,11 +355,17 @@ class IntegrationOverlap(models.Model):
 
 
 class StageTransition(models.Model):
-    """History: one row per stage change, written in the transaction that made it."""
+    """The integration's history, written in the transaction of the change it records: one row
+    per stage change (`field` "stage", `from_stage` → `to_stage`) and one per change of a
+    watched field (`field` names it, `from_value` → `to_value`, any JSON value). The name is
+    older than the field rows; `integrations.services.history_record` writes both kinds."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="history")
+    field = models.CharField(max_length=64, default=STAGE_FIELD)
     from_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
-    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    from_value = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    to_value = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -365,6 +379,62 @@ class StageTransition(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["integration", "at"], name="transition_integration_idx")]
+        constraints = [
+            # A stage row names its new stage; a field row never carries stages.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(field=STAGE_FIELD) & ~models.Q(to_stage="")
+                    | ~models.Q(field=STAGE_FIELD) & models.Q(from_stage="", to_stage="")
+                ),
+                name="history_row_kind",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.integration_id}: {self.from_stage} → {self.to_stage}"
+        return f"{self.integration_id}: {self.field} {self.before} → {self.after}"
+
+    @property
+    def is_stage(self) -> bool:
+        return self.field == STAGE_FIELD
+
+    @property
+    def before(self):
+        """The value before the change (a stage, or the field's JSON value)."""
+        return self.from_stage if self.is_stage else self.from_value
+
+    @property
+    def after(self):
+        return self.to_stage if self.is_stage else self.to_value
+
+    # --- In words, for the timeline ------------------------------------------------------
+
+    @property
+    def field_label(self) -> str:
+        if self.field in INTAKE_FIELDS:
+            return Integration._meta.get_field(self.field).verbose_name.capitalize()
+        return self.field.replace("_", " ").capitalize()
+
+    @property
+    def before_words(self) -> str:
+        return _in_words(self.field, self.before)
+
+    @property
+    def after_words(self) -> str:
+        return _in_words(self.field, self.after)
+
+
+_CHOICES = {"category": Category, "vault_editions": VaultEdition, "auth_methods": AuthMethod}
+
+
+def _in_words(field: str, value) -> str:
+    """A history value as people read it: choices by their labels, yes/no, "—" for none."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    choices = _CHOICES.get(field)
+    labels = [
+        choices(item).label if choices is not None and item in choices.values else str(item)
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    return ", ".join(labels)

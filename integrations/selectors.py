@@ -29,6 +29,8 @@ from integrations import guards
 from integrations.models import (
     LISTED,
     PIPELINE,
+    REVIEWED_STAGES,
+    STAGE_FIELD,
     Integration,
     IntegrationOverlap,
     Partner,
@@ -36,6 +38,7 @@ from integrations.models import (
     StageTransition,
 )
 from reviews import selectors as review_selectors
+from reviews.models import ReviewRound
 from support_sla.selectors import Standing, integration_support_standing
 
 
@@ -104,11 +107,9 @@ class ChecklistItem:
 def integration_checklist(integration: Integration) -> list[ChecklistItem]:
     """PROGRAM.md's checklist, computed from data (only demo and agreement are recorded)."""
     stage = integration.stage
-    reached_review = stage in (Stage.REVIEW, Stage.RELEASE, Stage.SUPPORT, Stage.DELISTED) or (
-        _reached_review(integration)
-    )
+    reached_review = integration_reached_review(integration)
     feedback_addressed = (
-        review_selectors.integration_latest_round_status(integration) == "approved"
+        review_selectors.integration_latest_round_status(integration) == ReviewRound.Status.APPROVED
         and review_selectors.integration_open_feedback(integration) == 0
     )
     standing = integration_support_standing(integration)
@@ -139,10 +140,15 @@ def integration_checklist(integration: Integration) -> list[ChecklistItem]:
     ]
 
 
-def _reached_review(integration: Integration) -> bool:
+def integration_reached_review(integration: Integration) -> bool:
+    """Is the integration in review or past it, or was it ever in review? From then on only
+    program staff change what the review verified (its `REVIEWED_FIELDS` and its evidence
+    target)."""
+    if integration.stage in REVIEWED_STAGES:
+        return True
     if hasattr(integration, "fact_reached_review"):
         return integration.fact_reached_review
-    return integration.history.filter(to_stage=Stage.REVIEW).exists()
+    return integration.history.filter(field=STAGE_FIELD, to_stage=Stage.REVIEW).exists()
 
 
 def stage_targets(stage: str) -> list[tuple[str, str]]:

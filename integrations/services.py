@@ -17,12 +17,16 @@ from accounts.access import (
 from accounts.models import Membership, User
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
+from badges.services import badges_refresh
 from config.errors import DomainError
 from integrations import guards
 from integrations.models import (
     INTAKE_FIELDS,
+    LISTED,
     PARTNER_FIELDS,
     PARTNER_STAFF_FIELDS,
+    REVIEWED_FIELDS,
+    STAGE_FIELD,
     Integration,
     IntegrationOverlap,
     Partner,
@@ -30,6 +34,7 @@ from integrations.models import (
     StageTransition,
 )
 from integrations.overlap import find_overlaps
+from integrations.selectors import integration_reached_review
 from support_sla.models import BusinessCalendar, default_working_days
 from support_sla.services import calendar_update, calendar_values
 
@@ -143,10 +148,11 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
         raise DomainError.invalid(f"Unknown intake fields: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         integration = Integration.objects.create(partner=partner, created_by=actor, **data)
-        StageTransition.objects.create(
+        history_record(
             integration=integration,
-            from_stage="",
-            to_stage=Stage.ENGAGE,
+            field=STAGE_FIELD,
+            old="",
+            new=Stage.ENGAGE,
             actor=actor,
             note="Intake webform submitted.",
         )
@@ -161,8 +167,20 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
     return integration
 
 
+def _same(old, new) -> bool:
+    """Is `new` the value a field already holds (`old`)? The multiple choices are sets: their
+    order is not a change."""
+    if isinstance(old, list) and isinstance(new, list | tuple):
+        return sorted(old) == sorted(new)
+    return old == new
+
+
 def integration_update(*, integration: Integration, actor: User, data: dict) -> Integration:
-    """Partners edit their intake answers; staff also record demo, portal URL and assignee."""
+    """Partners edit their intake answers; staff also record demo, portal URL and assignee.
+
+    From review on, what the review verified (`REVIEWED_FIELDS`: category, Vault editions, auth
+    methods, namespace support) changes only by program staff (a partner's attempt: 403 with
+    the fields named); every change of those fields, by anyone, writes a history row."""
     staff = is_program_staff(actor)
     if not staff and not is_member(actor, integration.partner):
         raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
@@ -178,9 +196,24 @@ def integration_update(*, integration: Integration, actor: User, data: dict) -> 
     with transaction.atomic():
         # Lock and write only the given fields: a stale copy never writes back a stage.
         locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        reviewed = {
+            field: (getattr(locked, field), data[field])
+            for field in REVIEWED_FIELDS
+            if field in data and not _same(getattr(locked, field), data[field])
+        }
+        if reviewed and not staff and integration_reached_review(locked):
+            message = "From review on, only program staff change what the review verified."
+            raise DomainError(
+                message,
+                code="reviewed_fields_locked",
+                status=403,
+                errors={field: [message] for field in reviewed},
+            )
         for field, value in data.items():
             setattr(locked, field, value)
         locked.save(update_fields=[*data, "updated_at"])
+        for field, (old, new) in reviewed.items():
+            history_record(integration=locked, field=field, old=old, new=new, actor=actor)
         if OVERLAP_INPUTS & set(data):
             overlaps_refresh(integration=locked)
         if acknowledge is not None:
@@ -201,6 +234,38 @@ def integration_acknowledge_overlaps(
     return integration
 
 
+# --- History -------------------------------------------------------------------------------
+
+
+def history_record(
+    *,
+    integration: Integration,
+    field: str,
+    old,
+    new,
+    actor: User | None,
+    note: str = "",
+    at=None,
+) -> StageTransition:
+    """Write one row of the integration's history: a change of `field` from `old` to `new`
+    (`field` "stage" for a stage change; any other name with JSON values for everything else:
+    the reviewed fields, the evidence target, a waiver). Call it inside the transaction of the
+    change it records; `actor=None` is the program itself. The integration page's timeline and
+    `GET /api/v1/integrations/<id>/history/` show every row."""
+    if field == STAGE_FIELD:
+        values = {"from_stage": old or "", "to_stage": new}
+    else:
+        values = {"from_value": old, "to_value": new}
+    return StageTransition.objects.create(
+        integration=integration,
+        field=field,
+        actor=actor,
+        at=at or timezone.now(),
+        note=note,
+        **values,
+    )
+
+
 # --- Transitions ---------------------------------------------------------------------------
 
 
@@ -212,6 +277,8 @@ def integration_transition(
     Locks the row, so of two racing requests exactly one wins and the other sees the new
     stage and gets a conflict; checks who may move it and the guard; writes the history row
     in the same transaction; tells the partner after commit. `actor=None` is the system.
+    Badges follow the listing in the same transaction: leaving `release`/`support` suspends
+    them (`not_listed`), coming back lets them be active again if nothing else holds them.
     """
     if to not in Stage.values:
         raise DomainError.invalid(f"“{to}” is not a stage.", code="unknown_stage")
@@ -245,9 +312,17 @@ def integration_transition(
         now = timezone.now()
         locked.stage_changed_at = now
         locked.save(update_fields=["stage", "stage_changed_at", "updated_at"])
-        row = StageTransition.objects.create(
-            integration=locked, from_stage=source, to_stage=to, actor=actor, at=now, note=note
+        row = history_record(
+            integration=locked,
+            field=STAGE_FIELD,
+            old=source,
+            new=to,
+            actor=actor,
+            at=now,
+            note=note,
         )
+        if (source in LISTED) != (to in LISTED):
+            badges_refresh(integration=locked)
         notify(
             "stage_changed",
             to=partner_emails(locked.partner),

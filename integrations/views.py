@@ -174,6 +174,8 @@ def _detail_page(request, integration, records_form, status: int = 200):
             ),
             "support_issue_count": integration.support_issues.count(),
             "targets": review_selectors.targets_of(integration),
+            "has_evidence_target": review_selectors.integration_has_evidence_target(integration),
+            "may_choose_evidence": review_selectors.may_choose_evidence(request.user, integration),
             "runs": integration.runs.select_related("target")[:RECENT_RUNS],
             "run_count": integration.runs.count(),
             "review_rounds": review_selectors.rounds_for_integration_page(integration),
@@ -198,11 +200,25 @@ def integration_edit(request, pk: int):
                 data=changed,
             )
         except DomainError as error:
-            show_domain_error(request, error)
+            if error.errors:  # what the rule refused, under the fields it refused
+                for field, problems in error.errors.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
+            else:
+                show_domain_error(request, error)
         else:
             messages.success(request, "Saved.")
             return redirect("integration_detail", pk=pk)
-    return render(request, "integrations/edit.html", {"integration": integration, "form": form})
+    return render(
+        request,
+        "integrations/edit.html",
+        {
+            "integration": integration,
+            "form": form,
+            "reviewed_fields_locked": not is_program_staff(request.user)
+            and selectors.integration_reached_review(integration),
+        },
+    )
 
 
 @login_required

@@ -13,13 +13,15 @@ from reviews.models import (
 
 @admin.register(VerificationTarget)
 class VerificationTargetAdmin(admin.ModelAdmin):
-    """Credentials are ciphertext and write-only: never shown here."""
+    """Credentials are ciphertext and write-only: never shown here. The evidence target is
+    switched on the integration page (reviews.services.target_make_primary), which writes the
+    history."""
 
     formfield_overrides = HTTPS_URLS
-    list_display = ["name", "integration", "kind", "url", "namespace"]
+    list_display = ["name", "integration", "kind", "url", "namespace", "primary"]
     search_fields = ["name", "integration__name"]
     exclude = ["credentials_ciphertext", "inspector_ciphertext"]
-    readonly_fields = ["credentials_set", "inspector_set"]
+    readonly_fields = ["credentials_set", "inspector_set", "primary"]
 
     @admin.display(boolean=True, description="credentials set")
     def credentials_set(self, obj) -> bool:

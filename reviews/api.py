@@ -1,5 +1,6 @@
 """REST API for verification targets and runs (DESIGN.md §9)."""
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -91,6 +92,11 @@ class TargetInputSerializer(serializers.Serializer):
     remove_inspector = serializers.BooleanField(required=False)
     secret_mounts = MountSerializer(many=True, required=False)
     plugin = PluginSerializer(required=False, allow_null=True)
+    primary = serializers.BooleanField(
+        required=False,
+        help_text="PATCH `true` makes this the evidence target (DESIGN.md §4.2): a partner "
+        "owner or program staff before review, only program staff from review on.",
+    )
 
 
 class AuthOutputSerializer(serializers.Serializer):
@@ -120,6 +126,7 @@ class TargetSerializer(serializers.ModelSerializer):
             "inspector_set",
             "secret_mounts",
             "plugin",
+            "primary",
             "created_at",
             "updated_at",
         ]
@@ -164,9 +171,21 @@ class TargetView(APIView):
 
     @extend_schema(request=TargetInputSerializer, responses={200: TargetSerializer, **UNAVAILABLE})
     def patch(self, request, pk: int):
-        target = services.target_update(
-            target=selectors.target_for(request.user, pk), actor=request.user, data=request.data
-        )
+        """Change the target; `{"primary": true}` makes it the evidence target (with other
+        fields too: all of it happens, or none)."""
+        target = selectors.target_for(request.user, pk)
+        data = request.data
+        with transaction.atomic():
+            if isinstance(data, dict) and "primary" in data:
+                if data["primary"] is not True:
+                    raise serializers.ValidationError(
+                        {"primary": ["Only true: make another target the evidence target."]}
+                    )
+                target = services.target_make_primary(target=target, actor=request.user)
+                data = {key: value for key, value in data.items() if key != "primary"}
+                if not data:
+                    return Response(TargetSerializer(target).data)
+            target = services.target_update(target=target, actor=request.user, data=data)
         return Response(TargetSerializer(target).data)
 
     @extend_schema(responses={204: None})

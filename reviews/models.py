@@ -64,9 +64,19 @@ class VerificationTarget(models.Model):
     # Deleting a target archives it: its runs stay (they are review and badge evidence), its
     # credentials are destroyed.
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The evidence target (DESIGN.md §4.2): its runs, and no other target's, decide the review
+    # and the badges. The first target is primary; reviews.services.target_make_primary switches.
+    primary = models.BooleanField("evidence target", default=False)
 
     class Meta:
         ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=models.Q(primary=True, archived_at__isnull=True),
+                name="one_evidence_target_per_integration",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import staff_users, visible_through_partner
+from accounts.access import is_owner, staff_users, visible_through_partner
 from accounts.models import User
 from accounts.roles import is_program_staff
 from integrations import selectors as integration_selectors
@@ -107,6 +107,50 @@ def open_run_of(target) -> VerificationRun | None:
     return VerificationRun.objects.filter(target=target, status__in=OPEN_RUN_STATUSES).first()
 
 
+# --- The evidence target (DESIGN.md §4.2) ------------------------------------------------------
+
+
+def evidence_target_of(integration) -> VerificationTarget | None:
+    """The integration's evidence target (`primary`, live), or None."""
+    return targets_of(integration).filter(primary=True).first()
+
+
+def may_choose_evidence(user, integration) -> bool:
+    """May `user` switch the integration's evidence target? A partner owner or program staff
+    until the integration reaches review; only program staff from then on."""
+    if is_program_staff(user):
+        return True
+    return is_owner(user, integration.partner) and not (
+        integration_selectors.integration_reached_review(integration)
+    )
+
+
+def _verdicts() -> QuerySet[VerificationRun]:
+    return VerificationRun.objects.filter(
+        status__in=FINISHED_RUN_STATUSES, started_at__isnull=False
+    ).order_by("-finished_at", "-pk")
+
+
+def verdict_runs(target) -> QuerySet[VerificationRun]:
+    """The runs of `target` that are verdicts on it, newest first: finished (passed, failed or
+    error) after they started. A run that never started (the task queue refused it, no worker
+    took it) says nothing about the partner's Vault. Guards and badges read these."""
+    return _verdicts().filter(target=target)
+
+
+def _evidence_runs(integration) -> QuerySet[VerificationRun]:
+    """`verdict_runs` of the integration's evidence target (`integration` may be an OuterRef)."""
+    return _verdicts().filter(
+        integration=integration, target__primary=True, target__archived_at__isnull=True
+    )
+
+
+def _evidence_targets(integration):
+    return VerificationTarget.objects.filter(
+        integration=integration, primary=True, archived_at__isnull=True
+    )
+
+
 # --- What the pipeline's guards read ---------------------------------------------------------
 
 
@@ -126,12 +170,17 @@ def integration_has_finished_run(integration) -> bool:
     return _finished_runs(integration).exists()
 
 
-def integration_latest_run_status(integration) -> str | None:
-    """The status of the newest run that was not cancelled (a cancelled run says nothing about
-    the target), or None."""
-    if hasattr(integration, "fact_latest_run_status"):
-        return integration.fact_latest_run_status
-    return _latest_runs(integration).values_list("status", flat=True).first()
+def integration_has_evidence_target(integration) -> bool:
+    if hasattr(integration, "fact_has_evidence_target"):
+        return integration.fact_has_evidence_target
+    return _evidence_targets(integration).exists()
+
+
+def integration_evidence_run_status(integration) -> str | None:
+    """The status of the evidence target's latest finished run (`verdict_runs`), or None."""
+    if hasattr(integration, "fact_evidence_run_status"):
+        return integration.fact_evidence_run_status
+    return _evidence_runs(integration).values_list("status", flat=True).first()
 
 
 def integration_latest_round_status(integration) -> str | None:
@@ -183,7 +232,8 @@ def with_review_facts(integrations: QuerySet[Integration]) -> QuerySet[Integrati
             )
         ),
         fact_has_finished_run=Exists(_finished_runs(outer)),
-        fact_latest_run_status=Subquery(_latest_runs(outer).values("status")[:1]),
+        fact_has_evidence_target=Exists(_evidence_targets(outer)),
+        fact_evidence_run_status=Subquery(_evidence_runs(outer).values("status")[:1]),
         fact_latest_round_status=Subquery(_latest_rounds(outer).values("status")[:1]),
         fact_open_feedback=_count(_open_feedback(outer)),
         fact_open_blocking=_count(_open_feedback(outer).filter(blocking=True)),

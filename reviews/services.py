@@ -15,10 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.access import may_act_for, partner_emails
+from accounts.access import may_act_for, may_manage, partner_emails
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
 from config.errors import DomainError
+from integrations import services as integration_services
+from integrations.models import Integration
+from integrations.selectors import integration_reached_review
 from reviews import program_vault, selectors
 from reviews.models import (
     OPEN_RUN_STATUSES,
@@ -65,7 +68,9 @@ def _apply(target: VerificationTarget, data: dict) -> VerificationTarget:
     if target.pk is None:
         for field, value in values.items():
             setattr(target, field, value)
-        target.save()
+        with transaction.atomic():
+            target.primary = _first_evidence(_lock_integration(target.integration))
+            target.save()
         return target
     with transaction.atomic():
         locked = (
@@ -99,13 +104,102 @@ def target_update(*, target: VerificationTarget, actor, data: dict) -> Verificat
 
 
 def target_archive(*, target: VerificationTarget, actor) -> None:
-    """Delete a target: its runs stay as evidence; its credentials are destroyed."""
+    """Delete a target: its runs stay as evidence; its credentials are destroyed.
+
+    Deleting the evidence target suspends the integration's badges at once
+    (`evidence_archived`). Before review the oldest remaining target becomes the evidence
+    target; from review on none does until program staff choose one, so deleting a failing
+    evidence target never hands the review or the badges to another target by itself."""
+    from badges.services import badges_refresh
+
     _check_member_or_staff(actor, target.integration)
     if selectors.open_run_of(target) is not None:
         raise DomainError("Cancel the queued or running verification first.", code="run_open")
-    VerificationTarget.objects.filter(pk=target.pk).update(
-        archived_at=timezone.now(), credentials_ciphertext="", inspector_ciphertext=""
+    with transaction.atomic():
+        integration = _lock_integration(target.integration)
+        archived = VerificationTarget.objects.filter(pk=target.pk, archived_at__isnull=True)
+        was_primary = archived.filter(primary=True).exists()
+        archived.update(
+            archived_at=timezone.now(),
+            credentials_ciphertext="",
+            inspector_ciphertext="",
+            primary=False,
+        )
+        if was_primary:
+            successor = None
+            if _first_evidence(integration):
+                successor = selectors.targets_of(integration).order_by("created_at", "pk").first()
+            if successor is not None:
+                VerificationTarget.objects.filter(pk=successor.pk).update(primary=True)
+            integration_services.history_record(
+                integration=integration,
+                field=EVIDENCE_FIELD,
+                old=_label(target),
+                new=_label(successor),
+                actor=actor,
+                note=f"The evidence target “{target.name}” was deleted.",
+            )
+        badges_refresh(integration=integration)
+
+
+# The history's field for a change of evidence target.
+EVIDENCE_FIELD = "evidence_target"
+
+
+def _label(target: VerificationTarget | None) -> str | None:
+    return f"{target.name} (target {target.pk})" if target is not None else None
+
+
+def _lock_integration(integration):
+    """Lock the integration's row: the evidence target changes one at a time, and not while
+    the integration moves to review."""
+    return Integration.objects.select_for_update().get(pk=integration.pk)
+
+
+def _first_evidence(integration) -> bool:
+    """Does a target added now become the evidence target by itself? The integration's very
+    first target does; later, one does while there is no evidence target and the integration
+    has not reached review (from then on program staff choose it)."""
+    if not VerificationTarget.objects.filter(integration=integration).exists():
+        return True
+    return not integration_reached_review(integration) and not (
+        selectors.targets_of(integration).filter(primary=True).exists()
     )
+
+
+def target_make_primary(*, target: VerificationTarget, actor) -> VerificationTarget:
+    """Make `target` the integration's evidence target (DESIGN.md §4.2): a partner owner or
+    program staff until the integration reaches review, only program staff from then on
+    (403 otherwise). The switch is written to the integration's history."""
+    integration = target.integration
+    if not may_manage(actor, integration.partner):
+        raise DomainError.forbidden(
+            "Only a partner owner or program staff choose the evidence target.", code="not_owner"
+        )
+    with transaction.atomic():
+        locked = _lock_integration(integration)
+        if not selectors.may_choose_evidence(actor, locked):
+            raise DomainError.forbidden(
+                "From review on, only program staff change the evidence target.",
+                code="evidence_locked",
+            )
+        chosen = VerificationTarget.objects.filter(pk=target.pk, archived_at__isnull=True).first()
+        if chosen is None:
+            raise DomainError("This target was deleted.", code="target_deleted")
+        if chosen.primary:
+            return chosen
+        previous = selectors.evidence_target_of(locked)
+        selectors.targets_of(locked).filter(primary=True).update(primary=False)
+        VerificationTarget.objects.filter(pk=chosen.pk).update(primary=True)
+        integration_services.history_record(
+            integration=locked,
+            field=EVIDENCE_FIELD,
+            old=_label(previous),
+            new=_label(chosen),
+            actor=actor,
+        )
+    chosen.refresh_from_db()
+    return chosen
 
 
 def credentials_rewrap() -> int:
@@ -170,21 +264,47 @@ def waiver_grant(*, target: VerificationTarget, actor, check: str, justification
             raise DomainError("This target was deleted.", code="target_deleted")
         if Waiver.objects.filter(target=locked, check_id=check, ended_at__isnull=True).exists():
             raise DomainError(f"{check} is already waived on this target.", code="already_waived")
-        return Waiver.objects.create(
+        waiver = Waiver.objects.create(
             target=locked, check_id=check, justification=justification, granted_by=actor
         )
+        integration_services.history_record(
+            integration=locked.integration,
+            field=WAIVER_FIELD,
+            old=None,
+            new=_waiver_label(waiver),
+            actor=actor,
+            note=justification,
+        )
+    return waiver
 
 
 def waiver_end(*, waiver: Waiver, actor) -> Waiver:
     """End a waiver: runs from now on need the check again (earlier runs keep theirs)."""
     _check_staff(actor)
-    ended = Waiver.objects.filter(pk=waiver.pk, ended_at__isnull=True).update(
-        ended_at=timezone.now(), ended_by=actor
-    )
-    if not ended:
-        raise DomainError("This waiver has already ended.", code="waiver_ended")
-    waiver.refresh_from_db()
+    with transaction.atomic():
+        ended = Waiver.objects.filter(pk=waiver.pk, ended_at__isnull=True).update(
+            ended_at=timezone.now(), ended_by=actor
+        )
+        if not ended:
+            raise DomainError("This waiver has already ended.", code="waiver_ended")
+        waiver.refresh_from_db()
+        integration_services.history_record(
+            integration=waiver.target.integration,
+            field=WAIVER_FIELD,
+            old=_waiver_label(waiver),
+            new=None,
+            actor=actor,
+            note="The waiver ended: runs from now on need this check again.",
+        )
     return waiver
+
+
+# The history's field for waivers granted and ended.
+WAIVER_FIELD = "waiver"
+
+
+def _waiver_label(waiver: Waiver) -> str:
+    return f"{waiver.check_id} waived on “{waiver.target.name}”"
 
 
 # --- Runs --------------------------------------------------------------------------------------
@@ -344,7 +464,7 @@ def _finish(
 ) -> bool:
     """End a run that is still `was` (of this attempt, if given) and tell what depends on it.
     Every way a run ends comes here: the end and its notifications commit together; then a
-    re-verification's outcome decides its badges."""
+    run of the evidence target decides its badges, whoever asked for it."""
     runs = VerificationRun.objects.filter(pk=run_id, status=was)
     if attempt is not None:
         runs = runs.filter(attempt=attempt)
@@ -356,10 +476,9 @@ def _finish(
             "target", "integration__partner", "requested_by"
         ).get(pk=run_id)
         _notify_finished(run)
-    if run.purpose == RunPurpose.REVERIFICATION:
-        from badges.services import reverification_finished
+    from badges.services import evidence_run_finished
 
-        reverification_finished(run=run)
+    evidence_run_finished(run=run)  # a run of the evidence target: its badges follow it
     return True
 
 

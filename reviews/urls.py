@@ -7,6 +7,7 @@ urlpatterns = [
     path("integrations/<int:pk>/targets/new/", views.target_new, name="target_new"),
     path("targets/<int:pk>/edit/", views.target_edit, name="target_edit"),
     path("targets/<int:pk>/delete/", views.target_delete, name="target_delete"),
+    path("targets/<int:pk>/primary/", views.target_make_primary, name="target_make_primary"),
     path("targets/<int:pk>/verify/", views.run_start, name="run_start"),
     path("integrations/<int:pk>/runs/", views.integration_runs, name="integration_runs"),
     path("verifications/<int:pk>/", views.run_detail, name="run_detail"),

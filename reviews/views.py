@@ -166,6 +166,20 @@ def target_delete(request, pk: int):
     return redirect("integration_detail", pk=target.integration_id)
 
 
+@login_required
+@require_POST
+def target_make_primary(request, pk: int):
+    """The "Make evidence target" button of a target."""
+    target = review_selectors.target_for(request.user, pk)
+    try:
+        services.target_make_primary(target=target, actor=request.user)
+    except DomainError as error:
+        refuse(request, error)
+    else:
+        messages.success(request, f"“{target.name}” is now the evidence target.")
+    return redirect("integration_detail", pk=target.integration_id)
+
+
 # --- Runs ------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Support standing (DESIGN.md §7), computed from recorded breaches, and what a change of
-standing does: `failing` suspends the integration's badges and proposes delisting; back to
-`good` restores the badges suspended for support (never revoked ones)."""
+standing does: `failing` suspends the integration's badges and proposes delisting; out of
+`failing` the badges are active again if nothing else holds them (badges.services.
+badges_refresh: never revoked ones, never while the integration is not listed)."""
 
 from datetime import timedelta
 
@@ -58,8 +59,7 @@ def compute_standing(integration, now=None) -> tuple[str, str]:
 
 def standing_refresh(integration, now=None) -> str:
     """Recompute and store the standing; act once on a change (badges, delisting proposal)."""
-    from badges.models import SuspensionCause
-    from badges.services import badges_restore, badges_suspend
+    from badges.services import badges_refresh
 
     standing, reason = compute_standing(integration, now)
     with transaction.atomic():
@@ -75,23 +75,13 @@ def standing_refresh(integration, now=None) -> str:
         record.save()
         if previous == standing:
             return standing
+        badges_refresh(integration=integration)  # failing suspends; good lets them back
         if standing == Standing.FAILING:
-            badges_suspend(
-                integration=integration,
-                cause=SuspensionCause.SUPPORT,
-                reason=f"Support standing is failing: {reason}",
-            )
             notify(
                 "standing_failing",
                 to=emails(admin_users()),
                 context={"integration": integration, "reason": reason},
                 key=f"{integration.pk}:{record.since.isoformat()}",
                 link=reverse("integration_detail", args=[integration.pk]),
-            )
-        elif standing == Standing.GOOD:
-            badges_restore(
-                integration=integration,
-                cause=SuspensionCause.SUPPORT,
-                reason="Support standing is good again.",
             )
     return standing

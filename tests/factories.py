@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -78,6 +80,14 @@ class VerificationTargetFactory(factory.django.DjangoModelFactory):
     url = "https://vault.partner.example:8200"
     namespace = "admin"
     credentials_ciphertext = "vault:v1:ciphertext"
+    # The first live target of an integration is its evidence target, as target_create makes it.
+    primary = factory.LazyAttribute(
+        lambda o: (
+            not VerificationTarget.objects.filter(
+                integration=o.integration, primary=True, archived_at__isnull=True
+            ).exists()
+        )
+    )
 
 
 class VerificationRunFactory(factory.django.DjangoModelFactory):
@@ -88,6 +98,9 @@ class VerificationRunFactory(factory.django.DjangoModelFactory):
     integration = factory.SelfAttribute("target.integration")
     status = "passed"
     finished_at = factory.LazyFunction(timezone.now)
+    started_at = factory.LazyAttribute(
+        lambda o: o.finished_at - timedelta(seconds=1) if o.finished_at else None
+    )
 
 
 class ReviewRoundFactory(factory.django.DjangoModelFactory):

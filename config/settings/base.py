@@ -222,7 +222,6 @@ VIP_SLA_MAX_PAUSE = env.float("VIP_SLA_MAX_PAUSE", default=1.0)
 VIP_BADGE_EVIDENCE_DAYS = env.int("VIP_BADGE_EVIDENCE_DAYS", default=180)
 VIP_REVERIFY_DAYS = env.int("VIP_REVERIFY_DAYS", default=30)
 VIP_BADGE_CACHE_SECONDS = env.int("VIP_BADGE_CACHE_SECONDS", default=24 * 60 * 60)
-VIP_BADGE_LOCAL_SECONDS = env.int("VIP_BADGE_LOCAL_SECONDS", default=30)
 
 # --- Vault: the program's own Vault (credentials) and partners' test Vaults (verification) -----
 VIP_VAULT_ADDR = env("VIP_VAULT_ADDR", default="")
@@ -245,9 +244,10 @@ VIP_MAX_TOKEN_LIFETIME = env.int("VIP_MAX_TOKEN_LIFETIME", default=768 * 60 * 60
 # https), such as Smokescreen: it then applies the address policy, and the program resolves no
 # target host name itself.
 VIP_EGRESS_PROXY = env("VIP_EGRESS_PROXY", default="")
-# Demo only: addresses of targets served by a platform stand-in (tests/standin.py, an OpenBao
-# answering as Vault Enterprise); every page that names their platform says it is simulated.
-VIP_SIMULATED_TARGETS = env.list("VIP_SIMULATED_TARGETS", default=[])
+# Demo only: platforms no server of this deployment really runs (the demo's Vault Enterprise is
+# an OpenBao behind tests/standin.py, its badges stand on recorded runs); every page that names
+# one of them says it is simulated.
+VIP_SIMULATED_PLATFORMS = env.list("VIP_SIMULATED_PLATFORMS", default=[])
 VIP_RUN_TIME_LIMIT = env.int("VIP_RUN_TIME_LIMIT", default=180)  # seconds, per run
 VIP_RUN_QUEUED_LIMIT = env.int("VIP_RUN_QUEUED_LIMIT", default=60 * 60)  # seconds in the queue
 VIP_RUN_MAX_ATTEMPTS = env.int("VIP_RUN_MAX_ATTEMPTS", default=3)

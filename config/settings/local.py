@@ -13,8 +13,9 @@ set_defaults(
     # The OpenBao dev server `make demo` starts (manage.py demo_vault).
     VIP_VAULT_ADDR="http://127.0.0.1:8200",
     VIP_VAULT_TOKEN="vip-demo-root",
-    # The demo's Vault Enterprise cluster is that OpenBao behind tests/standin.py (demo_vault).
-    VIP_SIMULATED_TARGETS="https://127.0.0.1:8210",
+    # No HashiCorp binary runs in the demo: its Vault Enterprise cluster is that OpenBao behind
+    # tests/standin.py (demo_vault), and its badges stand on recorded runs (demo_data).
+    VIP_SIMULATED_PLATFORMS="vault_enterprise,hcp_vault,vault_community",
 )
 
 from config.settings.base import *  # noqa: E402, F403

@@ -31,17 +31,18 @@ def status_badge(status: str):
 
 @register.filter
 def simulated(target) -> bool:
-    """A demo target served by a platform stand-in (VIP_SIMULATED_TARGETS)."""
-    return target.url in settings.VIP_SIMULATED_TARGETS
+    """A demo target declared as a platform no server here really runs
+    (VIP_SIMULATED_PLATFORMS)."""
+    return target.kind in settings.VIP_SIMULATED_PLATFORMS
 
 
 @register.filter
 def platform(run) -> str:
     """The platform a run found (never the kind its target was declared as): "OpenBao 2.7.2";
-    on a demo stand-in, said to be simulated."""
+    in the demo, a platform no server here really runs is said to be simulated."""
     if not run.detected_edition:
         return "not detected"
     name = platform_name(run.detected_edition, run.detected_version)
-    if simulated(run.target):
-        return f"{name} (simulated: OpenBao behind a demo stand-in)"
+    if run.detected_edition in settings.VIP_SIMULATED_PLATFORMS:
+        return f"{name} (simulated in this demo)"
     return name

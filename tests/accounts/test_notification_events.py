@@ -10,12 +10,13 @@ from django.utils import timezone
 from accounts.models import Notification
 from accounts.services import partner_invite
 from badges.models import Badge
-from badges.services import badge_revoke, badges_restore, badges_suspend
+from badges.services import badge_revoke, badges_refresh
 from integrations.models import Stage
 from integrations.services import integration_intake, integration_transition
 from reviews import rounds
 from reviews.services import runs_reap
 from support_sla import services as support_services
+from support_sla.models import StandingRecord
 from support_sla.sweep import sla_sweep
 from tests.factories import (
     IntegrationFactory,
@@ -108,8 +109,13 @@ def test_badge_changes(partner, everyone, owner, member, admin, django_capture_o
         verified_at=run.finished_at,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        badges_suspend(integration=integration, cause="reverification", reason="Two failures.")
-        badges_restore(integration=integration, cause="reverification", reason="Passed again.")
+        record = StandingRecord.objects.create(
+            integration=integration, standing="failing", reason="3 breaches."
+        )
+        badges_refresh(integration=integration)
+        record.standing = "good"
+        record.save()
+        badges_refresh(integration=integration)
         badge_revoke(badge=badge, actor=admin, reason="Misused on the website.")
     actions = sorted(
         (m.subject.split(": ")[0].split(" badge ")[1], m.to[0])

@@ -1,4 +1,5 @@
-"""Badge tests use the same real OpenBao servers and program Vault as verification tests."""
+"""Badge tests use the same real OpenBao servers and program Vault as verification tests, and
+the platform stand-ins in front of them (tests.standin)."""
 
 from tests.reviews.conftest import (  # noqa: F401 - fixtures
     bao,

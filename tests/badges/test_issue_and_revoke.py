@@ -8,7 +8,7 @@ from badges import services
 from badges.models import Badge, BadgeEvent
 from config.errors import DomainError
 from integrations.models import Stage
-from tests.badges.helpers import hcp_style_run
+from tests.badges.helpers import recorded_run
 from tests.concurrency import at_once
 from tests.factories import IntegrationFactory
 
@@ -16,9 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def eligible(partner, owner, hcp, namespace, verify):
+def eligible(partner):
+    """A supported integration whose evidence target's latest run passed on HCP Vault (and
+    exercised namespaces)."""
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
-    run = hcp_style_run(hcp, namespace, integration, owner, verify)
+    run = recorded_run(integration)
     return integration, run
 
 
@@ -35,6 +37,7 @@ def test_an_admin_issues_a_badge(api, admin, owner, eligible, django_capture_on_
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["kind"], body["status"], body["run"]) == ("hcp_vault_verified", "active", run.pk)
+    assert body["status_reason"] == ""
     assert body["svg_url"].endswith(f"/badges/{body['public_id']}.svg")
     assert body["json_url"].endswith(f"/badges/{body['public_id']}.json")
     assert body["verify_url"].endswith(f"/badges/{body['public_id']}/")

@@ -5,8 +5,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from badges import rendering, services
+from badges.models import Badge
 from integrations.models import Stage
-from tests.badges.helpers import hcp_style_run
+from support_sla.models import StandingRecord
+from tests.badges.helpers import enterprise_run, recorded_run
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +16,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
-def badge(partner, owner, admin, hcp, namespace, verify):
+def badge(partner, admin):
     integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT, name="Acme Sync")
-    hcp_style_run(hcp, namespace, integration, owner, verify)
+    recorded_run(integration)
     badge = services.badge_issue(integration=integration, kind="hcp_vault_verified", actor=admin)
     rendering.forget(badge.public_id)  # cold caches; not cache.clear(), which empties the
     return badge  # Redis database every xdist worker shares
@@ -49,11 +51,10 @@ def test_a_status_change_is_visible_in_the_next_response(
     assert client.get(url).status_code == 200  # warm the cache
     with django_capture_on_commit_callbacks(execute=True):
         if change == "suspend":
-            services.badges_suspend(
-                integration=badge.integration,
-                cause="support",
-                reason="Support standing is failing.",
+            StandingRecord.objects.create(
+                integration=badge.integration, standing="failing", reason="3 breaches."
             )
+            services.badges_refresh(integration=badge.integration)
         else:
             services.badge_revoke(badge=badge, actor=admin, reason="Misuse.")
     response = client.get(url)
@@ -62,6 +63,8 @@ def test_a_status_change_is_visible_in_the_next_response(
     assert "#9f9f9f" in fills and "#4c1" not in fills
     document = client.get(f"/badges/{badge.public_id}.json").json()
     assert (document["status"], document["color"]) == (word, "lightgrey")
+    reason = "support_failing" if change == "suspend" else None
+    assert document["status_reason"] == reason
 
 
 def test_the_json_follows_the_shields_endpoint_schema(client, badge):
@@ -120,18 +123,39 @@ def test_unknown_ids_are_404(client, db):
     assert client.get("/badges/NoSuchBadgeId123/").status_code == 404
 
 
-def test_the_verify_page_shows_what_was_verified_and_no_secret(client, badge):
-    run = badge.run
+def test_the_verify_page_shows_what_was_verified_and_no_secret(
+    client, partner, owner, admin, bao, enterprise, namespace, verify
+):
+    integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT, name="Acme Sync")
+    run = enterprise_run(enterprise, namespace, integration, owner, verify)
+    badge = services.badge_issue(
+        integration=integration, kind="vault_enterprise_verified", actor=admin
+    )
     response = client.get(f"/badges/{badge.public_id}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Acme Sync" in html and "Acme Security" in html and "HCP Vault Verified" in html
-    assert 'Verified against</dt><dd class="col-sm-8">HCP Vault 1.19.2+ent, in a namespace' in html
-    assert "OpenBao" not in html  # what the server reported, not what stands behind the stand-in
+    assert "Acme Sync" in html and "Acme Security" in html and "Vault Enterprise Verified" in html
+    assert "Vault Enterprise 1.19.2+ent" in html  # the detected platform, not the declared kind
     assert "auth.login" in html and "secrets.kv-v2" in html
     assert run.target.url not in html
     assert "127.0.0.1" not in html
     assert "Namespaces" in html
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("not_listed", "the integration is no longer listed in the program's directory"),
+        ("support_failing", "support of the integration is failing"),
+        ("evidence_archived", "the test cluster this badge was verified against was removed"),
+        ("reverification_failed", "two latest verifications of the integration did not pass"),
+    ],
+)
+def test_the_verify_page_says_why_a_badge_is_suspended(client, badge, reason, words):
+    Badge.objects.filter(pk=badge.pk).update(status="suspended", status_reason=reason)
+    html = client.get(f"/badges/{badge.public_id}/").content.decode().replace("&#x27;", "'")
+    alert = html[html.index("This badge is <strong>suspended</strong>: ") :]
+    assert words in alert[: alert.index("</div>")]
 
 
 def test_the_directory_and_partner_page_show_active_badges(

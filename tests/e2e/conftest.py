@@ -28,6 +28,7 @@ from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers an
     bao,
     bao_tls,
     egress,
+    enterprise,
     hcp,
     hcp_standin,
     namespace,
@@ -148,14 +149,14 @@ def shoot(request):
 
 
 @pytest.fixture
-def released(partner, owner, hcp, namespace):  # noqa: F811 - fixtures imported above
-    """A released integration with a passed verification run on an HCP Vault cluster (the
-    stand-in, through the egress proxy; namespace admin/…), the evidence badges need. The run
-    executes in this process (eager Celery) when its transaction commits."""
+def released(partner, owner, bao, enterprise, namespace):  # noqa: F811 - imported above
+    """A released integration whose evidence target's run passed on Vault Enterprise (real
+    OpenBao behind the stand-in, tests.standin) in a namespace: the evidence a Vault
+    Enterprise Verified badge needs. The run executes in this process (eager Celery)."""
     integration = IntegrationFactory(
         partner=partner, name="Acme Secrets Sync", stage=Stage.RELEASE, contact_email=owner.email
     )
-    body = {**runtime_app(hcp, namespace), "name": "HCP staging"}
+    body = {**runtime_app(enterprise, namespace), "name": "Enterprise staging"}
     target = review_services.target_create(integration=integration, actor=owner, data=body)
     run = review_services.run_request(target=target, actor=owner)
     run.refresh_from_db()

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def site(released, partner, owner, reviewer, admin):
     """Something on every page: a badge, a critical issue, a round with blocking feedback,
     cards in several columns. Returns the URLs each role visits."""
-    badge = badge_services.badge_issue(integration=released, kind="hcp_vault_verified", actor=admin)
+    badge = badge_services.badge_issue(
+        integration=released, kind="vault_enterprise_verified", actor=admin
+    )
     issue = support_services.issue_open(
         integration=released,
         actor=owner,

@@ -1,5 +1,6 @@
-"""Journey 4: an admin sees badge eligibility and issues an HCP Vault Verified badge; the
-public directory shows it; the badge SVG and verify page load without login."""
+"""Journey 4: an admin sees badge eligibility and issues a Vault Enterprise Verified badge (the
+evidence target's run detected Vault Enterprise and exercised a namespace); the public
+directory shows it; the badge SVG and verify page load without login."""
 
 import re
 
@@ -17,16 +18,16 @@ def test_an_admin_issues_a_badge_that_the_public_can_verify(browse, shoot, relea
     steps.open_integration(staff, released)
     badges = steps.section(staff, "Badges")
     expect(badges).to_contain_text("No badge yet.")
-    issue = badges.get_by_role("button", name="Issue HCP Vault Verified")
+    issue = badges.get_by_role("button", name="Issue Vault Enterprise Verified")
     expect(issue).to_be_enabled()
     run = released.runs.get()
     expect(badges).to_contain_text(f"Evidence: run {run.pk}, passed")
     shoot(staff, "badge-eligibility")
     issue.click()
-    steps.expect_message(staff, "HCP Vault Verified badge issued.")
-    badge = Badge.objects.get(integration=released, kind="hcp_vault_verified")
+    steps.expect_message(staff, "Vault Enterprise Verified badge issued.")
+    badge = Badge.objects.get(integration=released, kind="vault_enterprise_verified")
     expect(
-        badges.get_by_role("img", name="HashiCorp Vault: HCP Vault Verified (active)")
+        badges.get_by_role("img", name="HashiCorp Vault: Vault Enterprise Verified (active)")
     ).to_be_visible()
     badges.get_by_text("Embed this badge").click()
     expect(badges.get_by_label("Markdown")).to_have_value(
@@ -38,7 +39,7 @@ def test_an_admin_issues_a_badge_that_the_public_can_verify(browse, shoot, relea
     public.goto("/")
     public.get_by_role("link", name="Browse verified integrations").click()
     listing = public.get_by_role("article").filter(has_text="Acme Secrets Sync")
-    image = listing.get_by_role("img", name="HashiCorp Vault: HCP Vault Verified")
+    image = listing.get_by_role("img", name="HashiCorp Vault: Vault Enterprise Verified")
     expect(image).to_be_visible()
     assert image.evaluate("img => img.complete && img.naturalWidth > 0")  # the SVG loaded
     shoot(public, "directory")
@@ -47,14 +48,14 @@ def test_an_admin_issues_a_badge_that_the_public_can_verify(browse, shoot, relea
     expect(public.get_by_role("heading", level=1)).to_contain_text("Acme Security")
     shoot(public, "partner-directory-page")
 
-    public.get_by_role("link", name="HashiCorp Vault: HCP Vault Verified").first.click()
+    public.get_by_role("link", name="HashiCorp Vault: Vault Enterprise Verified").first.click()
     expect(public).to_have_url(f"/badges/{badge.public_id}/")
     expect(public.get_by_text("This badge is active")).to_be_visible()
-    expect(public.get_by_role("main")).to_contain_text("HCP Vault 1.19.2+ent")
+    expect(public.get_by_role("main")).to_contain_text("Vault Enterprise 1.19.2+ent")
     expect(public.get_by_role("link", name="Sign in")).to_be_visible()  # nobody is signed in
     shoot(public, "badge-verify-page")
 
     response = public.goto(f"/badges/{badge.public_id}.svg")
     assert response.status == 200
     assert response.headers["content-type"].startswith("image/svg+xml")
-    assert "HCP Vault Verified" in response.text()
+    assert "Vault Enterprise Verified" in response.text()

@@ -27,7 +27,9 @@ def test_a_breached_critical_issue_shows_and_then_suspends_the_badge(
     browse, shoot, released, owner, admin
 ):
     Integration.objects.filter(pk=released.pk).update(stage=Stage.SUPPORT)
-    badge = badge_services.badge_issue(integration=released, kind="hcp_vault_verified", actor=admin)
+    badge = badge_services.badge_issue(
+        integration=released, kind="vault_enterprise_verified", actor=admin
+    )
     page = browse(owner)
     page.clock.install()
     steps.open_integration(page, released)
@@ -74,7 +76,7 @@ def test_a_breached_critical_issue_shows_and_then_suspends_the_badge(
         badges = steps.section(page, "Badges")
         expect(badges).to_contain_text("Suspended")
         expect(
-            badges.get_by_role("img", name="HashiCorp Vault: HCP Vault Verified (suspended)")
+            badges.get_by_role("img", name="HashiCorp Vault: Vault Enterprise Verified (suspended)")
         ).to_be_visible()
         shoot(page, "badge-suspended")
 

@@ -272,6 +272,7 @@ def test_transition_200_with_the_new_stage(api, reviewer, integration):
     assert response.json()["stage"] == "enable"
     history = api.get(f"{LIST}{integration.pk}/history/").json()["results"]
     assert history[-1] == {
+        "field": "stage",
         "from": "engage",
         "to": "enable",
         "actor": reviewer.email,

@@ -5,7 +5,9 @@ from django.core.management import call_command
 
 from accounts.models import User
 from accounts.roles import is_admin, is_reviewer
-from integrations.models import Integration, Partner, Stage
+from badges.models import Badge, BadgeStatus, StatusReason
+from badges.services import badges_refresh
+from integrations.models import Integration, Partner, Stage, StageTransition
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +19,7 @@ def test_demo_data_covers_every_stage_with_history_and_prints_the_accounts(capsy
     assert 10 <= Integration.objects.count() <= 14
     assert set(Integration.objects.values_list("stage", flat=True)) == set(Stage.values)
     for integration in Integration.objects.all():
-        stages = list(integration.history.values_list("to_stage", flat=True))
+        stages = list(integration.history.filter(field="stage").values_list("to_stage", flat=True))
         assert stages[0] == Stage.ENGAGE and stages[-1] == integration.stage
     for email in [
         "owner@acme.example",
@@ -32,6 +34,24 @@ def test_demo_data_covers_every_stage_with_history_and_prints_the_accounts(capsy
     member = User.objects.get(email="member@globex.example")
     assert member.memberships.get().role == "member"
     assert Integration.objects.filter(overlaps__isnull=False).exists()
+
+
+def test_demo_data_shows_every_badge_status_and_reason_as_the_facts_make_them():
+    """Each demo badge is what badges_refresh would make of its integration's facts (the
+    listing, the evidence target and its runs, the support standing): refreshing changes
+    nothing."""
+    call_command("demo_data")
+    badges = Badge.objects.all()
+    assert set(badges.values_list("status", flat=True)) == set(BadgeStatus.values)
+    assert set(badges.exclude(status_reason="").values_list("status_reason", flat=True)) == set(
+        StatusReason.values
+    )
+    before = list(badges.order_by("pk").values_list("pk", "status", "status_reason", "run"))
+    for integration in Integration.objects.filter(badges__isnull=False).distinct():
+        assert badges_refresh(integration=integration) == 0
+    after = list(badges.order_by("pk").values_list("pk", "status", "status_reason", "run"))
+    assert after == before
+    assert StageTransition.objects.exclude(field="stage").exists()  # a field change, shown
 
 
 def test_demo_data_runs_twice_without_duplicates(capsys):

@@ -142,41 +142,86 @@ def test_review_to_develop_needs_changes_requested(partner, reviewer, owner):
 # --- review → release ------------------------------------------------------------------------
 
 
+def releasable(partner, **fields):
+    """An integration in review with everything release needs but the evidence: demo done,
+    agreement executed, the latest round approved."""
+    partner.agreement_executed_at = timezone.now().date()
+    partner.save()
+    integration = IntegrationFactory(
+        partner=partner, stage=Stage.REVIEW, demo_done_at=timezone.now().date(), **fields
+    )
+    ReviewRoundFactory(integration=integration, status="approved")
+    return integration
+
+
 def test_review_to_release_lists_everything_missing(partner, reviewer):
     integration = IntegrationFactory(partner=partner, stage=Stage.REVIEW)
     FeedbackItemFactory(round__integration=integration, blocking=True)
     VerificationRunFactory(target__integration=integration, status="failed")
     assert unmet_codes(integration, Stage.RELEASE, reviewer) == {
         "run_not_passed",
+        "review_not_approved",
         "blocking_feedback",
         "demo_missing",
         "agreement_missing",
     }
 
 
-def test_review_to_release_uses_the_latest_run(partner, reviewer):
-    partner.agreement_executed_at = timezone.now().date()
-    partner.save()
-    integration = IntegrationFactory(
-        partner=partner, stage=Stage.REVIEW, demo_done_at=timezone.now().date()
-    )
+def test_review_to_release_uses_the_latest_finished_run_of_the_evidence_target(partner, reviewer):
+    """An old pass followed by a failure is a failure: the latest finished run decides, not the
+    newest passed one. A cancelled run, or one that never started, is no verdict."""
+    integration = releasable(partner)
     target = VerificationTargetFactory(integration=integration)
     VerificationRunFactory(target=target, status="passed")
     VerificationRunFactory(target=target, status="failed")
     assert unmet_codes(integration, Stage.RELEASE, reviewer) == {"run_not_passed"}
     VerificationRunFactory(target=target, status="passed")
     VerificationRunFactory(target=target, status="cancelled", finished_at=None)
+    VerificationRunFactory(target=target, status="error", started_at=None)  # queue refused it
     move(integration, Stage.RELEASE, reviewer)
 
 
-def test_review_to_release_waits_for_open_blocking_feedback_after_a_passed_run(partner, reviewer):
+def test_a_passing_second_target_does_not_stand_in_for_a_failing_evidence_target(partner, reviewer):
+    integration = releasable(partner)
+    evidence = VerificationTargetFactory(integration=integration, name="HCP production-like")
+    trivial = VerificationTargetFactory(integration=integration, name="bare dev server")
+    assert (evidence.primary, trivial.primary) == (True, False)
+    VerificationRunFactory(target=evidence, status="failed")
+    VerificationRunFactory(target=trivial, status="passed")  # newer, and passed
+    assert unmet_codes(integration, Stage.RELEASE, reviewer) == {"run_not_passed"}
+    VerificationRunFactory(target=evidence, status="passed")
+    move(integration, Stage.RELEASE, reviewer)
+
+
+def test_release_needs_an_evidence_target(partner, reviewer):
+    integration = releasable(partner)
+    VerificationRunFactory(target__integration=integration, target__primary=False)
+    assert unmet_codes(integration, Stage.RELEASE, reviewer) == {"no_evidence_target"}
+
+
+@pytest.mark.parametrize("rounds", [[], ["open"], ["changes_requested"], ["approved", "open"]])
+def test_release_needs_the_latest_review_round_approved(partner, reviewer, rounds):
     partner.agreement_executed_at = timezone.now().date()
     partner.save()
     integration = IntegrationFactory(
         partner=partner, stage=Stage.REVIEW, demo_done_at=timezone.now().date()
     )
     VerificationRunFactory(target__integration=integration, status="passed")
-    item = FeedbackItemFactory(round__integration=integration, blocking=True)
+    for status in rounds:
+        ReviewRoundFactory(integration=integration, status=status)
+    with pytest.raises(DomainError) as caught:
+        integration_transition(integration=integration, to=Stage.RELEASE, actor=reviewer)
+    assert [(u.code, u.message) for u in caught.value.unmet] == [
+        ("review_not_approved", "The latest review round must end with the decision “approved”.")
+    ]
+    ReviewRoundFactory(integration=integration, status="approved")
+    move(integration, Stage.RELEASE, reviewer)
+
+
+def test_review_to_release_waits_for_open_blocking_feedback_after_a_passed_run(partner, reviewer):
+    integration = releasable(partner)
+    VerificationRunFactory(target__integration=integration, status="passed")
+    item = FeedbackItemFactory(round=integration.review_rounds.get(), blocking=True)
     assert unmet_codes(integration, Stage.RELEASE, reviewer) == {"blocking_feedback"}
     item.resolved_at = timezone.now()
     item.save()
@@ -184,13 +229,9 @@ def test_review_to_release_waits_for_open_blocking_feedback_after_a_passed_run(p
 
 
 def test_review_to_release_ignores_resolved_and_non_blocking_feedback(partner, reviewer, owner):
-    partner.agreement_executed_at = timezone.now().date()
-    partner.save()
-    integration = IntegrationFactory(
-        partner=partner, stage=Stage.REVIEW, demo_done_at=timezone.now().date()
-    )
+    integration = releasable(partner)
     VerificationRunFactory(target__integration=integration, status="passed")
-    round_ = ReviewRoundFactory(integration=integration)
+    round_ = integration.review_rounds.get()
     FeedbackItemFactory(round=round_, blocking=False)
     FeedbackItemFactory(round=round_, blocking=True, resolved_at=timezone.now())
     with pytest.raises(DomainError) as caught:
@@ -257,8 +298,9 @@ def test_partners_cannot_reject(integration, owner):
     assert caught.value.status == 403
 
 
-def test_delist_needs_a_reason_and_staff_or_the_system(partner, owner, reviewer):
-    integration = IntegrationFactory(partner=partner, stage=Stage.SUPPORT)
+@pytest.mark.parametrize("stage", ["release", "support"])
+def test_delist_needs_a_reason_and_staff_or_the_system(partner, owner, reviewer, stage):
+    integration = IntegrationFactory(partner=partner, stage=stage)
     assert unmet_codes(integration, Stage.DELISTED, reviewer) == {"reason_required"}
     with pytest.raises(DomainError) as caught:
         integration_transition(integration=integration, to=Stage.DELISTED, actor=owner, note="x")

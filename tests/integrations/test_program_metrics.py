@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from integrations.metrics import program_metrics
 from integrations.models import Stage, StageTransition
+from integrations.services import history_record
 from reviews.models import RunStatus
 from support_sla.models import Severity, SlaEvent, SupportIssue
 from tests.factories import IntegrationFactory, PartnerFactory, VerificationRunFactory
@@ -182,6 +183,20 @@ def test_median_days_of_completed_stays_in_whole_days_and_running_stays_apart(
         "release": (1.0, 1, None, 0),
         "support": (None, 0, 64.0, 1),
     }
+
+
+def test_a_field_change_in_the_history_does_not_end_a_stay(api, reviewer, pipeline):
+    """Staff changed D's category during its review: D still spent 2 days in review."""
+    history_record(
+        integration=pipeline,
+        field="category",
+        old="runtime",
+        new="audit",
+        actor=reviewer,
+        at=T0 + 19 * DAY,
+    )
+    rows = {row["stage"]: row for row in api_metrics(api, reviewer)["median_days_in_stage"]}
+    assert (rows["review"]["median_days"], rows["review"]["completed_stays"]) == (2.0, 1)
 
 
 def test_median_of_an_even_number_of_stays_is_the_mean_of_the_middle_two(api, reviewer, partner):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from config.errors import DomainError
 from integrations.models import Stage
 from integrations.services import integration_transition
-from tests.factories import IntegrationFactory, VerificationRunFactory
+from tests.factories import IntegrationFactory, ReviewRoundFactory, VerificationRunFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,7 @@ def ready(partner):
         partner=partner, stage=Stage.REVIEW, demo_done_at=timezone.now().date()
     )
     VerificationRunFactory(target__integration=integration, status="passed")
+    ReviewRoundFactory(integration=integration, status="approved")
     return integration
 
 

@@ -103,7 +103,7 @@ def test_an_unmet_guard_on_the_board_shows_its_reasons(client_as, reviewer):
         follow=True,
     )
     html = response.content.decode()
-    assert "The latest verification run must have passed." in html
+    assert "No evidence target: choose the verification target whose runs decide" in html
     assert "Record when the partner agreement was executed." in html
 
 

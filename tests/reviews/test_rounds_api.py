@@ -181,6 +181,7 @@ def test_changes_requested_moves_the_integration_back_to_develop(api, reviewer, 
     assert detail["stage"] == "develop"
     history = api.get(f"/api/v1/integrations/{in_review.pk}/history/").json()["results"]
     assert history[-1] | {"at": None} == {
+        "field": "stage",
         "from": "review",
         "to": "develop",
         "actor": reviewer.email,

@@ -223,3 +223,22 @@ def test_staff_waive_and_end_on_the_integration_page(
     assert not waiver.is_live
     partner = client_as(owner)
     assert partner.post(f"/waivers/{waiver.pk}/end/").status_code == 403
+
+
+def test_waivers_are_written_to_the_integration_history(api, reviewer, owner, target):
+    waiver = services.waiver_grant(
+        target=target, actor=reviewer, check="audit.device", justification=JUSTIFICATION
+    )
+    services.waiver_end(waiver=waiver, actor=reviewer)
+    rows = api.as_user(owner).get(f"/api/v1/integrations/{target.integration_id}/history/").json()
+    rows = rows["results"] if isinstance(rows, dict) else rows
+    waivers = [row for row in rows if row["field"] == "waiver"]
+    assert [(row["from"], row["to"], row["actor"], row["note"]) for row in waivers] == [
+        (None, "audit.device waived on “test cluster”", "reviewer@vip.example", JUSTIFICATION),
+        (
+            "audit.device waived on “test cluster”",
+            None,
+            "reviewer@vip.example",
+            "The waiver ended: runs from now on need this check again.",
+        ),
+    ]

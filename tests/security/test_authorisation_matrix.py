@@ -144,6 +144,9 @@ MATRIX = {
     "target_new": page(PARTNERS_OWN, on="integration", post=REFUSE_STRANGERS),
     "target_edit": page(PARTNERS_OWN, on="target", post=REFUSE_STRANGERS),
     "target_delete": page(POST_ONLY, on="target", post=REFUSE_STRANGERS),
+    # The evidence target: the owner's choice before review, staff's from then on (the world's
+    # target belongs to an integration in support).
+    "target_make_primary": page(POST_ONLY, on="target", post=REFUSE_PARTNERS),
     "run_start": page(POST_ONLY, on="target", post=REFUSE_STRANGERS),
     "integration_runs": page(PARTNERS_OWN, on="integration"),
     "run_detail": page(PARTNERS_OWN, on="run"),

@@ -82,7 +82,7 @@ def test_a_critical_breach_open_48_hours_after_due_is_failing(
     assert record.standing == "failing"
     assert "still open 48 hours after its SLA breach" in record.reason
     badge.refresh_from_db()
-    assert (badge.status, badge.suspension_cause) == (BadgeStatus.SUSPENDED, "support")
+    assert (badge.status, badge.status_reason) == (BadgeStatus.SUSPENDED, "support_failing")
     assert any("delisting proposed" in m.subject for m in mail.outbox)
     # Resolving it lifts "failing" to "at risk": the badges stay suspended until good.
     with (

@@ -1,6 +1,8 @@
 """Demo data for `make demo`: three partners, a dozen integrations over every stage with their
-history, support issues with their SLA clocks (one paused, one reopened, one breached), and
-one account per role. Safe to run again: existing demo data is left alone."""
+history, support issues with their SLA clocks (one paused, one reopened, one breached),
+verification targets and recorded runs for the listed ones, badges in every status and for
+every status reason, and one account per role. Safe to run again: existing demo data is left
+alone."""
 
 from datetime import timedelta
 
@@ -11,9 +13,22 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.roles import ADMINS, REVIEWERS
+from badges.models import Badge, BadgeEvent, BadgeKind, BadgeStatus, StatusReason
 from integrations.models import PIPELINE, Integration, Partner, Stage, StageTransition
 from integrations.services import overlaps_refresh
+from reviews.models import (
+    CheckResult,
+    CheckStatus,
+    Edition,
+    RunPurpose,
+    RunStatus,
+    TargetKind,
+    VerificationRun,
+    VerificationTarget,
+)
+from reviews.services import EVIDENCE_FIELD
 from support_sla import services as support
+from support_sla.models import Standing, StandingRecord
 from support_sla.sweep import sla_sweep
 
 PASSWORD = "vip-demo-password"  # noqa: S105 - printed for everyone; demo only
@@ -139,6 +154,15 @@ INTEGRATIONS = [
         "Requests and renews certificates from Vault's PKI engine with AppRole.",
     ),
     (
+        "globex-cloud",
+        "Globex Vault Agent Injector",
+        "runtime",
+        Stage.SUPPORT,
+        180,
+        "Injects Vault secrets into Globex workloads.",
+        "A sidecar that logs in with AppRole and renders secrets from KV and PKI into files.",
+    ),
+    (
         "initech-hsm-systems",
         "Kubernetes Secrets Sync Operator",
         "runtime",
@@ -228,6 +252,7 @@ class Command(BaseCommand):
             if integration.stage == Stage.ENGAGE:  # overlaps are looked for at intake
                 overlaps_refresh(integration=integration)
         self._support_issues({i.name: i for i in created}, owners, partners)
+        self._badges({i.name: i for i in created}, users["admin@vip.example"], reviewer)
 
     def _support_issues(self, integrations, owners, partners) -> None:
         """Support issues made through the support services at past times, then swept: one
@@ -357,6 +382,244 @@ class Command(BaseCommand):
             )
             previous = reached
         return integration
+
+    # --- Evidence and badges: every status, every status reason ---------------------------
+
+    def _badges(self, integrations: dict[str, Integration], admin, reviewer) -> None:
+        """Targets (no credentials: the demo cannot reach them), recorded runs and badges, as
+        the facts make them (badges.services.suspension_reason), one badge per status reason:
+        - Acme Secrets Sync: HCP Vault Verified active; Vault Enterprise Verified revoked;
+        - Globex Identity Auth Method: suspended, its last two re-verifications failed;
+        - Initech Luna HSM Bridge: suspended, its support standing is failing;
+        - Initech PKI Automation: suspended, delisted;
+        - Globex Vault Agent Injector: suspended, its evidence target was deleted."""
+        now = timezone.now()
+        day = timedelta(days=1)
+
+        def evidence(name, kind, edition, features, *, passed_days_ago, failures=()):
+            integration = integrations[name]
+            target = self._target(integration, kind)
+            run = self._run(
+                target, RunStatus.PASSED, edition, features, now - passed_days_ago * day
+            )
+            for days_ago in failures:
+                self._run(
+                    target,
+                    RunStatus.FAILED,
+                    edition,
+                    features,
+                    now - days_ago * day,
+                    reason="auth.login: invalid role or secret ID",
+                )
+            return integration, run
+
+        acme, acme_run = evidence(
+            "Acme Secrets Sync for Kubernetes",
+            TargetKind.HCP,
+            Edition.HCP,
+            ["namespaces"],
+            passed_days_ago=6,
+        )
+        self._badge(acme, BadgeKind.HCP_VAULT_VERIFIED, acme_run, admin, now - 40 * day)
+        earlier = self._run(
+            acme_run.target, RunStatus.PASSED, Edition.HCP, ["namespaces"], now - 95 * day
+        )
+        revoked = self._badge(
+            acme, BadgeKind.VAULT_ENTERPRISE_VERIFIED, earlier, admin, now - 90 * day
+        )
+        revoked.status, revoked.revoked_at, revoked.revoked_by = (
+            BadgeStatus.REVOKED,
+            now - 30 * day,
+            admin,
+        )
+        revoked.revocation_reason = "Shown on a product page the program did not verify."
+        revoked.save()
+        BadgeEvent.objects.create(
+            badge=revoked,
+            action=BadgeEvent.Action.REVOKED,
+            actor=admin,
+            reason=revoked.revocation_reason,
+            at=revoked.revoked_at,
+        )
+
+        globex, globex_run = evidence(
+            "Globex Identity Auth Method",
+            TargetKind.ENTERPRISE,
+            Edition.ENTERPRISE,
+            ["namespaces"],
+            passed_days_ago=70,
+            failures=(40, 10),
+        )
+        self._suspended(
+            self._badge(
+                globex, BadgeKind.VAULT_ENTERPRISE_VERIFIED, globex_run, admin, now - 69 * day
+            ),
+            StatusReason.REVERIFICATION_FAILED,
+            "The evidence target's last two verifications did not pass. Latest: auth.login: "
+            "invalid role or secret ID",
+        )
+
+        luna, luna_run = evidence(
+            "Initech Luna HSM Bridge",
+            TargetKind.ENTERPRISE,
+            Edition.ENTERPRISE,
+            ["hsm_seal"],
+            passed_days_ago=20,
+        )
+        reason = "3 SLA breaches in the last 90 days."
+        StandingRecord.objects.update_or_create(
+            integration=luna, defaults={"standing": Standing.FAILING, "reason": reason}
+        )
+        self._suspended(
+            self._badge(luna, BadgeKind.VAULT_ENTERPRISE_VERIFIED, luna_run, admin, now - 60 * day),
+            StatusReason.SUPPORT_FAILING,
+            f"Support standing is failing: {reason}",
+        )
+
+        pki, pki_run = evidence(
+            "Initech PKI Automation",
+            TargetKind.HCP,
+            Edition.HCP,
+            ["namespaces"],
+            passed_days_ago=50,
+        )
+        self._suspended(
+            self._badge(pki, BadgeKind.HCP_VAULT_VERIFIED, pki_run, admin, now - 120 * day),
+            StatusReason.NOT_LISTED,
+            "The integration is no longer listed (delisted).",
+        )
+
+        agent, agent_run = evidence(
+            "Globex Vault Agent Injector",
+            TargetKind.HCP,
+            Edition.HCP,
+            ["namespaces"],
+            passed_days_ago=15,
+        )
+        self._suspended(
+            self._badge(agent, BadgeKind.HCP_VAULT_VERIFIED, agent_run, admin, now - 14 * day),
+            StatusReason.EVIDENCE_ARCHIVED,
+            "The evidence target was deleted; the badge waits for a passing run of the "
+            "integration's evidence target.",
+        )
+        VerificationTarget.objects.filter(pk=agent_run.target_id).update(
+            archived_at=now - 2 * day, primary=False
+        )
+        StageTransition.objects.create(
+            integration=agent,
+            field=EVIDENCE_FIELD,
+            from_value=f"{agent_run.target.name} (target {agent_run.target_id})",
+            to_value=None,
+            actor=agent.created_by,
+            at=now - 2 * day,
+            note=f"The evidence target “{agent_run.target.name}” was deleted.",
+        )
+        # A change of what the review verified, made by staff after review, in the history.
+        kms = integrations["Acme KMS Connector"]
+        StageTransition.objects.create(
+            integration=kms,
+            field="auth_methods",  # one of REVIEWED_FIELDS
+            from_value=kms.auth_methods,
+            to_value=["approle", "cert"],
+            actor=reviewer,
+            at=now - 5 * day,
+            note="TLS certificates replace Kubernetes, as demonstrated.",
+        )
+        Integration.objects.filter(pk=kms.pk).update(auth_methods=["approle", "cert"])
+
+    def _target(self, integration: Integration, kind: str) -> VerificationTarget:
+        host = integration.partner.slug
+        hcp = kind == TargetKind.HCP
+        return VerificationTarget.objects.create(
+            integration=integration,
+            name="HCP production-like cluster" if hcp else "Enterprise test cluster",
+            kind=kind,
+            url=f"https://{host}.vault.hashicorp.cloud:8200"
+            if hcp
+            else f"https://vault.{host}.example:8200",
+            namespace="admin/demo" if hcp else "demo",
+            auth_method="approle",
+            auth_mount_path="approle",
+            secret_mounts=[{"path": "apps-kv", "type": "kv-v2", "writable_prefix": "vip"}],
+            created_by=integration.created_by,
+            created_at=integration.created_at,
+            primary=True,
+        )
+
+    def _run(self, target, status, edition, features, finished, reason=""):
+        run = VerificationRun.objects.create(
+            integration=target.integration,
+            target=target,
+            status=status,
+            purpose=RunPurpose.REVERIFICATION
+            if status == RunStatus.FAILED
+            else RunPurpose.REQUESTED,
+            reason=reason,
+            attempt=1,
+            detected_version="1.19.5+ent",
+            detected_edition=edition,
+            queued_at=finished - timedelta(seconds=3),
+            started_at=finished - timedelta(seconds=2),
+            finished_at=finished,
+        )
+        login = CheckStatus.FAILED if status == RunStatus.FAILED else CheckStatus.PASSED
+        checks = [
+            (
+                "server.health",
+                "Server reachable, initialised and unsealed",
+                True,
+                CheckStatus.PASSED,
+                {},
+            ),
+            ("server.tls", "HTTPS with a verified certificate chain", True, CheckStatus.PASSED, {}),
+            ("auth.login", "The app logs in", True, login, {}),
+            (
+                "secrets.kv-v2",
+                "KV version 2 round-trip",
+                True,
+                CheckStatus.PASSED if login == CheckStatus.PASSED else CheckStatus.SKIPPED,
+                {},
+            ),
+            (
+                "enterprise.features",
+                "Enterprise features exercised",
+                False,
+                CheckStatus.PASSED,
+                {"features": features},
+            ),
+        ]
+        for position, (check_id, title, required, result, details) in enumerate(checks, 1):
+            CheckResult.objects.create(
+                run=run,
+                position=position,
+                check_id=check_id,
+                title=title,
+                required=required,
+                status=result,
+                message=reason if result == CheckStatus.FAILED else "",
+                details=details,
+            )
+        return run
+
+    def _badge(self, integration, kind, run, admin, issued_at) -> Badge:
+        badge = Badge.objects.create(
+            integration=integration,
+            kind=kind,
+            run=run,
+            issued_by=admin,
+            issued_at=issued_at,
+            verified_at=run.finished_at,
+        )
+        BadgeEvent.objects.create(
+            badge=badge, action=BadgeEvent.Action.ISSUED, actor=admin, run=run, at=issued_at
+        )
+        return badge
+
+    def _suspended(self, badge: Badge, reason: str, words: str) -> None:
+        badge.status, badge.suspended_at = BadgeStatus.SUSPENDED, timezone.now()
+        badge.status_reason, badge.suspension_reason = reason, words
+        badge.save()
+        BadgeEvent.objects.create(badge=badge, action=BadgeEvent.Action.SUSPENDED, reason=words)
 
     def _user(self, email: str) -> User:
         user, created = User.objects.get_or_create(email=email)

@@ -1,11 +1,13 @@
 """`make demo`'s Vault: an OpenBao dev server that is both the program Vault (Transit, root
 namespace) and a demo partner's test Vault (namespace `admin`, AppRole with short TTLs, KV v2 at
 a custom path, a transit key); gives two demo integrations a ready target and a first run:
-- "Acme KMS Connector" (in review): the OpenBao server itself, declared `openbao`;
-- "Acme Secrets Sync for Kubernetes" (in support): the same OpenBao behind the test stand-in
-  that answers as Vault Enterprise (tests/standin.py, https://127.0.0.1:8210), so that an admin
-  can show the badge lifecycle. Every page that names its platform says it is simulated
-  (VIP_SIMULATED_TARGETS): no HashiCorp binary runs here, and the demo never claims one does.
+- "Acme KMS Connector" (in review; its first target, so its evidence target): the OpenBao
+  server itself, declared `openbao`;
+- "Acme Secrets Sync for Kubernetes" (in support): a second target beside its evidence target,
+  the same OpenBao behind the test stand-in that answers as Vault Enterprise (tests/standin.py,
+  https://127.0.0.1:8210). The demo's badges stand on recorded runs. Every page that names a
+  Vault Enterprise, HCP Vault or Vault Community platform in the demo says it is simulated
+  (VIP_SIMULATED_PLATFORMS): no HashiCorp binary runs here, and the demo never claims one does.
 
 The dev server keeps everything in memory, so each start sets it up again and re-encrypts the
 demo targets' credentials. Runs until interrupted; stops the server and the stand-in with it.
@@ -85,8 +87,8 @@ class Command(BaseCommand):
         standin = PlatformStandIn(
             BaoServer.running_at(port), "vault_enterprise", port=STANDIN_PORT
         ).start()
-        if standin.url not in settings.VIP_SIMULATED_TARGETS:
-            raise CommandError(f"Add {standin.url} to VIP_SIMULATED_TARGETS: it is simulated.")
+        if "vault_enterprise" not in settings.VIP_SIMULATED_PLATFORMS:
+            raise CommandError("Add vault_enterprise to VIP_SIMULATED_PLATFORMS: it is simulated.")
         return standin
 
     def _wait_until_ready(self, url: str) -> None:
