@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.access import may_act_for, may_manage, partner_emails
+from accounts.access import is_member, may_act_for, may_manage, partner_emails
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
 from config.errors import DomainError
@@ -53,10 +53,14 @@ def _check_member_or_staff(user, integration) -> None:
 IDENTITY = ("kind", "url", "namespace")
 
 
-def _apply(target: VerificationTarget, data: dict) -> VerificationTarget:
+def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTarget:
     """Clean `data`, encrypt the secrets it carries, and save: all or nothing. The program
     Vault is called before the transaction, so a Vault outage saves nothing; an update locks
-    the live row and writes only the fields it changes (a deleted target stays deleted)."""
+    the live row and writes only the fields it changes (a deleted target stays deleted).
+
+    Repointing a target (its kind, address or namespace) drops the stored credentials and the
+    inspector token unless new ones come with it: write-only secrets are never sent to a
+    server other than the one they were given for. Only the partner's own people repoint."""
     cleaned = clean_target(data, existing=target if target.pk else None)
     values = dict(cleaned.fields)
     if cleaned.credentials is not None:
@@ -87,6 +91,15 @@ def _apply(target: VerificationTarget, data: dict) -> VerificationTarget:
                 "(the runs are evidence of what was verified). Add a new target instead.",
                 code="target_has_runs",
             )
+        if moved and actor is not None and not is_member(actor, locked.integration.partner):
+            raise DomainError.forbidden(
+                "Only the partner's own people can change where a target points (its kind, "
+                "address or namespace): its credentials are theirs.",
+                code="repoint_forbidden",
+            )
+        if moved:  # the secrets were given for the old server: they do not follow the target
+            values.setdefault("credentials_ciphertext", "")
+            values.setdefault("inspector_ciphertext", "")
         for field, value in values.items():
             setattr(locked, field, value)
         locked.save(update_fields=[*values, "updated_at"])
@@ -100,7 +113,7 @@ def target_create(*, integration, actor, data: dict) -> VerificationTarget:
 
 def target_update(*, target: VerificationTarget, actor, data: dict) -> VerificationTarget:
     _check_member_or_staff(actor, target.integration)
-    return _apply(target, data)
+    return _apply(target, data, actor)
 
 
 def target_archive(*, target: VerificationTarget, actor) -> None:

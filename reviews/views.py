@@ -117,7 +117,14 @@ def _target_page(request, integration, target=None):
                         integration=integration, actor=request.user, data=body
                     )
                 else:
-                    services.target_update(target=target, actor=request.user, data=body)
+                    had_credentials = target.credentials_set
+                    target = services.target_update(target=target, actor=request.user, data=body)
+                    if had_credentials and not target.credentials_set:  # repointed
+                        messages.warning(
+                            request,
+                            "The target now points elsewhere, so its stored credentials and "
+                            "inspector token were dropped: enter them again.",
+                        )
             except DomainError as error:
                 if error.status == 400:
                     _form_errors(error, form, mounts, rows)

@@ -391,3 +391,32 @@ def test_a_plugin_integration_must_declare_its_plugin(bao, secrets_plugin, owner
     assert (result.status, result.required) == ("skipped", True)
     assert "declare the plugin" in result.message
     assert run.status == "failed"
+
+
+def test_the_documented_inspector_policy_works_for_a_namespaced_target(
+    enterprise, namespace, integration, owner, verify
+):
+    # The README's policy (root namespace, the target's paths prefixed): the mounts of the
+    # namespace are read there, so the key-management lookup works and nothing is lost.
+    body = {**runtime_app(enterprise, namespace), "inspector_token": inspector_token(
+        enterprise.backend, namespace
+    )}  # fmt: skip
+    result = checks(verify(integration, body, owner))["enterprise.features"]
+    assert result.message == "Enterprise features exercised: namespaces."
+    assert result.details["features"] == ["namespaces"]
+
+
+def test_an_inspector_that_cannot_read_the_namespace_loses_no_evidence(
+    enterprise, namespace, integration, owner, verify
+):
+    # A root-namespace policy without the namespace prefix (the old documented one): the mounts
+    # lookup is denied, and the namespaces the run proved still count.
+    client = enterprise.backend.client()
+    app_policy(client, "root-only", 'path "sys/mounts" { capabilities = ["read"] }')
+    token = client.auth.token.create(policies=["root-only"], ttl="1h")["auth"]["client_token"]
+    body = {**runtime_app(enterprise, namespace), "inspector_token": token}
+    result = checks(verify(integration, body, owner))["enterprise.features"]
+    assert result.status == "passed"
+    assert result.details["features"] == ["namespaces"]
+    assert "key management not looked for" in result.message
+    assert "HTTP 403 (permission denied)" in result.message

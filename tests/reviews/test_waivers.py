@@ -242,3 +242,24 @@ def test_waivers_are_written_to_the_integration_history(api, reviewer, owner, ta
             "The waiver ended: runs from now on need this check again.",
         ),
     ]
+
+
+def test_the_badge_verify_page_shows_the_waiver_the_public_relies_on(
+    hcp, namespace, partner, owner, reviewer, admin, verify, rerun, client
+):
+    from badges import services as badge_services
+    from integrations.models import Stage
+
+    integration = IntegrationFactory(partner=partner, category="audit", stage=Stage.SUPPORT)
+    first = verify(integration, runtime_app(hcp, namespace), owner)
+    services.waiver_grant(
+        target=first.target, actor=reviewer, check="audit.device", justification=JUSTIFICATION
+    )
+    assert rerun(first.target, owner).status == "passed"
+    badge = badge_services.badge_issue(
+        integration=integration, kind="hcp_vault_verified", actor=admin
+    )
+    html = client.get(f"/badges/{badge.public_id}/").content.decode()
+    assert "Checks waived by the program" in html
+    assert "<code>audit.device</code> did not pass and was waived by reviewer@vip.example" in html
+    assert JUSTIFICATION.replace("'", "&#x27;") in html

@@ -7,5 +7,6 @@ from tests.reviews.conftest import (  # noqa: F401  (fixtures used here)
     namespace,
     program_bao,
     program_vault_settings,
+    rerun,
     verify,
 )
