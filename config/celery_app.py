@@ -5,11 +5,12 @@ is declared here, in code, so every deployment runs the same periodic work.
 """
 
 import os
+import threading
 from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import task_prerun
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -46,6 +47,19 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+@task_postrun.connect
+def _close_a_threads_connection(task=None, **kwargs) -> None:
+    """In a thread pool (the `verification` queue's workers) each thread holds its own database
+    connection: close it after each task, or idle connections pile up to the pool's size. A
+    process pool's single connection stays (CELERY_DB_REUSE_MAX), as web processes keep theirs."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    if threading.current_thread() is not threading.main_thread():
+        from django.db import connection
+
+        connection.close()
 
 
 @task_prerun.connect

@@ -1,8 +1,9 @@
 """Writes with rules for verification: targets (credentials encrypted before they are stored),
 run requests, cancellation, the run itself (in the worker) and the reaper."""
 
-import json
+import contextlib
 import logging
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
@@ -402,41 +403,61 @@ def _relaxed_commits():
             logger.warning("could not reset synchronous_commit; the connection is broken")
 
 
-_INSERT_RESULT = """
-    INSERT INTO {results} (run_id, position, check_id, title, subject, required, status,
-                           message, duration_ms, details, waiver_id)
-    SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
-    WHERE EXISTS (SELECT 1 FROM {runs} WHERE id = %s AND attempt = %s AND status = 'running')
-"""
+# A run's results are written together when they finish within this many seconds of the
+# last write: a run against a nearby server writes once; one across the internet, whose checks
+# take longer than that, still shows each as it finishes (the run page polls every second).
+PROGRESS_EVERY = 0.25
 
 
-def _record_result(run_id: int, attempt: int, result: Result) -> bool:
-    """Store one check's result, if the run is still this attempt's and still running (it may
-    have been cancelled, or taken over after a redelivery). One statement per check, committed
-    at once (inside `_relaxed_commits`): the run page shows it as it comes."""
-    sql = _INSERT_RESULT.format(
-        results=CheckResult._meta.db_table, runs=VerificationRun._meta.db_table
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                run_id,
-                result.position,
-                result.check_id,
-                result.title,
-                result.subject,
-                result.required,
-                result.status,
-                result.message,
-                result.duration_ms,
-                json.dumps(result.details),
-                result.waiver,
-                run_id,
-                attempt,
-            ],
+def _record_results(run_id: int, attempt: int, results: list[Result]) -> bool:
+    """Store results, if the run is still this attempt's and still running (it may have been
+    cancelled, or taken over after a redelivery): one transaction, committed at once (inside
+    `_relaxed_commits`)."""
+    with transaction.atomic():
+        running = VerificationRun.objects.select_for_update().filter(
+            pk=run_id, attempt=attempt, status=RunStatus.RUNNING
         )
-        return cursor.rowcount == 1
+        if not running.exists():
+            return False
+        CheckResult.objects.bulk_create(
+            CheckResult(
+                run_id=run_id,
+                position=result.position,
+                check_id=result.check_id,
+                title=result.title,
+                subject=result.subject,
+                required=result.required,
+                status=result.status,
+                message=result.message,
+                duration_ms=result.duration_ms,
+                details=result.details,
+                waiver_id=result.waiver,
+            )
+            for result in results
+        )
+    return True
+
+
+class _Progress:
+    """The `record` callback of a run: collects results and writes them every
+    `PROGRESS_EVERY` seconds, and what is left when the run ends (`flush`)."""
+
+    def __init__(self, run_id: int, attempt: int) -> None:
+        self.run_id, self.attempt = run_id, attempt
+        self.pending: list[Result] = []
+        self.written_at = time.monotonic()
+
+    def __call__(self, result: Result) -> None:
+        self.pending.append(result)
+        if time.monotonic() - self.written_at >= PROGRESS_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            if not _record_results(self.run_id, self.attempt, self.pending):
+                raise _RunStopped
+            self.pending = []
+        self.written_at = time.monotonic()
 
 
 class _RunStopped(Exception):
@@ -468,6 +489,7 @@ def _context(run: VerificationRun, credentials: dict | None, inspector: str | No
         egress_proxy=settings.VIP_EGRESS_PROXY,
         max_token_ttl=settings.VIP_MAX_TOKEN_TTL,
         max_token_lifetime=settings.VIP_MAX_TOKEN_LIFETIME,
+        time_limit=settings.VIP_RUN_TIME_LIMIT,
         waived=waived,
     )
 
@@ -547,17 +569,17 @@ def run_execute(*, run_id: int) -> str | None:
         _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
         return RunStatus.ERROR
 
-    def record(result: Result) -> None:
-        if not _record_result(run_id, attempt, result):
-            raise _RunStopped
-
+    progress = _Progress(run_id, attempt)
     try:
         with _relaxed_commits():
-            verdict = execute(_context(run, credentials, inspector), record)
+            verdict = execute(_context(run, credentials, inspector), progress)
+            progress.flush()
     except _RunStopped:
         return None
     except Exception:
         logger.exception("run %s: unexpected failure", run_id)
+        with contextlib.suppress(_RunStopped, DatabaseError):
+            progress.flush()  # what the checks found before it
         reason = "An unexpected problem stopped the run; the program team has been told."
         _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
         return RunStatus.ERROR

@@ -8,11 +8,15 @@ from reviews import services
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=settings.VIP_RUN_TIME_LIMIT,
+    # The run stops itself at VIP_RUN_TIME_LIMIT (its deadline, which every pool honours: the
+    # thread pool of the `verification` queue enforces no Celery time limit); these limits are
+    # the prefork pool's backstop, and the reaper ends whatever still outlives them.
+    soft_time_limit=settings.VIP_RUN_TIME_LIMIT + 15,
     time_limit=settings.VIP_RUN_TIME_LIMIT + 30,
 )
 def run_verification(run_id: int) -> str | None:
-    """One verification run. Idempotent: see services.run_execute."""
+    """One verification run. Idempotent: see services.run_execute. (In the verification
+    queue's thread pool, config.celery_app closes each thread's database connection after.)"""
     try:
         return services.run_execute(run_id=run_id)
     except SoftTimeLimitExceeded:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -340,6 +341,17 @@ CELERY_TASK_TIME_LIMIT = env.int("VIP_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("VIP_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Verification runs wait on partners' networks (50-200 ms a request), so they have their own
+# queue, served by workers with a thread pool (`-Q verification --pool threads --concurrency
+# $VIP_VERIFY_CONCURRENCY`); beat's jobs, the sweep and notifications stay on the default queue
+# (`-Q celery`). A worker started without -Q serves both (the demo's, the tests').
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("verification", routing_key="verification"),
+)
+CELERY_TASK_ROUTES = {"reviews.tasks.run_verification": {"queue": "verification"}}
+VIP_VERIFY_CONCURRENCY = env.int("VIP_VERIFY_CONCURRENCY", default=20)
 # Keep each worker's database connection across tasks, like web requests do (CONN_MAX_AGE);
 # celery_app closes connections that are too old or unusable before each task instead.
 CELERY_DB_REUSE_MAX = 10_000

@@ -108,6 +108,8 @@ class RunContext:
     # Login through a plugin's auth mount: `auth/<auth_mount>/<login_path>` (method `plugin`).
     login_path: str = "login"
     timeout: tuple[float, float] = (5.0, 15.0)
+    time_limit: float = 180.0  # seconds a run may take; checks not started by then are not run
+    deadline: float | None = None  # time.monotonic() to stop at (set when the checks start)
     allow_private: bool = True
     egress_proxy: str = ""
     max_token_ttl: int = 86_400
