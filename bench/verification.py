@@ -31,6 +31,8 @@ import time
 from _env import ROOT, bench_integration, configure, drop, median, report
 
 DATABASE = "vip_bench_verification"
+RATIO_TARGET = 1.3  # end to end ÷ direct on loopback (issue 13; DESIGN.md §10 allows 2)
+LATENCY = 0.05  # seconds the proxy adds to each request in (d)
 
 
 def direct_run(server, body, program, ciphertext) -> float:
@@ -75,7 +77,7 @@ def busy_jiffies() -> tuple[int, int]:
     return total - idle, total
 
 
-def start_worker(env: dict, concurrency: int, pool: str) -> subprocess.Popen:
+def start_worker(env: dict, concurrency: int, pool: str, queues: str = "") -> subprocess.Popen:
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -91,6 +93,7 @@ def start_worker(env: dict, concurrency: int, pool: str) -> subprocess.Popen:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            *([f"--queues={queues}"] if queues else []),
         ],
         cwd=ROOT,
         env={**os.environ, **env},
@@ -118,6 +121,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--pool", default="prefork", help="the worker's pool (prefork, threads)")
+    parser.add_argument("--slow", type=int, default=200, help="runs at once behind the latency")
+    parser.add_argument("--slow-singles", type=int, default=7)
+    parser.add_argument("--verify-concurrency", type=int, default=20)
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -200,8 +206,8 @@ def main() -> None:
             f"{median(checks_ms):.0f} ms)"
         )
         print(
-            f"ratio end-to-end / direct: {ratio:.2f} (target ≤ 2.00) "
-            f"{'PASS' if ratio <= 2 else 'FAIL'}"
+            f"ratio end-to-end / direct: {ratio:.2f} (target ≤ {RATIO_TARGET:.2f}) "
+            f"{'PASS' if ratio <= RATIO_TARGET else 'FAIL'}"
         )
         for concurrency, seconds in bursts.items():
             ideal = args.burst * median(end_to_end) / concurrency
@@ -221,8 +227,8 @@ def main() -> None:
             "verification end to end vs direct hvac calls",
             figures=[f"direct: {direct_ms:.1f} ms", f"end to end: {e2e_ms:.1f} ms"],
             ratio=ratio,
-            target="≤ 2.00",
-            passed=ratio <= 2,
+            target=f"≤ {RATIO_TARGET:.2f}",
+            passed=ratio <= RATIO_TARGET,
         )
         report(
             f"{args.burst} runs queued at once, 1 → 2 worker processes (speed-up)",
@@ -234,6 +240,12 @@ def main() -> None:
             target=f"≥ 80% of min(2, cores ÷ cores busy with 1 process) = {0.8 * ceiling:.2f}",
             passed=speedup >= 0.8 * ceiling,
         )
+        for worker in workers:
+            worker.terminate()
+            worker.wait()
+        workers = []
+        # (d) across a slow network: every request through a proxy that adds LATENCY.
+        workers = latency_runs(args, env, partner, body, integration, owner, services)
     finally:
         for worker in workers:
             worker.terminate()
@@ -241,6 +253,77 @@ def main() -> None:
         program.stop()
         partner.stop()
         drop(DATABASE)
+
+
+def latency_runs(args, env, partner, body, integration, owner, services) -> list:
+    """(d) `--slow` runs queued at once, each of whose requests is held back LATENCY by a proxy
+    in front of OpenBao, served by one worker process of the `verification` queue with a thread
+    pool of VIP_VERIFY_CONCURRENCY: within 1.5× of (runs ÷ concurrency) × one run's median
+    time through the same proxy? Also prints the runs per second one such process sustains,
+    and how many a program of 10,000 integrations needs."""
+    from reviews.models import VerificationRun
+    from tests.faults.proxy import FaultyProxy
+
+    concurrency = args.verify_concurrency
+    proxy = FaultyProxy(partner.port).__enter__()
+    proxy.delay = LATENCY
+    worker = start_worker(
+        {**env, "VIP_VERIFY_CONCURRENCY": str(concurrency)}, concurrency, "threads", "verification"
+    )
+    slow = {**body, "url": proxy.url}
+    singles = []
+    single_target = services.target_create(
+        integration=integration, actor=owner, data={**slow, "name": "slow single"}
+    )
+    for _ in range(args.slow_singles):
+        run = services.run_request(target=single_target, actor=owner)
+        wait_finished([run.pk])
+        run = VerificationRun.objects.get(pk=run.pk)
+        assert run.status == "passed", run.reason
+        singles.append((run.finished_at - run.queued_at).total_seconds())
+    one = median(singles)
+    targets = [
+        services.target_create(integration=integration, actor=owner, data={**slow, "name": f"s{n}"})
+        for n in range(args.slow)
+    ]
+    began = time.perf_counter()
+    ids = [services.run_request(target=t, actor=owner).pk for t in targets]
+    wait_finished(ids, timeout=600)
+    took = time.perf_counter() - began
+    failed = VerificationRun.objects.filter(pk__in=ids).exclude(status="passed").count()
+    assert failed == 0, f"{failed} slow runs did not pass"
+    proxy.__exit__(None, None, None)
+    ideal = args.slow / concurrency * one
+    ratio = took / ideal
+    per_second = args.slow / took
+    # Sizing: 10,000 integrations; a backlog of one run each (after an outage, or a new check
+    # everyone must pass) cleared within an hour, besides the steady re-verification of every
+    # evidence target every 30 days (10,000 ÷ 30 days: 0.004 runs a second).
+    needed = 10_000 / 3600
+    processes = max(1, -(-needed // per_second))
+    print(
+        f"{args.slow} runs at once through a proxy adding {LATENCY * 1000:.0f} ms a request, one "
+        f"worker process with {concurrency} threads: {took:.2f} s ({per_second:.1f} runs/s); "
+        f"one run alone takes {one:.2f} s, so (runs ÷ threads) × one run = {ideal:.2f} s; "
+        f"ratio {ratio:.2f} (target ≤ 1.50) {'PASS' if ratio <= 1.5 else 'FAIL'}"
+    )
+    print(
+        f"a program of 10,000 integrations (a backlog of one run each cleared within an hour: "
+        f"{needed:.1f} runs/s) needs {processes:.0f} such worker process(es)"
+    )
+    report(
+        f"{args.slow} runs at once, {LATENCY * 1000:.0f} ms a request, one process × "
+        f"{concurrency} threads",
+        figures=[
+            f"all: {took:.2f} s ({per_second:.1f} runs/s)",
+            f"one run alone: {one:.2f} s",
+            f"10,000 integrations need {processes:.0f} verification worker process(es)",
+        ],
+        ratio=ratio,
+        target="≤ 1.50 × (runs ÷ threads) × one run",
+        passed=ratio <= 1.5,
+    )
+    return [worker]
 
 
 if __name__ == "__main__":
