@@ -6,6 +6,12 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.access import may_act_for, may_manage
 from accounts.roles import is_program_staff
+from integrations import categories
+from integrations.categories import (  # noqa: F401 - the pipeline's names for them
+    AUTHENTICATING_CATEGORIES,
+    NOT_ENCOURAGED_CATEGORIES,
+    PLUGIN_CATEGORIES,
+)
 
 
 class Stage(models.TextChoices):
@@ -28,18 +34,12 @@ REVIEWED_STAGES = [Stage.REVIEW, Stage.RELEASE, Stage.SUPPORT, Stage.DELISTED]
 
 
 class Category(models.TextChoices):
-    RUNTIME = "runtime", "Runtime integration"
-    AUTH_METHOD = "auth_method", "Auth method plugin"
-    SECRETS_ENGINE = "secrets_engine", "Secrets engine plugin"
-    AUDIT = "audit", "Audit, monitoring, compliance"
-    HSM = "hsm", "HSM"
-    STORAGE_OR_UNSEAL = "storage_or_unseal", "Storage, auto-auth or auto-unseal"
-
-
-PLUGIN_CATEGORIES = {Category.AUTH_METHOD, Category.SECRETS_ENGINE}
-NOT_ENCOURAGED_CATEGORIES = {Category.STORAGE_OR_UNSEAL}
-# Categories whose product authenticates to Vault itself: they must offer a non-token method.
-AUTHENTICATING_CATEGORIES = {Category.RUNTIME, Category.AUTH_METHOD}
+    RUNTIME = categories.RUNTIME, "Runtime integration"
+    AUTH_METHOD = categories.AUTH_METHOD, "Auth method plugin"
+    SECRETS_ENGINE = categories.SECRETS_ENGINE, "Secrets engine plugin"
+    AUDIT = categories.AUDIT, "Audit, monitoring, compliance"
+    HSM = categories.HSM, "HSM"
+    STORAGE_OR_UNSEAL = categories.STORAGE_OR_UNSEAL, "Storage, auto-auth or auto-unseal"
 
 
 class VaultEdition(models.TextChoices):

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from integrations.models import AuthMethod, VaultEdition
+from reviews.targets import PLUGIN_LOGIN
 
 # A target is one of the Vault editions an integration can work with.
 TargetKind = VaultEdition
@@ -12,8 +13,8 @@ TargetKind = VaultEdition
 
 # How a partner's app logs in to its Vault: the intake's auth methods, but OIDC (an
 # interactive browser login) is verified through its JWT role; and `plugin`, a login through
-# an auth-method plugin's own mount with the body that plugin takes.
-PLUGIN_LOGIN = "plugin"
+# an auth-method plugin's own mount with the body that plugin takes (reviews.targets holds
+# the fields of each).
 LOGIN_METHODS = [(m.value, m.label) for m in AuthMethod if m != AuthMethod.OIDC] + [
     (PLUGIN_LOGIN, "Auth plugin login")
 ]

@@ -33,8 +33,9 @@ from reviews.models import (
     VerificationTarget,
     Waiver,
 )
-from reviews.targets import clean_target
+from reviews.targets import TargetError, clean_target
 from reviews.verification.base import RunContext
+from reviews.verification.egress import resolution_problem
 from reviews.verification.registry import UNWAIVABLE, WAIVABLE
 from reviews.verification.runner import Result, execute
 
@@ -62,7 +63,18 @@ def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTa
     Repointing a target (its kind, address or namespace) drops the stored credentials and the
     inspector token unless new ones come with it: write-only secrets are never sent to a
     server other than the one they were given for. Only the partner's own people repoint."""
-    cleaned = clean_target(data, existing=target if target.pk else None)
+    try:
+        cleaned = clean_target(
+            data,
+            existing=target if target.pk else None,
+            # Outside development the program refuses private addresses, unless an egress
+            # proxy applies that policy (and resolves the names) itself.
+            address_check=None
+            if settings.VIP_ALLOW_PRIVATE_TARGETS or settings.VIP_EGRESS_PROXY
+            else resolution_problem,
+        )
+    except TargetError as error:
+        raise DomainError.invalid(error.message, errors=error.errors) from error
     values = dict(cleaned.fields)
     if cleaned.credentials is not None:
         values["credentials_ciphertext"] = program_vault.encrypt(cleaned.credentials)

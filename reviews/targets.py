@@ -1,38 +1,52 @@
-"""Cleaning a verification target as a partner describes it (API body or form), in one place.
+"""A verification target's shape, and cleaning one as a partner describes it (API body, form,
+or `vip-verify`'s target file), in one place.
 
 Input follows DESIGN.md §9's target body. Output separates configuration (stored as is) from
 secrets (encrypted by the program Vault before they are stored). Field errors use dotted names
 (`auth.secret_id`, `secret_mounts.0.path`) in the API's `errors` object.
+
+Plain Python (no Django): the check engine and `vip-verify` use it too. The models' choices
+are built from these values (reviews.models), and reviews.services turns `TargetError` into
+the API's 400.
 """
 
+import ipaddress
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 
-from config.errors import DomainError
-from integrations.models import AuthMethod
-from reviews.models import PLUGIN_LOGIN, MountType, TargetKind, VerificationTarget
-from reviews.verification.egress import resolution_problem
+# The platforms a target is declared as (integrations.models.VaultEdition has their labels).
+KINDS = ("vault_community", "vault_enterprise", "hcp_vault", "openbao")
+HCP = "hcp_vault"
+PLUGIN_LOGIN = "plugin"  # a login through an auth-method plugin's own mount
+
+
+class TargetError(ValueError):
+    """A target body with invalid fields: `errors` maps dotted field names to messages."""
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
 
 # For each login method: fields that are configuration, and fields that are secret.
 METHOD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    AuthMethod.APPROLE: {"plain": (), "secret": ("role_id", "secret_id")},
-    AuthMethod.JWT: {"plain": ("role",), "secret": ("jwt",)},
-    AuthMethod.CERT: {"plain": ("role",), "secret": ("client_cert", "client_key")},
-    AuthMethod.USERPASS: {"plain": (), "secret": ("username", "password")},
-    AuthMethod.KUBERNETES: {"plain": ("role",), "secret": ("jwt",)},
-    AuthMethod.TOKEN: {"plain": (), "secret": ("token",)},
+    "approle": {"plain": (), "secret": ("role_id", "secret_id")},
+    "jwt": {"plain": ("role",), "secret": ("jwt",)},
+    "cert": {"plain": ("role",), "secret": ("client_cert", "client_key")},
+    "userpass": {"plain": (), "secret": ("username", "password")},
+    "kubernetes": {"plain": ("role",), "secret": ("jwt",)},
+    "token": {"plain": (), "secret": ("token",)},
     PLUGIN_LOGIN: {"plain": ("login_path",), "secret": ("login_body",)},
 }
 OPTIONAL_PLAIN = {
-    (AuthMethod.CERT, "role"),  # cert login may pick the role by certificate
+    ("cert", "role"),  # cert login may pick the role by certificate
     (PLUGIN_LOGIN, "login_path"),  # defaults to `login`
 }
 PLAIN_COLUMNS = {"role": "auth_role", "login_path": "auth_login_path"}
@@ -41,13 +55,13 @@ SECRET_FIELDS = frozenset(f for spec in METHOD_FIELDS.values() for f in spec["se
 
 # What each secrets engine round-trip needs (DESIGN.md §9, "Mount fields").
 MOUNT_FIELDS: dict[str, tuple[str, ...]] = {
-    MountType.KV_V1: ("writable_prefix",),
-    MountType.KV_V2: ("writable_prefix",),
-    MountType.TRANSIT: ("key",),
-    MountType.PKI: ("role", "common_name"),
-    MountType.TOTP: ("key",),
-    MountType.SSH: ("role", "valid_principals"),
-    MountType.DATABASE: ("role",),
+    "kv-v1": ("writable_prefix",),
+    "kv-v2": ("writable_prefix",),
+    "transit": ("key",),
+    "pki": ("role", "common_name"),
+    "totp": ("key",),
+    "ssh": ("role", "valid_principals"),
+    "database": ("role",),
 }
 PLUGIN_TYPES = ("auth", "secret", "database")
 PROBE_OPERATIONS = ("read", "write", "list")
@@ -104,26 +118,46 @@ class _Errors(dict):
         self.setdefault(name, []).append(message)
 
 
-def _clean_url(data, errors, kind: str) -> str:
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def _url_problem(url: str) -> bool:
+    """Is `url` not an http(s) address of a host (a name or an IP address), with an optional
+    port and path, without credentials in it?"""
+    if any(ch.isspace() for ch in url):
+        return True
+    parts = urlparse(url)
+    if parts.scheme not in ("http", "https") or parts.username or parts.password:
+        return True
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return True
+    host = parts.hostname or ""
+    if not host:
+        return True
+    try:
+        ipaddress.ip_address(host)
+        return False
+    except ValueError:
+        labels = host.rstrip(".").split(".")
+        return not all(_HOST_LABEL.match(label) for label in labels) or len(host) > 253
+
+
+def _clean_url(data, errors, kind: str, address_check) -> str:
     url = _text(data.get("url"))
     if len(url) > MAX_URL:
         errors.add("url", f"The address is too long ({MAX_URL} characters at most).")
         return url
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
+    if _url_problem(url):
         errors.add("url", "Enter the Vault address, for example https://vault.example.com:8200.")
         return url
     parts = urlparse(url)
-    if kind == TargetKind.HCP and parts.scheme != "https":
+    if kind == HCP and parts.scheme != "https":
         errors.add("url", "HCP Vault is reached over HTTPS: use an https:// address.")
-    elif kind == TargetKind.HCP and not (parts.hostname or "").endswith(".hashicorp.cloud"):
+    elif kind == HCP and not (parts.hostname or "").endswith(".hashicorp.cloud"):
         errors.add("url", "HCP Vault clusters have a *.hashicorp.cloud address.")
-    elif (
-        not settings.VIP_ALLOW_PRIVATE_TARGETS
-        and not settings.VIP_EGRESS_PROXY  # the egress proxy applies the address policy
-        and (problem := resolution_problem(url))
-    ):
+    elif address_check is not None and (problem := address_check(url)):
         errors.add("url", problem)
     return url.rstrip("/")
 
@@ -144,7 +178,7 @@ def _clean_namespace(data, errors, kind: str) -> str:
         errors.add("namespace", "The namespace is too long (200 characters at most).")
     elif namespace and not _PATH.match(namespace):
         errors.add("namespace", "A namespace is a path such as admin or admin/team-a.")
-    elif kind == TargetKind.HCP and not (namespace == "admin" or namespace.startswith("admin/")):
+    elif kind == HCP and not (namespace == "admin" or namespace.startswith("admin/")):
         errors.add("namespace", "HCP Vault's top namespace is admin: use admin or a child.")
     return namespace
 
@@ -198,7 +232,7 @@ def _given_secrets(auth: dict, spec: dict, errors) -> dict:
     return given
 
 
-def _clean_auth(auth, errors, existing: VerificationTarget | None) -> tuple[dict, dict | None]:
+def _clean_auth(auth, errors, existing) -> tuple[dict, dict | None]:
     if not isinstance(auth, dict):
         errors.add("auth", "Give the app's login: an object with method, mount_path and secrets.")
         return {}, None
@@ -237,7 +271,7 @@ def _clean_auth(auth, errors, existing: VerificationTarget | None) -> tuple[dict
             errors.add(f"auth.{name}", "This is required for this login method.")
         elif name not in JSON_SECRETS and len(given.get(name, "")) > MAX_SECRET:
             errors.add(f"auth.{name}", "This value is too long.")
-    if method == AuthMethod.CERT and not errors.get("auth.client_cert"):
+    if method == "cert" and not errors.get("auth.client_cert"):
         try:
             _pem_certificates(given.get("client_cert", ""))
         except ValueError:
@@ -354,19 +388,26 @@ def _clean_plugin(plugin, errors) -> dict | None:
     return cleaned
 
 
-def clean_target(data: dict, *, existing: VerificationTarget | None = None) -> CleanTarget:
-    """Validate a target body; raise DomainError (400) with every field error at once.
+def clean_target(
+    data: dict,
+    *,
+    existing=None,
+    address_check: Callable[[str], str | None] | None = None,
+) -> CleanTarget:
+    """Validate a target body; raise TargetError with every field error at once.
 
-    With `existing`, absent fields keep their values (PATCH), and login secrets may be left out
-    when the method does not change: the stored ones stay (they are write-only).
+    With `existing` (a stored target), absent fields keep their values (PATCH), and login
+    secrets may be left out when the method does not change: the stored ones stay (they are
+    write-only). `address_check(url)` says why an address must not be used (the program's
+    address policy), or None.
     """
     if not isinstance(data, dict):
-        raise DomainError.invalid("The target must be a JSON object.")
+        raise TargetError("The target must be a JSON object.")
     errors = _Errors()
     for name in _nul_fields(data):
         errors.add(name, "This value contains a NUL character.")
     if errors:
-        raise DomainError.invalid("The target has invalid fields.", errors=dict(errors))
+        raise TargetError("The target has invalid fields.", dict(errors))
     result = CleanTarget()
     partial = existing is not None
 
@@ -377,12 +418,12 @@ def clean_target(data: dict, *, existing: VerificationTarget | None = None) -> C
     if not name or len(name) > 100:
         errors.add("name", "Give the target a name (100 characters at most).")
     kind = _text(data.get("kind")) if present("kind") else existing.kind
-    if kind not in TargetKind.values:
-        errors.add("kind", f"Choose one of: {', '.join(TargetKind.values)}.")
+    if kind not in KINDS:
+        errors.add("kind", f"Choose one of: {', '.join(KINDS)}.")
     result.fields.update(name=name, kind=kind)
     if present("url") or present("kind"):
         source = data if "url" in data or not partial else {"url": existing.url}
-        result.fields["url"] = _clean_url(source, errors, kind)
+        result.fields["url"] = _clean_url(source, errors, kind, address_check)
     if present("namespace") or present("kind"):
         source = data if "namespace" in data or not partial else {"namespace": existing.namespace}
         result.fields["namespace"] = _clean_namespace(source, errors, kind)
@@ -402,8 +443,8 @@ def clean_target(data: dict, *, existing: VerificationTarget | None = None) -> C
     result.inspector_token = inspector or None
     result.remove_inspector = data.get("remove_inspector") is True and not inspector
     if errors:
-        raise DomainError.invalid(
+        raise TargetError(
             "The target has invalid fields." if len(errors) > 1 else next(iter(errors.values()))[0],
-            errors=dict(errors),
+            dict(errors),
         )
     return result

@@ -3,7 +3,7 @@ token, and that token revoked at the end."""
 
 import secrets as random
 
-from integrations.models import AUTHENTICATING_CATEGORIES
+from integrations.categories import AUTHENTICATING_CATEGORIES
 from reviews.verification.base import (
     Check,
     Outcome,

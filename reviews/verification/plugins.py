@@ -6,7 +6,7 @@ are privileged APIs read with the target's inspector token; the exercise uses th
 
 import hvac.exceptions
 
-from integrations.models import PLUGIN_CATEGORIES
+from integrations.categories import PLUGIN_CATEGORIES
 from reviews.verification.base import (
     Check,
     Outcome,
