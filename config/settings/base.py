@@ -252,6 +252,8 @@ VIP_EGRESS_PROXY = env("VIP_EGRESS_PROXY", default="")
 # Demo only: addresses of targets served by a platform stand-in (tests/standin.py, an OpenBao
 # answering as Vault Enterprise); every page that names their platform says it is simulated.
 VIP_SIMULATED_TARGETS = env.list("VIP_SIMULATED_TARGETS", default=[])
+# /healthz probes at most once every this many seconds per process (config.health).
+VIP_HEALTHZ_CACHE_SECONDS = env.float("VIP_HEALTHZ_CACHE_SECONDS", default=5.0)
 VIP_RUN_TIME_LIMIT = env.int("VIP_RUN_TIME_LIMIT", default=180)  # seconds, per run
 VIP_RUN_QUEUED_LIMIT = env.int("VIP_RUN_QUEUED_LIMIT", default=60 * 60)  # seconds in the queue
 VIP_RUN_MAX_ATTEMPTS = env.int("VIP_RUN_MAX_ATTEMPTS", default=3)
