@@ -124,6 +124,14 @@ def api_token_revoke(*, token: ApiToken, user: User) -> None:
         token.save(update_fields=["revoked_at"])
 
 
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every active token of `user`; how many. Called when the password changes or is
+    reset (accounts.signals): whoever knew the old password may have minted tokens with it."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 def api_token_authenticate(key: str) -> ApiToken | None:
     """The active token for `key`, or None. Touches `last_used_at` at most once a minute."""
     token = (
