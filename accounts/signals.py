@@ -21,3 +21,8 @@ def revoke_api_tokens(sender, request, user, **kwargs) -> None:
             f"Your password changed, so your {count} API token{pluralize(count)} "
             f"{pluralize(count, 'was,were')} revoked. Create new ones on your account page.",
         )
+
+
+@receiver(signals.email_confirmed)
+def drop_unverified_copies(sender, request, email_address, **kwargs) -> None:
+    services.email_address_verified(address=email_address)

@@ -106,7 +106,12 @@ def invitation_accept(request, key: str):
         else:
             messages.success(request, f"You joined {membership.partner.name}.")
             return redirect("dashboard")
-    return render(request, "accounts/invitation.html", {"invitation": invitation})
+    refusal = None
+    if not selectors.has_verified_address(request.user, invitation.email):
+        refusal = services.invitation_address_error(invitation=invitation, user=request.user)
+    return render(
+        request, "accounts/invitation.html", {"invitation": invitation, "refusal": refusal}
+    )
 
 
 # --- Notifications -------------------------------------------------------------------------

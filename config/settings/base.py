@@ -174,6 +174,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+# Addresses per account (sign-in address included): enough to move to a new one, too few to
+# squat on many. Others' unverified addresses never block a sign-up (accounts.forms).
+ACCOUNT_MAX_EMAIL_ADDRESSES = 3
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # allauth's forms with Bootstrap classes and inline errors (accounts/forms.py).
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",

@@ -2,30 +2,21 @@
 in settings.ACCOUNT_RATE_LIMITS, counted in Redis (the test settings' cache)."""
 
 import pytest
-import redis
 from django.conf import settings
 
 from accounts.models import ApiToken
 from tests.config.test_settings import PRODUCTION_ENV, manage
+from tests.conftest import forget_rate_limits as forget_attempts
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-good-long-password-42"
 
 
-def forget_attempts() -> None:
-    """Delete the attempts counted in this xdist worker's cache namespace (its KEY_PREFIX), and
-    only those: cache.clear() would empty the Redis database the other workers use too."""
-    cache = settings.CACHES["default"]
-    client = redis.Redis.from_url(cache["LOCATION"])
-    for key in client.scan_iter(match=f"{cache['KEY_PREFIX']}:*:allauth:rl:*"):
-        client.delete(key)
-
-
 @pytest.fixture(autouse=True)
 def fresh_counts():
-    """Each test starts with no attempts counted, and leaves none for the tests after it."""
-    forget_attempts()
+    """Each test leaves no attempts counted for the tests after it (tests/conftest.py clears
+    them before each test too)."""
     yield
     forget_attempts()
 
