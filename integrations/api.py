@@ -1,12 +1,14 @@
 """REST API for partners, integrations, transitions and history (DESIGN.md §9)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.access import staff_users
+from accounts.limits import RateLimited, over_limit
+from config.api import RATE_LIMITED
 from integrations import selectors, services
 from integrations.filters import IntegrationFilter
 from integrations.models import (
@@ -263,6 +265,9 @@ class HistorySerializer(serializers.Serializer):
         return fields
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: IntegrationSerializer, **RATE_LIMITED}),
+)
 class IntegrationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -270,7 +275,8 @@ class IntegrationViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Integrations. POST is the intake webform; the response lists `overlaps`."""
+    """Integrations. POST is the intake webform (rate-limited per user and per partner: 429);
+    the response lists `overlaps`."""
 
     filterset_class = IntegrationFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -293,6 +299,8 @@ class IntegrationViewSet(
                 {field: ["Set by program staff after the intake."] for field in staff_only}
             )
         partner = data.pop("partner")
+        if over_limit(self.request, action="intake", partner=partner):
+            raise RateLimited
         serializer.instance = services.integration_intake(
             partner=partner, actor=self.request.user, data=data
         )

@@ -1,5 +1,6 @@
 """HTML pages for partners and integrations: intake, dashboard, integration page, directory."""
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
 from accounts.forms import InvitationForm
+from accounts.limits import over_limit
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
 from config.errors import DomainError
@@ -52,6 +54,8 @@ def engage(request):
             partner_error = "Choose one of your organisations or create a new one."
         forms_valid = form.is_valid() and (chosen != NEW_PARTNER or partner_form.is_valid())
         if forms_valid and not partner_error:
+            if over_limit(request, action="intake", partner=partner):
+                return ratelimit.respond_429(request)
             try:
                 with transaction.atomic():
                     if partner is None:

@@ -202,6 +202,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/h/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",
     "create_api_token": "10/h/user",
+    # Ours too (accounts.limits): intakes and invitations, per user and per partner.
+    "intake": "10/h/user",
+    "intake_partner": "20/h/key",
+    "invite": "20/h/user",
+    "invite_partner": "30/h/key",
 }
 # Behind reverse proxies you run (a TLS terminator, a load balancer), per-IP limits must count
 # the client, not the proxy: the number of such proxies, whose X-Forwarded-For entries are
@@ -215,6 +220,10 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "VIP Tracker"
 MFA_ADAPTER = "accounts.mfa.MFAAdapter"  # seeds stored encrypted
 VIP_REQUIRE_STAFF_MFA = env.bool("VIP_REQUIRE_STAFF_MFA", default=False)
+
+# Staff get at most one intake e-mail per this many minutes; the rest come in one digest
+# (accounts.notifications.DIGESTS).
+VIP_INTAKE_DIGEST_MINUTES = env.int("VIP_INTAKE_DIGEST_MINUTES", default=15)
 
 API_TOKEN_DAYS = env.int("VIP_API_TOKEN_DAYS", default=90)
 INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
