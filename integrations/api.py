@@ -138,9 +138,9 @@ class ChecklistItemSerializer(serializers.Serializer):
 
 
 class OverlapSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True)
+    id = serializers.IntegerField()
     name = serializers.CharField()
-    partner = serializers.CharField(allow_null=True)
+    partner = serializers.CharField()
     score = serializers.FloatField()
 
 
@@ -170,6 +170,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
     description = serializers.CharField(max_length=10_000)
     checklist = serializers.SerializerMethodField()
     overlaps = serializers.SerializerMethodField()
+    overlaps_unreleased = serializers.SerializerMethodField()
     overlaps_acknowledged = serializers.BooleanField(required=False)
     support_standing = serializers.SerializerMethodField()
     badges = IntegrationBadgeSerializer(many=True, read_only=True)
@@ -195,6 +196,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "not_encouraged",
             "checklist",
             "overlaps",
+            "overlaps_unreleased",
             "overlaps_acknowledged",
             "support_standing",
             "badges",
@@ -228,10 +230,23 @@ class IntegrationSerializer(serializers.ModelSerializer):
     def get_checklist(self, instance: Integration) -> list[dict]:
         return ChecklistItemSerializer(selectors.integration_checklist(instance), many=True).data
 
+    def _overlaps(self, instance: Integration) -> selectors.Overlaps:
+        cache = self.context.setdefault("_overlaps", {})
+        if instance.pk not in cache:
+            cache[instance.pk] = selectors.overlaps_for_viewer(
+                instance, self.context["request"].user
+            )
+        return cache[instance.pk]
+
     @extend_schema_field(OverlapSerializer(many=True))
     def get_overlaps(self, instance: Integration) -> list[dict]:
-        user = self.context["request"].user
-        return OverlapSerializer(selectors.overlaps_for_viewer(instance, user), many=True).data
+        """The overlaps the caller may see by name (staff: all)."""
+        return OverlapSerializer(self._overlaps(instance).shown, many=True).data
+
+    @extend_schema_field(serializers.IntegerField(min_value=0))
+    def get_overlaps_unreleased(self, instance: Integration) -> int:
+        """How many other overlaps are other partners' unreleased work: only a count."""
+        return self._overlaps(instance).unreleased
 
     @extend_schema_field(serializers.ChoiceField(choices=Standing.choices))
     def get_support_standing(self, instance: Integration) -> str:
@@ -243,7 +258,9 @@ class IntegrationListSerializer(IntegrationSerializer):
 
     class Meta(IntegrationSerializer.Meta):
         fields = [
-            f for f in IntegrationSerializer.Meta.fields if f not in {"checklist", "overlaps"}
+            f
+            for f in IntegrationSerializer.Meta.fields
+            if f not in {"checklist", "overlaps", "overlaps_unreleased"}
         ]
 
 

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
@@ -275,6 +276,24 @@ def integration_acknowledge_overlaps(request, pk: int):
     except DomainError as error:
         raise PermissionDenied(error.message) from error
     messages.success(request, "Overlaps acknowledged.")
+    return redirect("integration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def integration_recheck_overlaps(request, pk: int):
+    """Staff score the overlaps again (a partner's edits never do: see the service)."""
+    integration = selectors.integration_for(request.user, pk)
+    try:
+        overlaps = services.integration_recheck_overlaps(
+            integration=integration, actor=request.user
+        )
+    except DomainError as error:
+        raise PermissionDenied(error.message) from error
+    count = len(overlaps)
+    messages.success(
+        request, f"Overlaps re-checked: {count} possible overlap{pluralize(count)} found."
+    )
     return redirect("integration_detail", pk=pk)
 
 
