@@ -246,6 +246,11 @@ VIP_VAULT_ADDR = env("VIP_VAULT_ADDR", default="")
 VIP_VAULT_TOKEN = env("VIP_VAULT_TOKEN", default="")
 VIP_VAULT_ROLE_ID = env("VIP_VAULT_ROLE_ID", default="")
 VIP_VAULT_SECRET_ID = env("VIP_VAULT_SECRET_ID", default="")
+# Or files holding them (compose's vault-init writes one pair per process), read at each login.
+VIP_VAULT_ROLE_ID_FILE = env("VIP_VAULT_ROLE_ID_FILE", default="")
+VIP_VAULT_SECRET_ID_FILE = env("VIP_VAULT_SECRET_ID_FILE", default="")
+# Production refuses a root VIP_VAULT_TOKEN (reviews.program_vault.refuse_root_token).
+VIP_REFUSE_ROOT_VAULT_TOKEN = False
 VIP_VAULT_NAMESPACE = env("VIP_VAULT_NAMESPACE", default="")
 VIP_VAULT_TRANSIT_MOUNT = env("VIP_VAULT_TRANSIT_MOUNT", default="transit")
 VIP_VAULT_CA_CERT = env("VIP_VAULT_CA_CERT", default="")  # path to a CA bundle, if not public
