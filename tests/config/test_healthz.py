@@ -108,8 +108,10 @@ def test_the_probe_is_cached_for_a_few_seconds(client, settings):
     settings.VIP_HEALTHZ_CACHE_SECONDS = 1.5
     server = BaoServer().start()
     settings.VIP_VAULT_ADDR = server.url
-    assert client.get("/healthz").json() == {"status": "ok"}
-    server.stop()
+    try:
+        assert client.get("/healthz").json() == {"status": "ok"}
+    finally:
+        server.stop()
     # Requests within the window are answered from the last probe: nobody reaches the Vault.
     assert client.get("/healthz").json() == {"status": "ok"}
     time.sleep(1.6)
