@@ -1,9 +1,11 @@
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
 from django import forms
 from django.conf import settings
 
 from accounts.models import Membership
 from accounts.notifications import GROUPS
+from accounts.selectors import email_held
 from config.forms import BootstrapMixin
 
 
@@ -52,7 +54,14 @@ class LoginForm(BootstrapMixin, allauth_forms.LoginForm):
 
 
 class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
-    pass
+    def validate_unique_email(self, value) -> str:
+        """allauth counts every EmailAddress row as taken, unverified ones of other accounts
+        too: anyone could then block someone's sign-up (an invitee's) by typing their address
+        into their own account. Only a sign-in address or a verified one holds an address."""
+        if email_held(value):
+            return super().validate_unique_email(value)
+        self.account_already_exists = False
+        return get_adapter().validate_unique_email(value)
 
 
 class AddEmailForm(BootstrapMixin, allauth_forms.AddEmailForm):

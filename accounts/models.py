@@ -144,6 +144,8 @@ class EmailState(models.TextChoices):
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Not e-mailed (turned off)"
     FAILED = "failed", "Failed"
+    HELD = "held", "Held for a digest"  # one like it was e-mailed a moment ago
+    DIGESTED = "digested", "Sent in a digest"
 
 
 class Notification(models.Model):
@@ -171,7 +173,8 @@ class Notification(models.Model):
         max_length=16, choices=EmailState.choices, default=EmailState.PENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)  # when beat may try (pending)
+    # When beat may try (pending), or send the digest it waits for (held).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 
@@ -191,6 +194,11 @@ class Notification(models.Model):
                 fields=["next_attempt_at"],
                 name="notification_pending_idx",
                 condition=models.Q(email_state="pending"),
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_held_idx",
+                condition=models.Q(email_state="held"),
             ),
         ]
 

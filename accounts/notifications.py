@@ -10,6 +10,13 @@ up rows still pending a while later — the broker was down at commit, a deliver
 nothing is lost. Rows whose group the recipient turned off are recorded `skipped`: they stay
 in the in-app list but are not e-mailed.
 
+Digests: events in DIGESTS reach each recipient by e-mail at most once per
+`VIP_INTAKE_DIGEST_MINUTES` (15). A row whose recipient got one of them (or its digest) by
+e-mail less than that ago is recorded `held` (it is in the in-app list at once), due when the
+window closes; beat (`send_due_notifications`) then sums each recipient's held rows up in one
+digest e-mail, itself an outbox row, and marks them `digested`. Forty intakes in two seconds
+are two e-mails per staff member, not forty: the first, and one digest of the other 39.
+
 Sent once: the sender locks the pending row (`select_for_update(skip_locked=True)`), sends,
 and marks it sent in the same transaction, so a retried or duplicated task finds the row
 locked or no longer pending and does nothing. A crash after the mail server accepted the
@@ -27,6 +34,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Max
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -41,6 +49,7 @@ PICKUP_AFTER = timedelta(minutes=2)
 RETRY_AFTER = timedelta(minutes=1)  # doubled after each failed attempt
 MAX_ATTEMPTS = 6  # 1 + 2 + 4 + 8 + 16 minutes of retries, then `failed`
 BATCH = 200
+DIGEST_LISTED = 50  # a digest lists this many events by name, then says how many more
 
 
 @dataclass(frozen=True)
@@ -76,10 +85,15 @@ EVENT_GROUPS: dict[str, str | None] = {
     "sla_escalation": "support",
     "standing_failing": "support",
     "invitation": None,
+    "intake_digest": "pipeline",
 }
 # E-mail only, never in the in-app list, and their bodies are blanked once they went out:
 # the invitation link carries a one-time key we otherwise keep only hashed.
 EMAIL_ONLY = {"invitation"}
+# Events e-mailed at most once per window to each recipient, and the digest of the rest.
+DIGESTS = {"intake_received": "intake_digest"}
+# Rows only for e-mail: the in-app list has each event a digest sums up already.
+NOT_IN_APP = EMAIL_ONLY | set(DIGESTS.values())
 
 
 def render_email(name: str, context: dict) -> tuple[str, str, str]:
@@ -121,10 +135,18 @@ def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str =
     }
     now = timezone.now()
     occurrence = f"{name}:{key}"
+    held_until = _digest_due(name, recipients, now)
     rows = []
     for address in recipients:
-        user = None if name in EMAIL_ONLY else users.get(address)
-        off = group is not None and user is not None and group in emails_off(user)
+        person = users.get(address)
+        user = None if name in NOT_IN_APP else person
+        off = group is not None and person is not None and group in emails_off(person)
+        if off:
+            state, next_attempt_at = EmailState.SKIPPED, None
+        elif address in held_until:
+            state, next_attempt_at = EmailState.HELD, held_until[address]
+        else:
+            state, next_attempt_at = EmailState.PENDING, now + PICKUP_AFTER
         rows.append(
             Notification(
                 user=user,
@@ -136,8 +158,8 @@ def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str =
                 html=html,
                 link=link,
                 created_at=now,
-                email_state=EmailState.SKIPPED if off else EmailState.PENDING,
-                next_attempt_at=None if off else now + PICKUP_AFTER,
+                email_state=state,
+                next_attempt_at=next_attempt_at,
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -149,6 +171,63 @@ def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str =
     if pending:
         transaction.on_commit(partial(_queue, pending), robust=True)
     return len(rows)
+
+
+def digest_window() -> timedelta:
+    return timedelta(minutes=settings.VIP_INTAKE_DIGEST_MINUTES)
+
+
+def _digest_due(name: str, recipients: list[str], now) -> dict:
+    """For an event that goes out as a digest: the recipients who were e-mailed one like it
+    (or its digest) within the window, and when their window closes."""
+    if name not in DIGESTS:
+        return {}
+    window = digest_window()
+    latest = (
+        Notification.objects.filter(
+            email__in=recipients,
+            event__in=[name, DIGESTS[name]],
+            email_state__in=[EmailState.PENDING, EmailState.SENT],
+            created_at__gt=now - window,
+        )
+        .values("email")
+        .annotate(last=Max("created_at"))
+    )
+    return {row["email"]: row["last"] + window for row in latest}
+
+
+def send_due_digests(*, now=None) -> int:
+    """Beat: one digest e-mail per recipient and event for the rows held until now, which are
+    then `digested`. The held rows are locked while their digest is recorded, so two beats never
+    send one twice. Returns how many digests were recorded."""
+    now = now or timezone.now()
+    due = (
+        Notification.objects.filter(email_state=EmailState.HELD, next_attempt_at__lte=now)
+        .values_list("email", "event")
+        .distinct()
+    )
+    recorded = 0
+    for address, event in list(due):
+        with transaction.atomic():
+            held = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(email=address, event=event, email_state=EmailState.HELD)
+                .filter(next_attempt_at__lte=now)
+                .order_by("created_at", "pk")
+            )
+            if not held:
+                continue
+            notify(
+                DIGESTS[event],
+                to=[address],
+                context={"notifications": held[:DIGEST_LISTED], "count": len(held)},
+                key=f"{held[0].pk}-{held[-1].pk}",
+            )
+            Notification.objects.filter(pk__in=[row.pk for row in held]).update(
+                email_state=EmailState.DIGESTED, next_attempt_at=None
+            )
+            recorded += 1
+    return recorded
 
 
 def _queue(notification_ids: list[int]) -> None:
@@ -196,12 +275,14 @@ def notification_send(*, notification_id: int) -> str | None:
 
 
 def send_due_notifications(*, now=None, batch: int = BATCH) -> int:
-    """Beat: queue the rows still pending past their time (the broker was down at commit, a
-    worker died, a delivery failed and waits for its retry). Each is leased for PICKUP_AFTER
-    so the next beat does not queue it again meanwhile. Returns how many were queued."""
+    """Beat: record the digests now due (send_due_digests), then queue the rows still pending
+    past their time (the broker was down at commit, a worker died, a delivery failed and waits
+    for its retry). Each is leased for PICKUP_AFTER so the next beat does not queue it again
+    meanwhile. Returns how many were queued."""
     from accounts.tasks import send_notification
 
     now = now or timezone.now()
+    send_due_digests(now=now)
     due = list(
         Notification.objects.filter(email_state=EmailState.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at")

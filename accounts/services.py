@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -18,6 +19,7 @@ from accounts.models import (
     User,
 )
 from accounts.notifications import GROUPS, notify
+from accounts.selectors import has_verified_address
 from config.errors import DomainError
 
 
@@ -48,6 +50,18 @@ def partner_invite(*, partner, email: str, role: str, invited_by: User) -> tuple
     return invitation, link
 
 
+def email_address_verified(*, address: EmailAddress) -> int:
+    """`address` was just verified: other accounts' unverified copies of it (someone typed the
+    address into their own account) go, so they can neither sign in with it nor ask to verify
+    it later. Returns how many went."""
+    deleted, _ = (
+        EmailAddress.objects.filter(email__iexact=address.email, verified=False, primary=False)
+        .exclude(user_id=address.user_id)
+        .delete()
+    )
+    return deleted
+
+
 def invitation_for_key(key: str) -> Invitation | None:
     return (
         Invitation.objects.select_related("partner", "invited_by")
@@ -56,8 +70,26 @@ def invitation_for_key(key: str) -> Invitation | None:
     )
 
 
+def invitation_address_error(*, invitation: Invitation, user: User) -> DomainError:
+    """Why `user` may not accept `invitation`: only a verified address of theirs that the
+    invitation names joins (an address anyone may add to their account unverified does not)."""
+    if EmailAddress.objects.filter(user=user, email__iexact=invitation.email).exists():
+        return DomainError.forbidden(
+            f"This invitation was sent to {invitation.email}: verify that address first (we "
+            "e-mailed you a link; “E-mail addresses” on your account page sends it again), "
+            "then open the invitation again.",
+            code="unverified_email",
+        )
+    return DomainError.forbidden(
+        f"This invitation was sent to {invitation.email}; sign in with that address to accept it.",
+        code="wrong_email",
+    )
+
+
 def invitation_accept(*, key: str, user: User) -> Membership:
-    """Join `user` to the invitation's partner. The link is single-use and expires."""
+    """Join `user` to the invitation's partner. The link is single-use and expires, and joins
+    only an account that verified the invited address (holding the link is not enough: links
+    get forwarded)."""
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -74,12 +106,8 @@ def invitation_accept(*, key: str, user: User) -> Membership:
                 "This invitation has expired; ask the partner owner for a new one.",
                 code="expired",
             )
-        if invitation.email.lower() != user.email.lower():
-            raise DomainError.forbidden(
-                f"This invitation was sent to {invitation.email}; sign in with that address "
-                "to accept it.",
-                code="wrong_email",
-            )
+        if not has_verified_address(user, invitation.email):
+            raise invitation_address_error(invitation=invitation, user=user)
         membership, _created = Membership.objects.get_or_create(
             partner=invitation.partner, user=user, defaults={"role": invitation.role}
         )
@@ -122,6 +150,14 @@ def api_token_revoke(*, token: ApiToken, user: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every active token of `user`; how many. Called when the password changes or is
+    reset (accounts.signals): whoever knew the old password may have minted tokens with it."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def api_token_authenticate(key: str) -> ApiToken | None:

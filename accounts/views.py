@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, InvitationForm, NotificationSettingsForm
+from accounts.limits import over_limit
 from accounts.models import ApiToken, Notification
 from accounts.notifications import emails_off
 from config.errors import DomainError
@@ -73,6 +74,8 @@ def partner_invite(request, slug: str):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("partner_detail", slug=slug)
+    if over_limit(request, action="invite", partner=partner):
+        return ratelimit.respond_429(request)
     try:
         invitation, _link = services.partner_invite(
             partner=partner,
@@ -106,7 +109,12 @@ def invitation_accept(request, key: str):
         else:
             messages.success(request, f"You joined {membership.partner.name}.")
             return redirect("dashboard")
-    return render(request, "accounts/invitation.html", {"invitation": invitation})
+    refusal = None
+    if not selectors.has_verified_address(request.user, invitation.email):
+        refusal = services.invitation_address_error(invitation=invitation, user=request.user)
+    return render(
+        request, "accounts/invitation.html", {"invitation": invitation, "refusal": refusal}
+    )
 
 
 # --- Notifications -------------------------------------------------------------------------

@@ -107,6 +107,13 @@ WRITE_STATUSES = {
     "409": "A guard is unmet (`unmet` lists each condition) or a conflict.",
     "415": "The body's content type is not JSON, a form or a well-formed multipart body.",
 }
+# For the operations that are rate-limited (`responses={..., **RATE_LIMITED}`).
+RATE_LIMITED = {
+    429: OpenApiResponse(
+        description="Too many requests of this kind from this user or for this partner in a "
+        "short time (`code` `rate_limited`); nothing was done. Try again later."
+    )
+}
 # For the operations that need another service to answer (`responses={..., **UNAVAILABLE}`).
 UNAVAILABLE = {
     503: OpenApiResponse(

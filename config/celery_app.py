@@ -8,7 +8,7 @@ import os
 import threading
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.schedules import crontab
 from celery.signals import task_postrun, task_prerun
 
@@ -38,6 +38,20 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=17, hour=3),
     },
 }
+
+
+class ProgramVaultTokenCheck(bootsteps.StartStopStep):
+    """A worker refuses to start with a root token for the program Vault (production settings):
+    the step raises before the worker consumes anything, and Celery logs the reason and exits
+    with status 1. Beat never talks to the program Vault."""
+
+    def start(self, worker) -> None:
+        from reviews.program_vault import refuse_root_token
+
+        refuse_root_token()
+
+
+app.steps["worker"].add(ProgramVaultTokenCheck)
 
 
 @app.on_after_configure.connect

@@ -1,12 +1,14 @@
 """REST API for partners, integrations, transitions and history (DESIGN.md §9)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.access import staff_users
+from accounts.limits import RateLimited, over_limit
+from config.api import RATE_LIMITED
 from integrations import selectors, services
 from integrations.filters import IntegrationFilter
 from integrations.models import (
@@ -136,9 +138,9 @@ class ChecklistItemSerializer(serializers.Serializer):
 
 
 class OverlapSerializer(serializers.Serializer):
-    id = serializers.IntegerField(allow_null=True)
+    id = serializers.IntegerField()
     name = serializers.CharField()
-    partner = serializers.CharField(allow_null=True)
+    partner = serializers.CharField()
     score = serializers.FloatField()
 
 
@@ -168,6 +170,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
     description = serializers.CharField(max_length=10_000)
     checklist = serializers.SerializerMethodField()
     overlaps = serializers.SerializerMethodField()
+    overlaps_unreleased = serializers.SerializerMethodField()
     overlaps_acknowledged = serializers.BooleanField(required=False)
     support_standing = serializers.SerializerMethodField()
     badges = IntegrationBadgeSerializer(many=True, read_only=True)
@@ -193,6 +196,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "not_encouraged",
             "checklist",
             "overlaps",
+            "overlaps_unreleased",
             "overlaps_acknowledged",
             "support_standing",
             "badges",
@@ -226,10 +230,23 @@ class IntegrationSerializer(serializers.ModelSerializer):
     def get_checklist(self, instance: Integration) -> list[dict]:
         return ChecklistItemSerializer(selectors.integration_checklist(instance), many=True).data
 
+    def _overlaps(self, instance: Integration) -> selectors.Overlaps:
+        cache = self.context.setdefault("_overlaps", {})
+        if instance.pk not in cache:
+            cache[instance.pk] = selectors.overlaps_for_viewer(
+                instance, self.context["request"].user
+            )
+        return cache[instance.pk]
+
     @extend_schema_field(OverlapSerializer(many=True))
     def get_overlaps(self, instance: Integration) -> list[dict]:
-        user = self.context["request"].user
-        return OverlapSerializer(selectors.overlaps_for_viewer(instance, user), many=True).data
+        """The overlaps the caller may see by name (staff: all)."""
+        return OverlapSerializer(self._overlaps(instance).shown, many=True).data
+
+    @extend_schema_field(serializers.IntegerField(min_value=0))
+    def get_overlaps_unreleased(self, instance: Integration) -> int:
+        """How many other overlaps are other partners' unreleased work: only a count."""
+        return self._overlaps(instance).unreleased
 
     @extend_schema_field(serializers.ChoiceField(choices=Standing.choices))
     def get_support_standing(self, instance: Integration) -> str:
@@ -241,7 +258,9 @@ class IntegrationListSerializer(IntegrationSerializer):
 
     class Meta(IntegrationSerializer.Meta):
         fields = [
-            f for f in IntegrationSerializer.Meta.fields if f not in {"checklist", "overlaps"}
+            f
+            for f in IntegrationSerializer.Meta.fields
+            if f not in {"checklist", "overlaps", "overlaps_unreleased"}
         ]
 
 
@@ -267,6 +286,9 @@ class HistorySerializer(serializers.Serializer):
         return fields
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: IntegrationSerializer, **RATE_LIMITED}),
+)
 class IntegrationViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -274,7 +296,8 @@ class IntegrationViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Integrations. POST is the intake webform; the response lists `overlaps`."""
+    """Integrations. POST is the intake webform (rate-limited per user and per partner: 429);
+    the response lists `overlaps`."""
 
     filterset_class = IntegrationFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -297,6 +320,8 @@ class IntegrationViewSet(
                 {field: ["Set by program staff after the intake."] for field in staff_only}
             )
         partner = data.pop("partner")
+        if over_limit(self.request, action="intake", partner=partner):
+            raise RateLimited
         serializer.instance = services.integration_intake(
             partner=partner, actor=self.request.user, data=data
         )

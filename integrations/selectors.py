@@ -249,35 +249,48 @@ def hidden_from_directory(integration: Integration) -> bool:
 
 @dataclass(frozen=True)
 class OverlapView:
-    """An overlap as one viewer may see it. Partners see another partner's integration by name
-    only once it is released; before that it is someone's unpublished work."""
+    """An overlap a viewer may see by name: any for program staff; for partners, released work
+    and their own partners' work."""
 
-    id: int | None
+    id: int
     name: str
-    partner: str | None
-    stage: str | None
+    partner: str
+    stage: str
     score: float
-    disclosed: bool
 
 
-def overlaps_for_viewer(integration: Integration, user) -> list[OverlapView]:
+@dataclass(frozen=True)
+class Overlaps:
+    """What one viewer sees of an integration's overlaps: the ones they may see by name, and
+    how many others are some other partner's unreleased work (a count, nothing more: no name,
+    no partner, no score, so the intake tells nobody what others are building)."""
+
+    shown: list[OverlapView]
+    unreleased: int
+
+    def __bool__(self) -> bool:
+        return bool(self.shown) or self.unreleased > 0
+
+
+def overlaps_for_viewer(integration: Integration, user) -> Overlaps:
     staff = is_program_staff(user)
     own_partner_ids = set() if staff else set(partners_for_user(user).values_list("pk", flat=True))
-    views = []
+    shown, unreleased = [], 0
     for overlap in integration.overlaps.select_related("similar__partner"):
         similar = overlap.similar
-        disclosed = staff or similar.stage in LISTED or similar.partner_id in own_partner_ids
-        views.append(
-            OverlapView(
-                id=similar.pk if disclosed else None,
-                name=similar.name if disclosed else "An unreleased integration by another partner",
-                partner=similar.partner.name if disclosed else None,
-                stage=similar.stage if disclosed else None,
-                score=overlap.score,
-                disclosed=disclosed,
+        if staff or similar.stage in LISTED or similar.partner_id in own_partner_ids:
+            shown.append(
+                OverlapView(
+                    id=similar.pk,
+                    name=similar.name,
+                    partner=similar.partner.name,
+                    stage=similar.stage,
+                    score=overlap.score,
+                )
             )
-        )
-    return views
+        else:
+            unreleased += 1
+    return Overlaps(shown=shown, unreleased=unreleased)
 
 
 # --- Moves: what can happen next ----------------------------------------------------------

@@ -41,7 +41,6 @@ from support_sla.services import calendar_update, calendar_values
 # The partner's support calendar, kept by support_sla (Python weekday numbers, dates).
 CALENDAR_FIELDS = ("working_days", "closures")
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
-OVERLAP_INPUTS = {"name", "category", "description"}
 
 
 # --- Partners ------------------------------------------------------------------------------
@@ -123,7 +122,9 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
 
 
 def overlaps_refresh(*, integration: Integration) -> list[IntegrationOverlap]:
-    """Recompute what looks like the same work. New matches need staff acknowledgement again."""
+    """Recompute what looks like the same work. New matches need staff acknowledgement again.
+    Only at intake and when staff ask (integration_recheck_overlaps), never on a partner's
+    edit: a score per rename is an oracle on other partners' unreleased work."""
     matches = find_overlaps(integration)
     known = set(integration.overlaps.values_list("similar_id", flat=True))
     found = {match.id for match in matches}
@@ -214,13 +215,26 @@ def integration_update(*, integration: Integration, actor: User, data: dict) -> 
         locked.save(update_fields=[*data, "updated_at"])
         for field, (old, new) in reviewed.items():
             history_record(integration=locked, field=field, old=old, new=new, actor=actor)
-        if OVERLAP_INPUTS & set(data):
-            overlaps_refresh(integration=locked)
+        # Overlaps are not scored again here: a partner renaming its integration over and over
+        # would learn, from each score, what other partners are building. Staff re-check them
+        # (integration_recheck_overlaps).
         if acknowledge is not None:
             integration_acknowledge_overlaps(
                 integration=locked, actor=actor, acknowledged=acknowledge
             )
     return locked
+
+
+def integration_recheck_overlaps(
+    *, integration: Integration, actor: User
+) -> list[IntegrationOverlap]:
+    """Staff score the overlaps again (after the partner renamed or re-described the work,
+    or other work came in); new matches need acknowledging again."""
+    if not is_program_staff(actor):
+        raise DomainError.forbidden("Only program staff re-check overlaps.", code="staff_only")
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        return overlaps_refresh(integration=locked)
 
 
 def integration_acknowledge_overlaps(

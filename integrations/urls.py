@@ -21,6 +21,11 @@ urlpatterns = [
         views.integration_acknowledge_overlaps,
         name="integration_acknowledge_overlaps",
     ),
+    path(
+        "integrations/<int:pk>/overlaps/recheck/",
+        views.integration_recheck_overlaps,
+        name="integration_recheck_overlaps",
+    ),
     path("partners/<slug:slug>/", views.partner_detail, name="partner_detail"),
     path("directory/", views.directory, name="directory"),
     path("directory/<slug:slug>/", views.directory_partner, name="directory_partner"),

@@ -1,5 +1,6 @@
 """HTML pages for partners and integrations: intake, dashboard, integration page, directory."""
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,11 +8,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import push_url
 
 from accounts.forms import InvitationForm
+from accounts.limits import over_limit
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
 from config.errors import DomainError
@@ -52,6 +55,8 @@ def engage(request):
             partner_error = "Choose one of your organisations or create a new one."
         forms_valid = form.is_valid() and (chosen != NEW_PARTNER or partner_form.is_valid())
         if forms_valid and not partner_error:
+            if over_limit(request, action="intake", partner=partner):
+                return ratelimit.respond_429(request)
             try:
                 with transaction.atomic():
                     if partner is None:
@@ -287,6 +292,24 @@ def integration_acknowledge_overlaps(request, pk: int):
     except DomainError as error:
         raise PermissionDenied(error.message) from error
     messages.success(request, "Overlaps acknowledged.")
+    return redirect("integration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def integration_recheck_overlaps(request, pk: int):
+    """Staff score the overlaps again (a partner's edits never do: see the service)."""
+    integration = selectors.integration_for(request.user, pk)
+    try:
+        overlaps = services.integration_recheck_overlaps(
+            integration=integration, actor=request.user
+        )
+    except DomainError as error:
+        raise PermissionDenied(error.message) from error
+    count = len(overlaps)
+    messages.success(
+        request, f"Overlaps re-checked: {count} possible overlap{pluralize(count)} found."
+    )
     return redirect("integration_detail", pk=pk)
 
 

@@ -1,19 +1,26 @@
 """The program's own Vault: its Transit engine encrypts partners' credentials.
 
 The web process encrypts (a partner saves credentials); only the worker decrypts (a run needs
-them). Plaintext never reaches the database, a log line or a response.
+them). Plaintext never reaches the database, a log line or a response. Each logs in with its
+own AppRole (the role and secret IDs from settings or from files, `VIP_VAULT_*_FILE`); under
+production settings a root `VIP_VAULT_TOKEN` is refused (`refuse_root_token`).
 """
 
 import base64
 import json
+import logging
 import threading
 import time
+from pathlib import Path
 
 import hvac
 import requests
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from config.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _cached: dict = {"client": None, "expires": 0.0}
@@ -29,6 +36,31 @@ class ProgramVaultUnavailable(DomainError):
         )
 
 
+class RootTokenRefused(ImproperlyConfigured):
+    def __init__(self) -> None:
+        super().__init__(
+            "VIP_VAULT_TOKEN is a root token of the program Vault (its policies include "
+            "“root”), and production refuses to run with one: a root token can read, change "
+            "and destroy everything in that Vault, partners' credentials included. Give web "
+            "and worker AppRole logins instead (VIP_VAULT_ROLE_ID/VIP_VAULT_SECRET_ID, or the "
+            "_FILE variants) with the policies in the README (“The program Vault's policy”), "
+            "and unset VIP_VAULT_TOKEN."
+        )
+
+
+def _from_setting_or_file(name: str) -> str:
+    """`settings.<name>`, else the content of the file `settings.<name>_FILE` (read at each
+    login, so a rotated secret ID is picked up at the next one)."""
+    value = getattr(settings, name)
+    path = getattr(settings, f"{name}_FILE")
+    if value or not path:
+        return value
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        raise ProgramVaultUnavailable(f"cannot read {name}_FILE") from error
+
+
 def _new_client() -> tuple[hvac.Client, float]:
     if not settings.VIP_VAULT_ADDR:
         raise ProgramVaultUnavailable("VIP_VAULT_ADDR is not set")
@@ -38,16 +70,57 @@ def _new_client() -> tuple[hvac.Client, float]:
         verify=settings.VIP_VAULT_CA_CERT or True,
         timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
     )
-    if settings.VIP_VAULT_ROLE_ID:
+    role_id = _from_setting_or_file("VIP_VAULT_ROLE_ID")
+    if role_id:
         auth = client.auth.approle.login(
-            role_id=settings.VIP_VAULT_ROLE_ID, secret_id=settings.VIP_VAULT_SECRET_ID
+            role_id=role_id, secret_id=_from_setting_or_file("VIP_VAULT_SECRET_ID")
         )["auth"]
         lifetime = auth.get("lease_duration") or 3600
         return client, time.monotonic() + lifetime * 0.8
     if settings.VIP_VAULT_TOKEN:
         client.token = settings.VIP_VAULT_TOKEN
+        if settings.VIP_REFUSE_ROOT_VAULT_TOKEN and _is_root(client):
+            raise RootTokenRefused
         return client, float("inf")
-    raise ProgramVaultUnavailable("set VIP_VAULT_TOKEN or VIP_VAULT_ROLE_ID/VIP_VAULT_SECRET_ID")
+    raise ProgramVaultUnavailable(
+        "set VIP_VAULT_ROLE_ID/VIP_VAULT_SECRET_ID (or their _FILE variants), or VIP_VAULT_TOKEN"
+    )
+
+
+def _is_root(client: hvac.Client) -> bool:
+    return "root" in (client.auth.token.lookup_self()["data"].get("policies") or [])
+
+
+def refuse_root_token() -> bool:
+    """Production's start-up check, run by web (config/wsgi.py), the worker (a Celery boot step)
+    and `check --deploy` (reviews/checks.py): raise RootTokenRefused when VIP_VAULT_TOKEN is a
+    root token. A Vault that cannot be asked now is logged and let pass (a process must start
+    while the Vault is down, and CI runs `check --deploy` where no Vault is): the first use
+    checks again (`_new_client`), so a root token is never used either way. Returns whether
+    there was a token to check and the Vault answered."""
+    if not (settings.VIP_REFUSE_ROOT_VAULT_TOKEN and settings.VIP_VAULT_TOKEN):
+        return False
+    if not settings.VIP_VAULT_ADDR:
+        return False
+    client = hvac.Client(
+        url=settings.VIP_VAULT_ADDR,
+        namespace=settings.VIP_VAULT_NAMESPACE or None,
+        token=settings.VIP_VAULT_TOKEN,
+        verify=settings.VIP_VAULT_CA_CERT or True,
+        timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
+    )
+    try:
+        root = _is_root(client)
+    except (requests.exceptions.RequestException, hvac.exceptions.VaultError) as error:
+        logger.warning(
+            "could not ask the program Vault whether VIP_VAULT_TOKEN is a root token (%s); "
+            "it is checked again before its first use",
+            error.__class__.__name__,
+        )
+        return False
+    if root:
+        raise RootTokenRefused
+    return True
 
 
 def _client() -> hvac.Client:
@@ -67,6 +140,9 @@ def _call(operation):
     """Run `operation(client)`; a Vault that cannot be reached is one clear error."""
     try:
         return operation(_client())
+    except RootTokenRefused as error:
+        logger.error("%s", error)
+        raise ProgramVaultUnavailable("a root token is refused in production") from error
     except (requests.exceptions.RequestException, hvac.exceptions.VaultDown) as error:
         raise ProgramVaultUnavailable(error.__class__.__name__) from error
     except hvac.exceptions.Forbidden:

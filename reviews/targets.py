@@ -437,7 +437,11 @@ def clean_target(
         result.fields["secret_mounts"] = _clean_mounts(data.get("secret_mounts"), errors)
     if present("plugin"):
         result.fields["plugin"] = _clean_plugin(data.get("plugin"), errors)
-    inspector = _text(data.get("inspector_token"))
+    inspector = data.get("inspector_token")
+    if inspector is not None and not isinstance(inspector, str):
+        errors.add("inspector_token", "This must be text.")  # never stored as its repr
+        inspector = ""
+    inspector = _text(inspector)
     if len(inspector) > MAX_SECRET:
         errors.add("inspector_token", "This value is too long.")
     result.inspector_token = inspector or None

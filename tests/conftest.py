@@ -48,6 +48,28 @@ def _celery_outside_any_task():
     _set_task_join_will_block(False)
 
 
+def forget_rate_limits() -> None:
+    """Delete the attempts allauth's rate limits counted in this test process's cache namespace
+    (its KEY_PREFIX), and only those: cache.clear() would empty the Redis database the other
+    test processes use too."""
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    if not cache["BACKEND"].endswith("RedisCache"):
+        return
+    client = redis.Redis.from_url(cache["LOCATION"])
+    keys = list(client.scan_iter(match=f"{cache['KEY_PREFIX']}:*:allauth:rl:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _no_attempts_counted():
+    """Each test starts with no rate-limited attempt counted (the counts live in Redis, past
+    the test's transaction: an earlier test, or an earlier run, must not use up this one's)."""
+    forget_rate_limits()
+
+
 @pytest.fixture
 def not_eager():
     """Tasks go through the broker to a worker the test starts, as in production."""

@@ -5,6 +5,7 @@ HTTPS with its own CA; `-config` adds declared audit devices (OpenBao refuses to
 through the API).
 """
 
+import json
 import os
 import re
 import signal
@@ -141,6 +142,82 @@ class BaoServer:
 
     def unseal(self) -> None:
         self.client().sys.submit_unseal_key(self.unseal_key)
+
+
+class PersistentBaoServer:
+    """A non-dev OpenBao server (`bao server -config=…`) with its storage in a folder that
+    outlives the process: uninitialised at first, sealed after each restart, as in production
+    and in docker-compose.yml. `config` is OpenBao's JSON configuration; its storage path and
+    listener addresses are replaced with a fresh folder and loopback ports (the same ones
+    across restarts)."""
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.dir = Path(tempfile.mkdtemp(prefix="vip-bao-persistent-"))
+        self.port = free_port_pair()  # the API, and the cluster port next to it
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _config_file(self) -> Path:
+        config = dict(self.config)
+        ((kind, storage),) = config["storage"].items()
+        config["storage"] = {kind: {**storage, "path": str(self.dir / "data")}}
+        config["listener"] = [
+            {
+                "tcp": {
+                    "address": f"127.0.0.1:{self.port}",
+                    "cluster_address": f"127.0.0.1:{self.port + 1}",
+                    "tls_disable": True,
+                }
+            }
+        ]
+        config["api_addr"] = self.url
+        config["cluster_addr"] = f"http://127.0.0.1:{self.port + 1}"
+        config["disable_mlock"] = True  # no IPC_LOCK capability here
+        (self.dir / "data").mkdir(exist_ok=True)
+        path = self.dir / "config.json"
+        path.write_text(json.dumps(config))
+        return path
+
+    def health(self) -> dict | None:
+        try:
+            return requests.get(
+                f"{self.url}/v1/sys/health",
+                params={"standbyok": "true", "sealedcode": "200", "uninitcode": "200"},
+                timeout=1,
+            ).json()
+        except (requests.RequestException, ValueError):
+            return None
+
+    def start(self) -> "PersistentBaoServer":
+        self.log = open(self.dir / "server.log", "a")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [BAO, "server", f"-config={self._config_file()}", "-log-level=error"],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "HOME": str(self.dir)},
+        )
+        deadline = time.monotonic() + 15
+        while self.health() is None:
+            if time.monotonic() > deadline:
+                log = (self.dir / "server.log").read_text()
+                raise RuntimeError(f"OpenBao did not start: {log}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+            self.log.close()
+
+    def restart(self) -> "PersistentBaoServer":
+        self.stop()
+        return self.start()
 
 
 # --- What a partner's operator does -------------------------------------------------------

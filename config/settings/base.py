@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.mfa.StaffMfaMiddleware",
+    "config.middleware.ServiceUnavailableMiddleware",
+    "config.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = env("ROOT_URLCONF", default="config.urls")  # benchmarks add a baseline view
@@ -146,6 +148,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="vip"),
+            # Redis unreachable fails fast (a 503 page, config.middleware), never hangs a page.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -171,6 +175,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+# Addresses per account (sign-in address included): enough to move to a new one, too few to
+# squat on many. Others' unverified addresses never block a sign-up (accounts.forms).
+ACCOUNT_MAX_EMAIL_ADDRESSES = 3
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # allauth's forms with Bootstrap classes and inline errors (accounts/forms.py).
 ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
@@ -195,6 +203,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/h/ip,5/h/key",
     "reset_password_from_key": "20/m/ip",
     "create_api_token": "10/h/user",
+    # Ours too (accounts.limits): intakes and invitations, per user and per partner.
+    "intake": "10/h/user",
+    "intake_partner": "20/h/key",
+    "invite": "20/h/user",
+    "invite_partner": "30/h/key",
 }
 # Behind reverse proxies you run (a TLS terminator, a load balancer), per-IP limits must count
 # the client, not the proxy: the number of such proxies, whose X-Forwarded-For entries are
@@ -208,6 +221,10 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "VIP Tracker"
 MFA_ADAPTER = "accounts.mfa.MFAAdapter"  # seeds stored encrypted
 VIP_REQUIRE_STAFF_MFA = env.bool("VIP_REQUIRE_STAFF_MFA", default=False)
+
+# Staff get at most one intake e-mail per this many minutes; the rest come in one digest
+# (accounts.notifications.DIGESTS).
+VIP_INTAKE_DIGEST_MINUTES = env.int("VIP_INTAKE_DIGEST_MINUTES", default=15)
 
 API_TOKEN_DAYS = env.int("VIP_API_TOKEN_DAYS", default=90)
 INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
@@ -229,6 +246,11 @@ VIP_VAULT_ADDR = env("VIP_VAULT_ADDR", default="")
 VIP_VAULT_TOKEN = env("VIP_VAULT_TOKEN", default="")
 VIP_VAULT_ROLE_ID = env("VIP_VAULT_ROLE_ID", default="")
 VIP_VAULT_SECRET_ID = env("VIP_VAULT_SECRET_ID", default="")
+# Or files holding them (compose's vault-init writes one pair per process), read at each login.
+VIP_VAULT_ROLE_ID_FILE = env("VIP_VAULT_ROLE_ID_FILE", default="")
+VIP_VAULT_SECRET_ID_FILE = env("VIP_VAULT_SECRET_ID_FILE", default="")
+# Production refuses a root VIP_VAULT_TOKEN (reviews.program_vault.refuse_root_token).
+VIP_REFUSE_ROOT_VAULT_TOKEN = False
 VIP_VAULT_NAMESPACE = env("VIP_VAULT_NAMESPACE", default="")
 VIP_VAULT_TRANSIT_MOUNT = env("VIP_VAULT_TRANSIT_MOUNT", default="transit")
 VIP_VAULT_CA_CERT = env("VIP_VAULT_CA_CERT", default="")  # path to a CA bundle, if not public
@@ -249,6 +271,8 @@ VIP_EGRESS_PROXY = env("VIP_EGRESS_PROXY", default="")
 # an OpenBao behind tests/standin.py, its badges stand on recorded runs); every page that names
 # one of them says it is simulated.
 VIP_SIMULATED_PLATFORMS = env.list("VIP_SIMULATED_PLATFORMS", default=[])
+# /healthz probes at most once every this many seconds per process (config.health).
+VIP_HEALTHZ_CACHE_SECONDS = env.float("VIP_HEALTHZ_CACHE_SECONDS", default=5.0)
 VIP_RUN_TIME_LIMIT = env.int("VIP_RUN_TIME_LIMIT", default=180)  # seconds, per run
 VIP_RUN_QUEUED_LIMIT = env.int("VIP_RUN_QUEUED_LIMIT", default=60 * 60)  # seconds in the queue
 VIP_RUN_MAX_ATTEMPTS = env.int("VIP_RUN_MAX_ATTEMPTS", default=3)
@@ -290,6 +314,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # JSON with a nesting cap (config.parsers.JSONParser): a deeply nested body is a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

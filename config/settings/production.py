@@ -10,6 +10,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 VIP_REQUIRE_STAFF_MFA = env.bool("VIP_REQUIRE_STAFF_MFA", default=True)
+# Web and worker refuse to start with a root token for the program Vault (AppRole instead).
+VIP_REFUSE_ROOT_VAULT_TOKEN = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

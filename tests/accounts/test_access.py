@@ -2,6 +2,7 @@
 query), and read again after the user's memberships change."""
 
 import pytest
+from allauth.account.models import EmailAddress
 
 from accounts import services as account_services
 from accounts.access import is_member, is_owner, partner_role
@@ -26,6 +27,7 @@ def test_a_new_partner_is_known_at_once(owner, partner):
 
 def test_an_accepted_invitation_is_known_at_once(owner, partner):
     newcomer = UserFactory(email="new@acme.example")
+    EmailAddress.objects.create(user=newcomer, email=newcomer.email, verified=True, primary=True)
     assert not is_member(newcomer, partner)
     _invitation, link = account_services.partner_invite(
         partner=partner, email=newcomer.email, role="member", invited_by=owner

@@ -106,3 +106,45 @@ def test_issue_api_token_prints_a_working_key_once(capsys, api, owner):
 def test_issue_api_token_for_an_unknown_user_fails_clearly(db):
     with pytest.raises(CommandError, match="No user with the e-mail address"):
         call_command("issue_api_token", "nobody@example.com")
+
+
+# --- A new password ends every token (issue 15) --------------------------------------------
+
+NEW_PASSWORD = "another-long-password-77"
+
+
+def test_changing_the_password_revokes_every_token(api, client_as, owner, member):
+    from tests.factories import PASSWORD
+
+    _, key = api_token_create(user=owner, name="ci")
+    _, other_key = api_token_create(user=owner, name="laptop")
+    _, members_key = api_token_create(user=member, name="theirs")
+    client = client_as(owner)
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "2 API tokens were revoked" in response.content.decode()
+    assert call_with(api, key).status_code == 401
+    assert call_with(api, other_key).status_code == 401
+    assert call_with(api, members_key).status_code == 200  # only the owner's own
+
+
+def test_resetting_the_password_revokes_every_token(api, client, owner, mailoutbox):
+    import re
+
+    _, key = api_token_create(user=owner, name="ci")
+    client.post("/accounts/password/reset/", {"email": owner.email})
+    link = re.search(r"/accounts/password/reset/key/\S+/", mailoutbox[-1].body).group(0)
+    form = client.get(link, follow=True)
+    action = form.redirect_chain[-1][0] if form.redirect_chain else link
+    response = client.post(action, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert call_with(api, key).status_code == 401
+
+
+def test_the_account_page_says_a_new_password_revokes_tokens(client_as, owner):
+    page = client_as(owner).get("/accounts/profile/").content.decode()
+    assert "Changing or resetting your password revokes all your tokens" in page

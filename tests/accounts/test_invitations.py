@@ -5,13 +5,21 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership
-from tests.factories import UserFactory
+from accounts.models import Invitation, Membership, User
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def verified_user(email: str):
+    """Someone who signed up with `email` and verified it."""
+    user = UserFactory(email=email)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
 
 
 def invite(client, partner, email="new@acme.example", role="member"):
@@ -31,7 +39,7 @@ def test_owner_invites_and_the_link_joins(
     assert mail.outbox[-1].to == ["new@acme.example"]
     assert partner.name in mail.outbox[-1].subject
     link = link_from_mail()
-    invited = UserFactory(email="new@acme.example")
+    invited = verified_user("new@acme.example")
     client = client_as(invited)
     page = client.get(link)
     assert f"Join {partner.name}" in page.content.decode()
@@ -114,3 +122,118 @@ def test_a_bad_email_is_an_error(client_as, owner, partner):
         follow=True,
     )
     assert "Enter a valid email address." in response.content.decode()
+
+
+# --- The invited address, verified, and nothing else (issue 15) ------------------------------
+
+NEW = "new@acme.example"
+
+
+def add_address(client, email: str, **action):
+    return client.post("/accounts/email/", {"email": email, **(action or {"action_add": ""})})
+
+
+def confirmation_link(address: EmailAddress) -> str:
+    """The link allauth e-mails to confirm `address`."""
+    return f"/accounts/confirm-email/{EmailConfirmationHMAC(address).key}/"
+
+
+@pytest.fixture
+def invitation_link(client_as, owner, partner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client_as(owner), partner, email=NEW, role="owner")
+    client_as(None)
+    return link_from_mail()
+
+
+@pytest.fixture
+def squatter(client):
+    """Someone who typed the invitee's address into their own account, unverified (and even
+    made it their sign-in address, which allauth allows while none of theirs is verified)."""
+    user = UserFactory(email="squatter@evil.example")
+    client.force_login(user)
+    assert add_address(client, NEW).status_code == 302
+    add_address(client, NEW, action_primary="")
+    client.logout()
+    return user
+
+
+def test_an_unverified_address_does_not_let_its_typist_accept(
+    client, squatter, invitation_link, partner
+):
+    squatter.refresh_from_db()
+    client.force_login(squatter)  # even holding the link
+    page = client.get(invitation_link).content.decode()
+    assert "verify that address first" in page
+    response = client.post(invitation_link, follow=True)
+    assert "verify that address first" in response.content.decode()
+    assert not Membership.objects.filter(user=squatter, partner=partner).exists()
+
+
+def test_an_unverified_secondary_address_of_another_account_does_not_block_sign_up(
+    client, invitation_link, partner
+):
+    squatter = UserFactory(email="squatter@evil.example")
+    client.force_login(squatter)
+    add_address(client, NEW)
+    client.logout()
+    response = client.post(
+        "/accounts/signup/", {"email": NEW, "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    invitee = User.objects.get(email=NEW)
+    # Verifying the address (the link allauth e-mailed) ends the squatter's copy of it.
+    client.post(confirmation_link(EmailAddress.objects.get(user=invitee)))
+    assert EmailAddress.objects.get(user=invitee, email=NEW).verified
+    assert not EmailAddress.objects.filter(user=squatter, email=NEW).exists()
+    response = client.post(invitation_link)
+    assert response["Location"] == "/dashboard/"
+    assert Membership.objects.get(user=invitee, partner=partner).role == "owner"
+
+
+def test_an_invitee_who_has_not_verified_the_address_is_told_to(client, invitation_link):
+    client.post("/accounts/signup/", {"email": NEW, "password1": PASSWORD, "password2": PASSWORD})
+    invitee = User.objects.get(email=NEW)
+    page = client.get(invitation_link).content.decode()
+    assert "verify that address first" in page
+    client.post(invitation_link)
+    assert not Membership.objects.filter(user=invitee).exists()
+    client.post(confirmation_link(EmailAddress.objects.get(user=invitee)))
+    assert client.post(invitation_link)["Location"] == "/dashboard/"
+
+
+def test_an_account_holds_at_most_three_addresses(client):
+    user = UserFactory(email="many@acme.example")
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+    client.force_login(user)
+    add_address(client, "two@acme.example")
+    add_address(client, "three@acme.example")
+    add_address(client, "four@acme.example")
+    assert EmailAddress.objects.filter(user=user).count() == 3
+    assert not EmailAddress.objects.filter(email="four@acme.example").exists()
+
+
+def test_the_typists_confirm_link_does_not_take_the_address_from_its_owner(
+    client, invitation_link, partner
+):
+    """The squatter's "Confirm" mail went to the invitee, who clicks it after signing up: the
+    address stays the invitee's, and nothing fails."""
+    squatter = UserFactory(email="squatter@evil.example")
+    EmailAddress.objects.create(user=squatter, email=squatter.email, primary=True, verified=True)
+    client.force_login(squatter)
+    add_address(client, NEW)
+    client.logout()
+    client.post("/accounts/signup/", {"email": NEW, "password1": PASSWORD, "password2": PASSWORD})
+    invitee = User.objects.get(email=NEW)
+    squatted = EmailAddress.objects.get(user=squatter, email=NEW)
+    response = client.post(confirmation_link(squatted), follow=True)
+    assert response.status_code == 200
+    assert "belongs to another account" in response.content.decode()
+    squatted.refresh_from_db()
+    assert not squatted.verified
+    client.force_login(squatter)
+    client.post(invitation_link)
+    assert not Membership.objects.filter(partner=partner, user=squatter).exists()
+    client.force_login(invitee)
+    client.post(confirmation_link(EmailAddress.objects.get(user=invitee)))
+    assert client.post(invitation_link)["Location"] == "/dashboard/"

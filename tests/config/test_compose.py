@@ -14,7 +14,8 @@ service name in backticks in the first column (a header row and a separator row 
     |---|---|
     | `postgres` | PostgreSQL 16; data in the `postgres-data` volume |
     | `redis` | Redis 7: Celery broker and cache |
-    | `openbao` | OpenBao dev server, the program Vault (Transit) |
+    | `openbao` | OpenBao, the program Vault (Transit); data in the `openbao-data` volume |
+    | `vault-init` | one-shot: initialises and unseals OpenBao, hands out AppRole logins |
     | `web` | migrations, then gunicorn on port 8000; health check on `/healthz` |
     | `worker` | Celery worker; scale with `docker compose up --scale worker=N` |
     | `beat` | Celery beat, exactly one |
@@ -22,7 +23,11 @@ service name in backticks in the first column (a header row and a separator row 
 The text around the table is free. Only rows whose first cell is a single backticked name count.
 """
 
+import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -35,7 +40,7 @@ README_FILE = ROOT / "README.md"
 README_HEADING = "## Deploy with Docker Compose"
 README_ROW = re.compile(r"^\|\s*`([A-Za-z0-9][A-Za-z0-9_.-]*)`\s*\|")
 
-SERVICES = {"postgres", "redis", "openbao", "web", "worker", "beat"}
+SERVICES = {"postgres", "redis", "openbao", "vault-init", "web", "worker", "beat"}
 APP_SERVICES = ("web", "worker", "beat")
 HEALTHCHECKED = ("postgres", "redis", "openbao", "web")
 
@@ -155,3 +160,121 @@ def test_compose_refuses_to_start_without_a_secret_key(services):
         assert re.fullmatch(r"\$\{SECRET_KEY:?\?[^}]*\}", value), (
             f"{name}: SECRET_KEY must be required (${{SECRET_KEY:?message}}), not {value!r}"
         )
+
+
+# --- The program Vault: no root token for anyone, storage that survives (issue 15 §3) -------
+
+# What hands out, or is, a root token: the app's token setting, the OpenBao/Vault dev server's
+# root token (and its CLI's token variables), dev mode itself.
+ROOT_TOKEN_SETTINGS = {
+    "VIP_VAULT_TOKEN",
+    "BAO_DEV_ROOT_TOKEN_ID",
+    "VAULT_DEV_ROOT_TOKEN_ID",
+    "BAO_TOKEN",
+    "VAULT_TOKEN",
+}
+
+
+def command(service: dict) -> str:
+    value = service.get("command") or ""
+    return " ".join(value) if isinstance(value, list) else str(value)
+
+
+def mounts(service: dict) -> dict[str, str]:
+    """A service's named volumes and bind mounts: source → target (short syntax)."""
+    found = {}
+    for item in service.get("volumes") or []:
+        if isinstance(item, dict):
+            found[item["source"]] = item["target"]
+        else:
+            source, target = item.split(":")[:2]
+            found[source] = target
+    return found
+
+
+def test_no_service_gets_a_root_token(services):
+    text = COMPOSE_FILE.read_text()
+    for name in ROOT_TOKEN_SETTINGS:
+        assert name not in text, f"docker-compose.yml mentions {name}"
+    assert "vip-compose-root" not in text
+    for name, service in services.items():
+        assert not ROOT_TOKEN_SETTINGS & set(environment(service)), name
+        assert "-dev" not in command(service).split(), f"{name} runs a dev server"
+        assert "-dev-" not in command(service), f"{name} passes dev-server flags"
+
+
+@pytest.mark.parametrize("name", ["web", "worker"])
+def test_web_and_worker_log_in_with_approle_from_their_own_files(services, name):
+    env = environment(services[name])
+    files = {env.get("VIP_VAULT_ROLE_ID_FILE"), env.get("VIP_VAULT_SECRET_ID_FILE")}
+    assert None not in files, f"{name} has no AppRole files"
+    folders = {str(Path(path).parent) for path in files}
+    volume = next(source for source, target in mounts(services[name]).items() if target in folders)
+    assert volume in yaml.safe_load(COMPOSE_FILE.read_text())["volumes"]
+    assert volume in mounts(services["vault-init"]), "vault-init does not write that volume"
+    others = [other for other in services if other not in (name, "vault-init")]
+    assert not [other for other in others if volume in mounts(services[other])], (
+        f"{name}'s Vault login is mounted by another service too"
+    )
+    depends_on = services[name]["depends_on"]
+    assert depends_on["vault-init"]["condition"] == "service_completed_successfully"
+
+
+def test_web_and_worker_hold_different_logins(services):
+    assert mounts(services["web"]).keys() != mounts(services["worker"]).keys()
+    assert not mounts(services["beat"]), "beat never talks to the program Vault"
+
+
+def test_the_program_vault_keeps_its_data_in_a_volume(services):
+    openbao = services["openbao"]
+    assert command(openbao).split()[:2] == ["bao", "server"]
+    assert re.search(r"-config=\S+", command(openbao))
+    config = json.loads(environment(openbao)["BAO_LOCAL_CONFIG"])
+    ((kind, storage),) = config["storage"].items()
+    assert kind in {"raft", "file"}, f"storage {kind} is not persistent"
+    volume = next(
+        (source for source, target in mounts(openbao).items() if target == storage["path"]),
+        None,
+    )
+    assert volume, f"nothing is mounted at the storage path {storage['path']}"
+    assert volume in yaml.safe_load(COMPOSE_FILE.read_text())["volumes"], "not a named volume"
+
+
+def test_only_vault_init_holds_the_unseal_key_and_root_token(services):
+    init = services["vault-init"]
+    state = re.search(r"--state[= ](\S+)", command(init)).group(1)
+    volume = next(source for source, target in mounts(init).items() if target == state)
+    assert volume in yaml.safe_load(COMPOSE_FILE.read_text())["volumes"]
+    holders = [name for name, service in services.items() if volume in mounts(service)]
+    assert holders == ["vault-init"]
+    assert "scripts/vault_init.py" in command(init)
+    assert str(init.get("restart", "no")) == "no", "vault-init runs once per `up`"
+
+
+def test_the_readme_says_where_the_root_token_is(services):
+    section = README_FILE.read_text().split(README_HEADING, 1)[1].split("\n## ", 1)[0]
+    assert "vault-init-state" in section and "root token" in section
+    assert "only `vault-init` mounts" in section
+
+
+def test_docker_compose_config_validates():
+    """`docker compose config` parses and validates the file as Compose itself does."""
+    if shutil.which("docker") is None:
+        pytest.skip("docker is not installed here, so `docker compose config` cannot run")
+    version = subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, text=True, timeout=60
+    )
+    if version.returncode != 0:
+        pytest.skip(
+            "the Docker Compose plugin is not installed here (`docker compose version` failed: "
+            f"{(version.stderr or version.stdout).strip()[:200]})"
+        )
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(COMPOSE_FILE), "config", "--quiet"],
+        cwd=ROOT,
+        env={"SECRET_KEY": "only-for-validation", "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr

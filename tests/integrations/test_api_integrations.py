@@ -61,16 +61,15 @@ def test_intake_reports_overlaps_and_hides_unreleased_work_of_others(
     )
     IntegrationFactory(partner=other_partner, name="Secrets Sync Kubernetes Operator")
     response = api.as_user(owner).post(LIST, intake(partner.slug), format="json")
-    overlaps = response.json()["overlaps"]
-    assert len(overlaps) == 2
-    disclosed = [o for o in overlaps if o["id"] is not None]
-    hidden = [o for o in overlaps if o["id"] is None]
-    assert [(o["id"], o["name"], o["partner"]) for o in disclosed] == [
+    body = response.json()
+    overlaps = body["overlaps"]
+    assert [(o["id"], o["name"], o["partner"]) for o in overlaps] == [
         (released.pk, released.name, other_partner.name)
     ]
-    assert hidden[0]["partner"] is None
-    assert "Secrets Sync" not in hidden[0]["name"]
-    assert all(0 < o["score"] <= 1 for o in overlaps)
+    assert 0 < overlaps[0]["score"] <= 1
+    # The other partner's unreleased work: a count, no name, no partner, no score.
+    assert body["overlaps_unreleased"] == 1
+    assert "Operator" not in response.content.decode()
 
 
 def test_staff_see_every_overlap_and_acknowledge_them(api, owner, reviewer, partner, other_partner):
@@ -79,6 +78,7 @@ def test_staff_see_every_overlap_and_acknowledge_them(api, owner, reviewer, part
     url = f"{LIST}{created['id']}/"
     staff_view = api.as_user(reviewer).get(url).json()
     assert staff_view["overlaps"][0]["name"] == "Secrets Sync Kubernetes Operator"
+    assert staff_view["overlaps_unreleased"] == 0
     assert staff_view["overlaps_acknowledged"] is False
     response = api.patch(url, {"overlaps_acknowledged": True}, format="json")
     assert response.status_code == 200
@@ -254,12 +254,17 @@ def test_staff_record_demo_portal_and_assignee(api, admin, reviewer, integration
     assert response.status_code == 400  # only staff can be assigned
 
 
-def test_changing_the_name_rechecks_overlaps(api, owner, reviewer, integration, other_partner):
+def test_renaming_does_not_score_overlaps_again(api, owner, integration, other_partner):
+    """The oracle: a partner renaming its integration to probe for other partners' unreleased
+    work learns nothing, as nothing is scored again."""
     IntegrationFactory(partner=other_partner, name="Quantum Ledger Bridge")
     url = f"{LIST}{integration.pk}/"
-    assert api.as_user(owner).get(url).json()["overlaps"] == []
-    api.patch(url, {"name": "Quantum Ledger Bridge Connector"}, format="json")
-    assert len(api.get(url).json()["overlaps"]) == 1
+    assert api.as_user(owner).get(url).json()["overlaps_unreleased"] == 0
+    for name in ("Quantum Ledger Bridge", "Quantum Ledger Bridge Connector"):
+        response = api.patch(url, {"name": name, "description": name}, format="json")
+        assert response.status_code == 200
+        assert (response.json()["overlaps"], response.json()["overlaps_unreleased"]) == ([], 0)
+    assert not integration.overlaps.exists()
 
 
 # --- Transitions -------------------------------------------------------------------------------

@@ -181,3 +181,62 @@ def test_invalid_staff_records_show_inline_errors_and_keep_the_input(client_as, 
     assert 'value="https://portal.example/p"' in html
     integration.refresh_from_db()
     assert integration.demo_done_at is None
+
+
+# --- Overlaps: scored at intake and when staff ask; others' unreleased work only counted ----
+
+
+def test_partners_see_others_unreleased_overlaps_only_as_a_count(
+    client_as, owner, partner, other_partner
+):
+    secret = IntegrationFactory(partner=other_partner, name="Runtime Connector Nebula")
+    released = IntegrationFactory(partner=other_partner, name="Public Bridge", stage="support")
+    integration = IntegrationFactory(partner=partner)
+    integration.overlaps.create(similar=secret, score=0.87)
+    integration.overlaps.create(similar=released, score=0.66)
+    page = client_as(owner).get(f"/integrations/{integration.pk}/").content.decode()
+    assert "Public Bridge" in page and "66%" in page
+    assert "1 unreleased integration by other partners looks similar" in page
+    assert "Nebula" not in page and "87%" not in page
+    assert "Re-check overlaps" not in page
+
+
+def test_staff_re_check_overlaps_and_new_ones_need_acknowledging(
+    client_as, reviewer, owner, partner, other_partner
+):
+    integration = IntegrationFactory(partner=partner, name="Quantum Ledger Bridge")
+    integration.overlaps_acknowledged_at = timezone.now()
+    integration.save()
+    IntegrationFactory(partner=other_partner, name="Quantum Ledger Bridge Operator")
+    url = f"/integrations/{integration.pk}/overlaps/recheck/"
+    assert client_as(owner).post(url).status_code == 403
+    assert not integration.overlaps.exists()
+    client = client_as(reviewer)
+    assert "Re-check overlaps" in client.get(f"/integrations/{integration.pk}/").content.decode()
+    response = client.post(url, follow=True)
+    assert "1 possible overlap found" in response.content.decode()
+    assert integration.overlaps.count() == 1
+    integration.refresh_from_db()
+    assert integration.overlaps_acknowledged_at is None
+
+
+def test_editing_the_intake_page_does_not_score_overlaps(client_as, owner, partner, other_partner):
+    IntegrationFactory(partner=other_partner, name="Runtime Connector Nebula")
+    integration = IntegrationFactory(partner=partner, name="Something Else Entirely")
+    form = {
+        "name": "Runtime Connector Nebula",
+        "category": integration.category,
+        "summary": integration.summary,
+        "description": "Runtime Connector Nebula",
+        "vault_editions": integration.vault_editions,
+        "auth_methods": integration.auth_methods,
+        "namespace_support": "on",
+        "repository_url": integration.repository_url,
+        "docs_url": integration.docs_url,
+        "contact_email": integration.contact_email,
+    }
+    response = client_as(owner).post(f"/integrations/{integration.pk}/edit/", form)
+    assert response.status_code == 302
+    assert not integration.overlaps.exists()
+    page = client_as(owner).get(f"/integrations/{integration.pk}/").content.decode()
+    assert "No similar existing integration was found." in page

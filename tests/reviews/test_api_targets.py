@@ -353,3 +353,23 @@ def test_a_deleted_target_stays_deleted(api, owner, integration, body):
         services.target_update(target=stale, actor=owner, data={"name": "back?"})
     assert caught.value.code == "target_deleted"
     assert VerificationTarget.objects.get(pk=created["id"]).archived_at is not None
+
+
+# --- Non-text secrets are refused, never stored as their Python repr (issue 15 §4) -----------
+
+
+@pytest.mark.parametrize("value", [12345, ["a", "b"], {"secret": "x"}, True])
+def test_a_non_text_app_secret_is_a_400(api, owner, integration, body, value):
+    body["auth"]["secret_id"] = value
+    response = api.as_user(owner).post(url(integration), body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["auth.secret_id"] == ["This must be text."]
+    assert not VerificationTarget.objects.exists()
+
+
+@pytest.mark.parametrize("value", [12345, {"token": "x"}])
+def test_a_non_text_inspector_token_is_a_400(api, owner, integration, body, value):
+    body["inspector_token"] = value
+    response = api.as_user(owner).post(url(integration), body, format="json")
+    assert response.status_code == 400
+    assert "inspector_token" in response.json()["errors"]

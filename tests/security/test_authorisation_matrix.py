@@ -166,6 +166,7 @@ MATRIX = {
     "review_assign": page(POST_ONLY, on="reviewed", post=REFUSE_PARTNERS),
     "integration_records": page(POST_ONLY, on="integration", post=REFUSE_PARTNERS),
     "integration_acknowledge_overlaps": page(POST_ONLY, on="integration", post=REFUSE_PARTNERS),
+    "integration_recheck_overlaps": page(POST_ONLY, on="integration", post=REFUSE_PARTNERS),
     "review_round_open": page(POST_ONLY, on="reviewed", body=SUMMARY, post=REFUSE_PARTNERS),
     "review_round_decide": page(POST_ONLY, on="round", body=DECISION, post=REFUSE_PARTNERS),
     "review_feedback_add": page(POST_ONLY, on="round", body=FEEDBACK, post=REFUSE_PARTNERS),

@@ -2,30 +2,21 @@
 in settings.ACCOUNT_RATE_LIMITS, counted in Redis (the test settings' cache)."""
 
 import pytest
-import redis
 from django.conf import settings
 
 from accounts.models import ApiToken
 from tests.config.test_settings import PRODUCTION_ENV, manage
+from tests.conftest import forget_rate_limits as forget_attempts
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-good-long-password-42"
 
 
-def forget_attempts() -> None:
-    """Delete the attempts counted in this xdist worker's cache namespace (its KEY_PREFIX), and
-    only those: cache.clear() would empty the Redis database the other workers use too."""
-    cache = settings.CACHES["default"]
-    client = redis.Redis.from_url(cache["LOCATION"])
-    for key in client.scan_iter(match=f"{cache['KEY_PREFIX']}:*:allauth:rl:*"):
-        client.delete(key)
-
-
 @pytest.fixture(autouse=True)
 def fresh_counts():
-    """Each test starts with no attempts counted, and leaves none for the tests after it."""
-    forget_attempts()
+    """Each test leaves no attempts counted for the tests after it (tests/conftest.py clears
+    them before each test too)."""
     yield
     forget_attempts()
 
@@ -133,3 +124,120 @@ def test_without_trusted_proxies_a_forwarded_address_changes_nothing(client):
         client.post("/accounts/login/", body, HTTP_X_FORWARDED_FOR=f"203.0.113.{number}")
     response = client.post("/accounts/login/", body, HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert response.status_code == 429
+
+
+# --- Intakes and invitations (issue 15): per user and per partner --------------------------
+
+
+def intake_body(partner, number: int) -> dict:
+    return {
+        "partner": partner.slug,
+        "name": f"Burst Connector {number}",
+        "category": "runtime",
+        "summary": "s",
+        "description": "d",
+        "vault_editions": ["vault_community"],
+        "auth_methods": ["approle"],
+        "namespace_support": False,
+        "contact_email": "dev@acme.example",
+    }
+
+
+def test_intakes_answer_429_past_the_limit_per_user(api, owner, member, partner):
+    from integrations.models import Integration
+
+    client = api.as_user(owner)
+    for number in range(allowed("intake")):
+        response = client.post("/api/v1/integrations/", intake_body(partner, number), format="json")
+        assert response.status_code == 201, response.content
+    response = client.post("/api/v1/integrations/", intake_body(partner, 99), format="json")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert Integration.objects.count() == allowed("intake")
+    # Another person of the same partner still may (the partner's own limit is higher).
+    other = api.as_user(member).post(
+        "/api/v1/integrations/", intake_body(partner, 100), format="json"
+    )
+    assert other.status_code == 201
+
+
+def test_intakes_answer_429_past_the_limit_per_partner(api, partner):
+    from tests.factories import MembershipFactory
+
+    per_user, per_partner = allowed("intake"), allowed("intake_partner")
+    people = [MembershipFactory(partner=partner).user for _ in range(per_partner // per_user + 1)]
+    sent = 0
+    for person in people[:-1]:
+        client = api.as_user(person)
+        for _ in range(per_user):
+            body = intake_body(partner, sent)
+            assert client.post("/api/v1/integrations/", body, format="json").status_code == 201
+            sent += 1
+    assert sent == per_partner
+    fresh = api.as_user(people[-1])  # nothing counted for this person yet
+    response = fresh.post("/api/v1/integrations/", intake_body(partner, sent), format="json")
+    assert response.status_code == 429
+
+
+def test_the_intake_page_answers_429_past_the_limit(client_as, owner, partner):
+    from integrations.models import Integration
+
+    client = client_as(owner)
+    form = {**intake_body(partner, 0), "namespace_support": ""}
+    for number in range(allowed("intake")):
+        form["name"] = f"Page Connector {number}"
+        assert client.post("/engage/", form).status_code == 302
+    form["name"] = "One Too Many"
+    response = client.post("/engage/", form)
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert not Integration.objects.filter(name="One Too Many").exists()
+
+
+def test_an_invalid_intake_does_not_count(api, owner, partner):
+    client = api.as_user(owner)
+    for _ in range(allowed("intake") + 1):
+        body = {**intake_body(partner, 0), "category": "nonsense"}
+        assert client.post("/api/v1/integrations/", body, format="json").status_code == 400
+    response = client.post("/api/v1/integrations/", intake_body(partner, 0), format="json")
+    assert response.status_code == 201
+
+
+def invite(client, partner, number: int):
+    return client.post(
+        f"/accounts/partners/{partner.slug}/invite/",
+        {"email": f"new{number}@acme.example", "role": "member"},
+    )
+
+
+def test_invitations_answer_429_past_the_limit_per_user(client_as, owner, partner):
+    from accounts.models import Invitation
+
+    client = client_as(owner)
+    for number in range(allowed("invite")):
+        assert invite(client, partner, number).status_code == 302
+    response = invite(client, partner, 999)
+    assert response.status_code == 429
+    assert Invitation.objects.count() == allowed("invite")
+
+
+def test_invitations_answer_429_past_the_limit_per_partner(client_as, owner, partner):
+    from accounts.models import Invitation
+    from tests.factories import MembershipFactory
+
+    per_user, per_partner = allowed("invite"), allowed("invite_partner")
+    owners = [owner] + [
+        MembershipFactory(partner=partner, role="owner").user
+        for _ in range(per_partner // per_user)
+    ]
+    sent = 0
+    for person in owners:
+        client = client_as(person)
+        while sent < per_partner and invite(client, partner, sent).status_code == 302:
+            sent += 1
+            if sent % per_user == 0:
+                break
+    assert Invitation.objects.count() == per_partner
+    response = invite(client_as(owners[-1]), partner, 1000)
+    assert response.status_code == 429
+    assert Invitation.objects.count() == per_partner
