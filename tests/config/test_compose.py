@@ -18,6 +18,7 @@ service name in backticks in the first column (a header row and a separator row 
     | `vault-init` | one-shot: initialises and unseals OpenBao, hands out AppRole logins |
     | `web` | migrations, then gunicorn on port 8000; health check on `/healthz` |
     | `worker` | Celery worker; scale with `docker compose up --scale worker=N` |
+    | `verifier` | Celery worker of the verification queue, a thread pool |
     | `beat` | Celery beat, exactly one |
 
 The text around the table is free. Only rows whose first cell is a single backticked name count.
@@ -40,8 +41,10 @@ README_FILE = ROOT / "README.md"
 README_HEADING = "## Deploy with Docker Compose"
 README_ROW = re.compile(r"^\|\s*`([A-Za-z0-9][A-Za-z0-9_.-]*)`\s*\|")
 
-SERVICES = {"postgres", "redis", "openbao", "vault-init", "web", "worker", "beat"}
-APP_SERVICES = ("web", "worker", "beat")
+SERVICES = {"postgres", "redis", "openbao", "vault-init", "web", "worker", "verifier", "beat"}
+APP_SERVICES = ("web", "worker", "verifier", "beat")
+# Who holds which program-Vault login: the verifier decrypts credentials as the worker does.
+LOGINS = {"web": {"web"}, "worker": {"worker", "verifier"}}
 HEALTHCHECKED = ("postgres", "redis", "openbao", "web")
 
 
@@ -203,7 +206,7 @@ def test_no_service_gets_a_root_token(services):
         assert "-dev-" not in command(service), f"{name} passes dev-server flags"
 
 
-@pytest.mark.parametrize("name", ["web", "worker"])
+@pytest.mark.parametrize("name", ["web", "worker", "verifier"])
 def test_web_and_worker_log_in_with_approle_from_their_own_files(services, name):
     env = environment(services[name])
     files = {env.get("VIP_VAULT_ROLE_ID_FILE"), env.get("VIP_VAULT_SECRET_ID_FILE")}
@@ -212,7 +215,8 @@ def test_web_and_worker_log_in_with_approle_from_their_own_files(services, name)
     volume = next(source for source, target in mounts(services[name]).items() if target in folders)
     assert volume in yaml.safe_load(COMPOSE_FILE.read_text())["volumes"]
     assert volume in mounts(services["vault-init"]), "vault-init does not write that volume"
-    others = [other for other in services if other not in (name, "vault-init")]
+    holders = next(group for group in LOGINS.values() if name in group)
+    others = [other for other in services if other not in (*holders, "vault-init")]
     assert not [other for other in others if volume in mounts(services[other])], (
         f"{name}'s Vault login is mounted by another service too"
     )
@@ -278,3 +282,10 @@ def test_docker_compose_config_validates():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_verification_runs_have_their_own_thread_pool_workers(services):
+    verifier, worker = command(services["verifier"]), command(services["worker"])
+    assert "-Q verification" in verifier and "--pool threads" in verifier
+    assert "--concurrency ${VIP_VERIFY_CONCURRENCY" in verifier
+    assert "-Q celery" in worker  # beat's jobs, the sweep and notifications
