@@ -39,6 +39,11 @@ urlpatterns = [
         reviews_api.IntegrationRunsView.as_view(),
         name="integration-verifications",
     ),
+    path(
+        "integrations/<int:integration_pk>/evidence/",
+        reviews_api.IntegrationEvidenceView.as_view(),
+        name="integration-evidence",
+    ),
     path("verifications/<int:pk>/", reviews_api.RunView.as_view(), name="verification-detail"),
     path(
         "verifications/<int:pk>/cancel/",

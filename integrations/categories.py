@@ -14,3 +14,5 @@ PLUGIN_CATEGORIES = frozenset({AUTH_METHOD, SECRETS_ENGINE})
 NOT_ENCOURAGED_CATEGORIES = frozenset({STORAGE_OR_UNSEAL})
 # Categories whose product authenticates to Vault itself: they must offer a non-token method.
 AUTHENTICATING_CATEGORIES = frozenset({RUNTIME, AUTH_METHOD})
+
+CATEGORIES = (RUNTIME, AUTH_METHOD, SECRETS_ENGINE, AUDIT, HSM, STORAGE_OR_UNSEAL)

@@ -183,6 +183,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "may_choose_evidence": review_selectors.may_choose_evidence(request.user, integration),
             "runs": integration.runs.select_related("target")[:RECENT_RUNS],
             "run_count": integration.runs.count(),
+            "partner_evidence": review_selectors.evidence_of(integration)[:RECENT_RUNS],
             "review_rounds": review_selectors.rounds_for_integration_page(integration),
             "review_open_unmet": review_rounds.round_open_unmet(integration),
             **badges_context(integration, request.user),

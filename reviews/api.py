@@ -1,6 +1,7 @@
 """REST API for verification targets and runs (DESIGN.md §9)."""
 
 from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from reviews import selectors, services
 from reviews.models import (
     LOGIN_METHODS,
     MountType,
+    PartnerEvidence,
     TargetKind,
     VerificationRun,
     VerificationTarget,
@@ -261,6 +263,61 @@ class WaiverView(APIView):
             waiver=selectors.waiver_for(request.user, pk), actor=request.user
         )
         return Response(WaiverSerializer(waiver).data)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """Partner-run evidence: what the partner's own run reported; never a program run."""
+
+    source = serializers.SerializerMethodField()
+    submitted_by = serializers.EmailField(source="submitted_by.email", default=None)
+
+    class Meta:
+        model = PartnerEvidence
+        fields = [
+            "id",
+            "source",
+            "integration",
+            "submitted_by",
+            "submitted_at",
+            "status",
+            "reason",
+            "category",
+            "engine_version",
+            "catalogue_version",
+            "subset",
+            "target",
+            "detected",
+            "checks",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_source(self, evidence) -> str:
+        return "partner_run"
+
+
+class IntegrationEvidenceView(generics.ListAPIView):
+    """Partner-run evidence of an integration (`vip-verify submit`), newest first. POST takes
+    the `vip-results.json` that `vip-verify run` writes: 201, or 400 with field errors and
+    nothing stored. It is shown beside the program's runs and never counts as one."""
+
+    serializer_class = EvidenceSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PartnerEvidence.objects.none()
+        integration = integration_for(self.request.user, self.kwargs["integration_pk"])
+        return selectors.evidence_of(integration)
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: EvidenceSerializer})
+    def post(self, request, integration_pk: int):
+        evidence = services.evidence_submit(
+            integration=integration_for(request.user, integration_pk),
+            actor=request.user,
+            document=request.data,
+        )
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
 class CheckWaiverSerializer(serializers.Serializer):

@@ -156,6 +156,38 @@ class VerificationRun(models.Model):
         return self.status in OPEN_RUN_STATUSES
 
 
+class PartnerEvidence(models.Model):
+    """A partner's own run of the checks (`vip-verify submit`), in its network or CI: shown
+    beside the program's runs with a clear label, never counted as one (guards and badges read
+    VerificationRun only). Everything here is what the partner's run reported."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="partner_evidence"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=RunStatus.choices)
+    reason = models.TextField(blank=True)
+    category = models.CharField(max_length=32)
+    engine_version = models.CharField(max_length=40)
+    catalogue_version = models.CharField(max_length=20)
+    subset = models.JSONField(default=list, blank=True)  # the checks run, when not all of them
+    target = models.JSONField(default=dict)  # name, kind, url, namespace, as declared
+    detected = models.JSONField(default=dict)  # version and edition, as the partner's run saw
+    checks = models.JSONField(default=list)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [models.Index(fields=["integration", "-submitted_at"], name="evidence_recent")]
+
+    def __str__(self) -> str:
+        return f"Partner-run evidence {self.pk} ({self.status})"
+
+
 class Waiver(models.Model):
     """A reviewer's decision that one required check on one target no longer decides its runs'
     verdicts (it cannot be automated there, e.g. HCP Vault's audit devices), with the

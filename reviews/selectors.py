@@ -29,6 +29,7 @@ from reviews.models import (
     OPEN_RUN_STATUSES,
     FeedbackItem,
     FeedbackReply,
+    PartnerEvidence,
     ReviewRound,
     RunStatus,
     VerificationRun,
@@ -67,6 +68,24 @@ def run_for(user, pk) -> VerificationRun:
     if run is None:
         raise Http404("No such verification run.")
     return run
+
+
+def evidence_of(integration) -> QuerySet[PartnerEvidence]:
+    """The partner-run evidence of an integration, newest first."""
+    return PartnerEvidence.objects.filter(integration=integration).select_related("submitted_by")
+
+
+def evidence_for(user, pk) -> PartnerEvidence:
+    evidence = (
+        PartnerEvidence.objects.filter(
+            pk=pk, integration__in=integration_selectors.integrations_visible_to(user)
+        )
+        .select_related("integration__partner", "submitted_by")
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such evidence.")
+    return evidence
 
 
 def waivers_of(integration) -> QuerySet[Waiver]:

@@ -24,9 +24,11 @@ from integrations import services as integration_services
 from integrations.models import Integration
 from integrations.selectors import integration_reached_review
 from reviews import program_vault, selectors
+from reviews.evidence import clean_evidence
 from reviews.models import (
     OPEN_RUN_STATUSES,
     CheckResult,
+    PartnerEvidence,
     RunPurpose,
     RunStatus,
     VerificationRun,
@@ -34,7 +36,7 @@ from reviews.models import (
     Waiver,
 )
 from reviews.targets import TargetError, clean_target
-from reviews.verification.base import RunContext
+from reviews.verification.base import EngineSettings, context_for
 from reviews.verification.egress import resolution_problem
 from reviews.verification.registry import UNWAIVABLE, WAIVABLE
 from reviews.verification.runner import Result, execute
@@ -251,6 +253,20 @@ def credentials_rewrap() -> int:
             ).update(**changed)
             count += 1
     return count
+
+
+# --- Partner-run evidence --------------------------------------------------------------------
+
+
+def evidence_submit(*, integration, actor, document) -> PartnerEvidence:
+    """Store a partner's own run of the checks (`vip-verify submit`) as partner-run evidence:
+    validated (reviews.evidence), all or nothing; it never counts as a program run."""
+    _check_member_or_staff(actor, integration)
+    try:
+        cleaned = clean_evidence(document, category=integration.category)
+    except TargetError as error:
+        raise DomainError.invalid(error.message, errors=error.errors) from error
+    return PartnerEvidence.objects.create(integration=integration, submitted_by=actor, **cleaned)
 
 
 # --- Waivers -----------------------------------------------------------------------------------
@@ -476,32 +492,45 @@ class _RunStopped(Exception):
     """The run was cancelled or taken over by another attempt while it ran."""
 
 
-def _context(run: VerificationRun, credentials: dict | None, inspector: str | None):
-    target = run.target
-    waived = dict(
-        Waiver.objects.filter(target=target, ended_at__isnull=True).values_list("check_id", "pk")
-    )
-    return RunContext(
-        run_id=run.pk,
-        category=run.integration.category,
-        kind=target.kind,
-        url=target.url,
-        namespace=target.namespace,
-        ca_pem=target.ca_cert,
-        auth_method=target.auth_method,
-        auth_mount=target.auth_mount_path or target.auth_method,
-        auth_role=target.auth_role,
-        login_path=target.auth_login_path or "login",
-        credentials=credentials,
-        inspector_token=inspector,
-        secret_mounts=target.secret_mounts or [],
-        plugin=target.plugin,
-        timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
+TARGET_FIELDS = (
+    "kind",
+    "url",
+    "namespace",
+    "ca_cert",
+    "auth_method",
+    "auth_mount_path",
+    "auth_role",
+    "auth_login_path",
+    "secret_mounts",
+    "plugin",
+)
+
+
+def engine_settings() -> EngineSettings:
+    """The deployment's settings, as the check engine takes them."""
+    return EngineSettings(
+        connect_timeout=settings.VIP_VAULT_CONNECT_TIMEOUT,
+        read_timeout=settings.VIP_VAULT_READ_TIMEOUT,
         allow_private=settings.VIP_ALLOW_PRIVATE_TARGETS,
         egress_proxy=settings.VIP_EGRESS_PROXY,
         max_token_ttl=settings.VIP_MAX_TOKEN_TTL,
         max_token_lifetime=settings.VIP_MAX_TOKEN_LIFETIME,
         time_limit=settings.VIP_RUN_TIME_LIMIT,
+    )
+
+
+def _context(run: VerificationRun, credentials: dict | None, inspector: str | None):
+    target = run.target
+    waived = dict(
+        Waiver.objects.filter(target=target, ended_at__isnull=True).values_list("check_id", "pk")
+    )
+    return context_for(
+        {name: getattr(target, name) for name in TARGET_FIELDS},
+        run_id=run.pk,
+        category=run.integration.category,
+        credentials=credentials,
+        inspector_token=inspector,
+        settings=engine_settings(),
         waived=waived,
     )
 

@@ -87,7 +87,7 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _nul_fields(value, name: str = "") -> list[str]:
+def nul_fields(value, name: str = "") -> list[str]:
     """Dotted names of the strings holding a NUL character (no database stores one)."""
     if isinstance(value, str):
         return [name or "body"] if "\x00" in value else []
@@ -95,10 +95,10 @@ def _nul_fields(value, name: str = "") -> list[str]:
         return [
             f
             for key, item in value.items()
-            for f in _nul_fields(item, f"{name}.{key}" if name else str(key))
+            for f in nul_fields(item, f"{name}.{key}" if name else str(key))
         ]
     if isinstance(value, list):
-        return [f for index, item in enumerate(value) for f in _nul_fields(item, f"{name}.{index}")]
+        return [f for index, item in enumerate(value) for f in nul_fields(item, f"{name}.{index}")]
     return []
 
 
@@ -404,7 +404,7 @@ def clean_target(
     if not isinstance(data, dict):
         raise TargetError("The target must be a JSON object.")
     errors = _Errors()
-    for name in _nul_fields(data):
+    for name in nul_fields(data):
         errors.add(name, "This value contains a NUL character.")
     if errors:
         raise TargetError("The target has invalid fields.", dict(errors))

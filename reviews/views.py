@@ -257,6 +257,19 @@ def run_cancel(request, pk: int):
     return redirect("run_detail", pk=pk)
 
 
+# --- Partner-run evidence --------------------------------------------------------------------
+
+
+@login_required
+def evidence_detail(request, pk: int):
+    evidence = review_selectors.evidence_for(request.user, pk)
+    return render(
+        request,
+        "reviews/evidence_detail.html",
+        {"evidence": evidence, "integration": evidence.integration},
+    )
+
+
 # --- Waivers ---------------------------------------------------------------------------------
 
 

@@ -237,6 +237,59 @@ class RunContext:
             return False
 
 
+@dataclass(frozen=True)
+class EngineSettings:
+    """What a run needs to know of where it runs: the Django side passes its settings in
+    (reviews.services.engine_settings), `vip-verify` uses these defaults or its options."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    allow_private: bool = True
+    egress_proxy: str = ""
+    max_token_ttl: int = 24 * 3600
+    max_token_lifetime: int = 768 * 3600
+    time_limit: float = 180.0
+
+
+def context_for(
+    target,
+    *,
+    run_id: int,
+    category: str,
+    credentials: dict | None,
+    inspector_token: str | None,
+    settings: EngineSettings,
+    waived: dict[str, int] | None = None,
+) -> RunContext:
+    """A run's context from a target's cleaned fields (`target[...]`: the stored target's
+    columns, or reviews.targets.clean_target's `fields`), its decrypted secrets, the category
+    of the integration, and the deployment's settings."""
+    method = target["auth_method"]
+    return RunContext(
+        run_id=run_id,
+        category=category,
+        kind=target["kind"],
+        url=target["url"],
+        namespace=target.get("namespace") or "",
+        ca_pem=target.get("ca_cert") or "",
+        auth_method=method,
+        auth_mount=target.get("auth_mount_path") or method,
+        auth_role=target.get("auth_role") or "",
+        login_path=target.get("auth_login_path") or "login",
+        credentials=credentials,
+        inspector_token=inspector_token,
+        secret_mounts=target.get("secret_mounts") or [],
+        plugin=target.get("plugin"),
+        timeout=(settings.connect_timeout, settings.read_timeout),
+        allow_private=settings.allow_private,
+        egress_proxy=settings.egress_proxy,
+        max_token_ttl=settings.max_token_ttl,
+        max_token_lifetime=settings.max_token_lifetime,
+        time_limit=settings.time_limit,
+        waived=waived or {},
+    )
+
+
 def needs_token(ctx: RunContext) -> Outcome | None:
     """The skip for checks that need the app's token when there is none."""
     if ctx.app_token is None:

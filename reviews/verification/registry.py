@@ -29,7 +29,44 @@ WAIVABLE: dict[str, str] = {
 }
 
 
-def plan(ctx: RunContext) -> list[tuple[Check, Subject]]:
+# The version of what the checks prove: bump it when a check is added or removed, or proves
+# something else. Partner-run evidence (`vip-verify submit`) names the catalogue it ran.
+CATALOGUE_VERSION = "2026.12"
+KNOWN_CATALOGUE_VERSIONS = frozenset({CATALOGUE_VERSION})
+
+# Checks that need no token of the app's: everything else needs the login first.
+WITHOUT_TOKEN = frozenset(
+    {
+        "server.health",
+        "server.edition",
+        "server.tls",
+        "auth.non_token_method",
+        "plugin.registered",
+        "plugin.mounted",
+        "audit.device",
+        "seal.hsm",
+        "enterprise.features",
+    }
+)
+
+
+def with_prerequisites(only: set[str]) -> set[str]:
+    """The checks a subset needs to mean anything: the server answering as the platform it
+    is, and the login (with its token revoked at the end) for checks that use the token."""
+    needed = set(only) | {"server.health", "server.edition", "server.tls"}
+    if needed - WITHOUT_TOKEN:
+        needed |= {"auth.login", "token.revoke"}
+    return needed
+
+
+def plan(ctx: RunContext, *, only: set[str] | None = None) -> list[tuple[Check, Subject]]:
     """The checks this target's declarations and the integration's category select, in order:
-    one entry per subject (two kv-v2 mounts give two `secrets.kv-v2` entries)."""
-    return [(check, subject) for check in CATALOGUE for subject in check.subjects(ctx)]
+    one entry per subject (two kv-v2 mounts give two `secrets.kv-v2` entries). With `only`,
+    those checks and their prerequisites."""
+    wanted = with_prerequisites(only) if only else None
+    return [
+        (check, subject)
+        for check in CATALOGUE
+        if wanted is None or check.id in wanted
+        for subject in check.subjects(ctx)
+    ]
