@@ -8,6 +8,7 @@ set -euo pipefail
 BAO="${BAO:-bao}"
 PORT="${PORT:-8200}"
 OUT="${OUT:-$(mktemp -d)}"
+mkdir -p "$OUT"
 export VAULT_ADDR="http://127.0.0.1:${PORT}" BAO_ADDR="http://127.0.0.1:${PORT}"
 export BAO_TOKEN="ci-root" VAULT_TOKEN="ci-root"
 
