@@ -33,6 +33,7 @@ from badges.models import Badge
 from integrations.models import IntegrationOverlap, Stage, StageTransition
 from reviews import program_vault
 from reviews import services as review_services
+from reviews.models import PartnerEvidence
 from support_sla import services as support_services
 from tests.factories import (
     FeedbackItemFactory,
@@ -107,6 +108,7 @@ FEEDBACK = {"body": "Matrix feedback.", "blocking": True}
 BADGE = {"kind": "hcp_vault_verified"}
 REASON = {"reason": "Matrix revocation."}
 WAIVER = {"check": "audit.device", "justification": "Matrix waiver."}
+EVIDENCE = {"catalogue_version": "0"}  # refused before it is read
 
 # --- The table: route name → rule -----------------------------------------------------------
 MATRIX = {
@@ -150,6 +152,7 @@ MATRIX = {
     "run_start": page(POST_ONLY, on="target", post=REFUSE_STRANGERS),
     "integration_runs": page(PARTNERS_OWN, on="integration"),
     "run_detail": page(PARTNERS_OWN, on="run"),
+    "evidence_detail": page(PARTNERS_OWN, on="evidence"),
     "run_progress": page(PARTNERS_OWN, on="run"),
     "run_cancel": page(POST_ONLY, on="run", post=REFUSE_STRANGERS),
     "review_rounds": page(PARTNERS_OWN, on="reviewed"),
@@ -196,6 +199,9 @@ MATRIX = {
         API_PARTNERS_OWN, on="integration", post=API_REFUSE_STRANGERS
     ),
     "api:verification-detail": page(API_PARTNERS_OWN, on="run"),
+    "api:integration-evidence": page(
+        API_PARTNERS_OWN, on="integration", body=EVIDENCE, post=API_REFUSE_STRANGERS
+    ),
     "api:verification-cancel": page(API_POST_ONLY, on="run", post=API_REFUSE_STRANGERS),
     "api:integration-reviews": page(
         API_PARTNERS_OWN, on="reviewed", body=SUMMARY, post=API_REFUSE_PARTNERS
@@ -361,6 +367,13 @@ def _build_world(bao_server) -> World:
     ]
     run.refresh_from_db()
     target.refresh_from_db()
+    evidence = PartnerEvidence.objects.create(
+        integration=supported, submitted_by=owner, status="passed", category="runtime",
+        engine_version="0.1.0", catalogue_version="2026.12",
+        target={"name": "acme private cluster"},
+        started_at=run.started_at, finished_at=run.finished_at,
+        checks=[{"id": "server.health", "status": "passed", "message": "Acme private probe"}],
+    )  # fmt: skip
     waiver = review_services.waiver_grant(
         target=target, actor=reviewer, check="auth.least_privilege", justification="Matrix."
     )
@@ -414,6 +427,7 @@ def _build_world(bao_server) -> World:
             "target": target,
             "run": run,
             "waiver": waiver,
+            "evidence": evidence,
             "badge": badge,
             "issue": issue,
             "round": round_,
