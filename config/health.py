@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import redis
-import requests
 from django.conf import settings
 from django.db import connection
 
@@ -76,20 +75,7 @@ def broker_state() -> dict:
 
 
 def program_vault_state() -> dict:
-    """Is the program Vault reachable, initialised and unsealed? Its health endpoint, read
-    without a namespace header (it is not served inside namespaces), with short timeouts."""
-    if not settings.VIP_VAULT_ADDR:
-        return {"ok": False, "error": "not configured"}
-    try:
-        response = requests.get(
-            settings.VIP_VAULT_ADDR.rstrip("/") + "/v1/sys/health",
-            params={"standbyok": "true", "sealedcode": "200", "uninitcode": "200"},
-            timeout=PROBE_TIMEOUT,
-            verify=settings.VIP_VAULT_CA_CERT or True,
-        )
-        health = response.json()
-    except (requests.exceptions.RequestException, ValueError) as error:
-        return {"ok": False, "error": error.__class__.__name__}
-    if health.get("initialized") and not health.get("sealed"):
-        return {"ok": True}
-    return {"ok": False, "error": "sealed" if health.get("sealed") else "not initialised"}
+    """Is the program Vault reachable, initialised and unsealed? (with short timeouts)"""
+    from reviews import program_vault
+
+    return program_vault.state(timeout=PROBE_TIMEOUT)

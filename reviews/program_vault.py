@@ -189,8 +189,9 @@ def rewrap(ciphertext: str) -> str:
     return response["data"]["ciphertext"]
 
 
-def state() -> dict:
-    """For /healthz: is the program Vault reachable and unsealed?"""
+def state(*, timeout: tuple[float, float]) -> dict:
+    """For /healthz (config.health, with its short timeouts): is the program Vault reachable
+    and unsealed?"""
     if not settings.VIP_VAULT_ADDR:
         return {"ok": False, "error": "not configured"}
     try:
@@ -198,7 +199,7 @@ def state() -> dict:
         response = requests.get(
             settings.VIP_VAULT_ADDR.rstrip("/") + "/v1/sys/health",
             params={"standbyok": "true", "sealedcode": "200", "uninitcode": "200"},
-            timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
+            timeout=timeout,
             verify=settings.VIP_VAULT_CA_CERT or True,
         )
         health = response.json()

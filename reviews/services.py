@@ -92,13 +92,7 @@ def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTa
             target.save()
         return target
     with transaction.atomic():
-        locked = (
-            VerificationTarget.objects.select_for_update()
-            .filter(pk=target.pk, archived_at__isnull=True)
-            .first()
-        )
-        if locked is None:
-            raise DomainError("This target was deleted.", code="target_deleted")
+        locked = _lock_live(target)
         moved = [f for f in IDENTITY if f in values and values[f] != getattr(locked, f)]
         if moved and locked.runs.exists():
             raise DomainError(
@@ -118,6 +112,18 @@ def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTa
         for field, value in values.items():
             setattr(locked, field, value)
         locked.save(update_fields=[*values, "updated_at"])
+    return locked
+
+
+def _lock_live(target: VerificationTarget) -> VerificationTarget:
+    """The target's row, locked for the caller's transaction; a deleted target is refused."""
+    locked = (
+        VerificationTarget.objects.select_for_update()
+        .filter(pk=target.pk, archived_at__isnull=True)
+        .first()
+    )
+    if locked is None:
+        raise DomainError("This target was deleted.", code="target_deleted")
     return locked
 
 
@@ -297,13 +303,7 @@ def waiver_grant(*, target: VerificationTarget, actor, check: str, justification
     if errors:
         raise DomainError.invalid(next(iter(errors.values()))[0], errors=errors)
     with transaction.atomic():
-        locked = (
-            VerificationTarget.objects.select_for_update()
-            .filter(pk=target.pk, archived_at__isnull=True)
-            .first()
-        )
-        if locked is None:
-            raise DomainError("This target was deleted.", code="target_deleted")
+        locked = _lock_live(target)
         if Waiver.objects.filter(target=locked, check_id=check, ended_at__isnull=True).exists():
             raise DomainError(f"{check} is already waived on this target.", code="already_waived")
         waiver = Waiver.objects.create(
