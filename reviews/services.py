@@ -2,6 +2,7 @@
 run requests, cancellation, the run itself (in the worker) and the reaper."""
 
 import contextlib
+import json
 import logging
 import time
 from contextlib import contextmanager
@@ -437,33 +438,48 @@ def _relaxed_commits():
 PROGRESS_EVERY = 0.25
 
 
+_RESULT_COLUMNS = (
+    "run_id, position, check_id, title, subject, required, status, message, duration_ms, "
+    "details, waiver_id"
+)
+
+
 def _record_results(run_id: int, attempt: int, results: list[Result]) -> bool:
     """Store results, if the run is still this attempt's and still running (it may have been
-    cancelled, or taken over after a redelivery): one transaction, committed at once (inside
-    `_relaxed_commits`)."""
-    with transaction.atomic():
-        running = VerificationRun.objects.select_for_update().filter(
-            pk=run_id, attempt=attempt, status=RunStatus.RUNNING
+    cancelled, or taken over after a redelivery): one statement, whose rows go in only while
+    the run is, committed at once (inside `_relaxed_commits`)."""
+    # PostgreSQL types the VALUES' JSON and nullable id by their casts; SQLite needs none.
+    json_value, id_value = (
+        ("%s::jsonb", "%s::bigint") if connection.vendor == "postgresql" else ("%s", "%s")
+    )
+    row = f"(%s, %s, %s, %s, %s, %s, %s, %s, %s, {json_value}, {id_value})"
+    # Table names and placeholders only; the values are parameters.
+    sql = (
+        f"INSERT INTO {CheckResult._meta.db_table} ({_RESULT_COLUMNS}) "  # noqa: S608
+        f"SELECT * FROM (VALUES {', '.join([row] * len(results))}) AS new_results "
+        f"WHERE EXISTS (SELECT 1 FROM {VerificationRun._meta.db_table} "
+        "WHERE id = %s AND attempt = %s AND status = %s)"
+    )
+    values = [
+        value
+        for result in results
+        for value in (
+            run_id,
+            result.position,
+            result.check_id,
+            result.title,
+            result.subject,
+            result.required,
+            result.status,
+            result.message,
+            result.duration_ms,
+            json.dumps(result.details),
+            result.waiver,
         )
-        if not running.exists():
-            return False
-        CheckResult.objects.bulk_create(
-            CheckResult(
-                run_id=run_id,
-                position=result.position,
-                check_id=result.check_id,
-                title=result.title,
-                subject=result.subject,
-                required=result.required,
-                status=result.status,
-                message=result.message,
-                duration_ms=result.duration_ms,
-                details=result.details,
-                waiver_id=result.waiver,
-            )
-            for result in results
-        )
-    return True
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, run_id, attempt, RunStatus.RUNNING])
+        return cursor.rowcount == len(results)
 
 
 class _Progress:
