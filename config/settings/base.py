@@ -358,6 +358,7 @@ if not REDIS_URL:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # not ./control in the checkout
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
