@@ -67,7 +67,13 @@ class PlatformStandIn:
     PLATFORMS = ("vault_enterprise", "hcp_vault", "vault_community", "openbao")
 
     def __init__(
-        self, backend: BaoServer, platform: str, *, hostname: str = "", port: int = 0
+        self,
+        backend: BaoServer,
+        platform: str,
+        *,
+        hostname: str = "",
+        port: int = 0,
+        keep_alive: bool = True,
     ) -> None:
         assert platform in self.PLATFORMS, platform
         assert not backend.tls, "the stand-in speaks TLS itself; its backend is plain http"
@@ -80,6 +86,7 @@ class PlatformStandIn:
         self.hostname = hostname or "127.0.0.1"
         self.requests: list[tuple[str, str, str]] = []  # (method, path, namespace header)
         self._port = port  # 0: any free one
+        self.keep_alive = keep_alive  # False: one request per connection (HTTP/1.0)
         self._server: ThreadingHTTPServer | None = None
 
     tls = True
@@ -126,7 +133,7 @@ class PlatformStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1" if standin.keep_alive else "HTTP/1.0"
 
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

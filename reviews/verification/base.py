@@ -126,6 +126,7 @@ class RunContext:
     outcomes: dict[str, list[Outcome]] = field(default_factory=dict)
     _tempdir: tempfile.TemporaryDirectory | None = None
     _clients: dict = field(default_factory=dict)
+    _session: requests.Session | None = None
 
     # --- Clients ------------------------------------------------------------------------------
 
@@ -162,7 +163,7 @@ class RunContext:
                 self._file("client.pem", self.credentials["client_cert"]),
                 self._file("client.key", self.credentials["client_key"]),
             )
-        client = hvac.Client(
+        return hvac.Client(
             url=self.url,
             # Never None: hvac would then send the worker host's own VAULT_TOKEN (or
             # ~/.vault-token) and VAULT_CLIENT_CERT to the partner's server.
@@ -172,19 +173,28 @@ class RunContext:
             cert=client_cert or False,
             timeout=self.timeout,
             allow_redirects=False,
+            session=self._run_session(),
         )
-        session = client.adapter.session
-        egress.guard(session, public_only=self.public_only)
-        if self.egress_proxy:
-            # Every request goes through the egress proxy (CONNECT for https: TLS stays end to
-            # end, verified against the target's CA and host name); the proxy resolves the name.
-            session.proxies = {"http": self.egress_proxy, "https": self.egress_proxy}
-        else:
-            # Proxy settings from the environment, read once for the run rather than on every
-            # request (requests re-reads the whole environment per request otherwise).
-            session.proxies = requests.utils.get_environ_proxies(self.url)
-        session.trust_env = False
-        return client
+
+    def _run_session(self) -> requests.Session:
+        """One HTTP session for all of the run's clients: they share its connections, so a run
+        across the internet pays for one TLS handshake, not one per client (hvac sends each
+        client's token and namespace as headers of its own requests)."""
+        if self._session is None:
+            session = requests.Session()
+            session.verify = self.verify  # hvac prefers the session's over its own argument
+            egress.guard(session, public_only=self.public_only)
+            if self.egress_proxy:
+                # Every request goes through the egress proxy (CONNECT for https: TLS stays end
+                # to end, verified against the target's CA and host name); it resolves names.
+                session.proxies = {"http": self.egress_proxy, "https": self.egress_proxy}
+            else:
+                # Proxy settings from the environment, read once for the run rather than on
+                # every request (requests re-reads the whole environment per request otherwise).
+                session.proxies = requests.utils.get_environ_proxies(self.url)
+            session.trust_env = False
+            self._session = session
+        return self._session
 
     def app_client(self) -> hvac.Client:
         return self.client(token=self.app_token)
@@ -200,9 +210,10 @@ class RunContext:
         return self.client(token=self.inspector_token, namespace=namespace)
 
     def close(self) -> None:
-        for client in self._clients.values():
-            client.adapter.close()
         self._clients.clear()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None

@@ -7,6 +7,7 @@ import pytest
 
 from tests.faults.proxy import FaultyProxy
 from tests.reviews.conftest import checks
+from tests.standin import PlatformStandIn
 from tests.vault import BaoServer, runtime_app
 
 pytestmark = pytest.mark.django_db
@@ -100,23 +101,20 @@ def test_a_wrong_ca_bundle_is_a_tls_error(bao_tls, integration, owner, verify):
 
 
 def test_a_target_whose_tls_breaks_mid_run_ends_the_run_in_error(
-    bao_tls, integration, owner, verify
+    bao, bao_tls, integration, owner, verify
 ):
-    """The certificate changes between the run's first connection and its next (another
-    server, signed by a CA the target does not declare): that connection fails TLS
-    verification, and the run ends `error` there instead of going on in clear or hanging."""
-    impostor = BaoServer(tls=True).start()
-    try:
-        with FaultyProxy(bao_tls.port) as proxy:
-            proxy.when_connecting(
-                2, lambda: setattr(proxy, "backend", ("127.0.0.1", impostor.port))
-            )
-            body = runtime_app(bao_tls)
-            body["url"] = f"https://127.0.0.1:{proxy.port}"
-            body["kind"] = "vault_community"
-            run = verify(integration, body, owner)
-    finally:
-        impostor.stop()
+    """The certificate changes between two of the run's connections (another server, signed
+    by a CA the target does not declare): that connection fails TLS verification, and the run
+    ends `error` there instead of going on in clear or hanging. The target answers one request
+    per connection (a run reuses its connections otherwise), so the run's third request, its
+    login, makes a new connection."""
+    target = PlatformStandIn(bao, "openbao", keep_alive=False)
+    with target, FaultyProxy(target.port) as proxy:
+        impostor = ("127.0.0.1", bao_tls.port)
+        proxy.when_connecting(3, lambda: setattr(proxy, "backend", impostor))
+        body = runtime_app(bao)
+        body.update(url=f"https://127.0.0.1:{proxy.port}", ca_cert=target.ca_pem)
+        run = verify(integration, body, owner)
     results = checks(run)
     summary = {key: (r.status, r.message) for key, r in results.items()}
     assert results["server.health"].status == "passed", summary  # the first connection was fine

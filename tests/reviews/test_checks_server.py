@@ -127,3 +127,17 @@ def test_a_sealed_server_is_an_error(integration, owner, verify):
         assert again.status == "passed"
     finally:
         server.stop()
+
+
+def test_a_run_uses_one_connection_for_all_its_clients(
+    bao_tls, namespace, integration, owner, verify
+):
+    # Across the internet every new connection is a TLS handshake (several round trips): the
+    # run's clients (no token, the app's token) share one session and its connection.
+    from tests.faults.proxy import FaultyProxy
+
+    with FaultyProxy(bao_tls.port) as proxy:
+        body = {**runtime_app(bao_tls, namespace), "url": f"https://127.0.0.1:{proxy.port}"}
+        run = verify(integration, body, owner)
+        assert run.status == "passed", run.reason
+        assert proxy._connections == 1
