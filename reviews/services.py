@@ -5,8 +5,10 @@ import contextlib
 import logging
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from urllib.parse import urlparse
 
 import hvac.exceptions
 from django.conf import settings
@@ -27,6 +29,7 @@ from reviews import program_vault, selectors
 from reviews.models import (
     OPEN_RUN_STATUSES,
     CheckResult,
+    ConnectionTest,
     RunPurpose,
     RunStatus,
     VerificationRun,
@@ -55,6 +58,14 @@ def _check_member_or_staff(user, integration) -> None:
 IDENTITY = ("kind", "url", "namespace")
 
 
+def address_check():
+    """The program's address policy for targets: outside development private addresses are
+    refused, unless an egress proxy applies that policy (and resolves the names) itself."""
+    if settings.VIP_ALLOW_PRIVATE_TARGETS or settings.VIP_EGRESS_PROXY:
+        return None
+    return resolution_problem
+
+
 def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTarget:
     """Clean `data`, encrypt the secrets it carries, and save: all or nothing. The program
     Vault is called before the transaction, so a Vault outage saves nothing; an update locks
@@ -65,13 +76,7 @@ def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTa
     server other than the one they were given for. Only the partner's own people repoint."""
     try:
         cleaned = clean_target(
-            data,
-            existing=target if target.pk else None,
-            # Outside development the program refuses private addresses, unless an egress
-            # proxy applies that policy (and resolves the names) itself.
-            address_check=None
-            if settings.VIP_ALLOW_PRIVATE_TARGETS or settings.VIP_EGRESS_PROXY
-            else resolution_problem,
+            data, existing=target if target.pk else None, address_check=address_check()
         )
     except TargetError as error:
         raise DomainError.invalid(error.message, errors=error.errors) from error
@@ -117,6 +122,61 @@ def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTa
             setattr(locked, field, value)
         locked.save(update_fields=[*values, "updated_at"])
     return locked
+
+
+# --- Connection tests (the target form's "Test connection") ---------------------------------
+
+# What a connection test runs: the server answers, it is the platform declared, the app logs in;
+# then the token that login minted is revoked (never left behind in the partner's Vault).
+CONNECTION_CHECKS = frozenset({"server.health", "server.edition", "auth.login", "token.revoke"})
+CONNECTION_TEST_SECONDS = 30  # a test runs inside a web request: no check starts after this
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult:
+    outcome: str  # passed, failed or error (as a run's verdict)
+    reason: str
+    results: list[Result]
+    host: str
+
+
+def target_test_connection(
+    *, integration: Integration, actor, data: dict, target: VerificationTarget | None = None
+) -> ConnectionTestResult:
+    """Run `server.health`, `server.edition` and `auth.login` against the target as typed (the
+    body of DESIGN.md §9, cleaned by the same rules and address policy as saving), in this
+    process, without saving it: the secrets are used and forgotten. Only the fact is stored
+    (`ConnectionTest`: who, when, which integration and target, the host, the outcome)."""
+    _check_member_or_staff(actor, integration)
+    try:
+        cleaned = clean_target(
+            {**data, "secret_mounts": [], "plugin": None}, address_check=address_check()
+        )
+    except TargetError as error:
+        raise DomainError.invalid(error.message, errors=error.errors) from error
+    typed = VerificationTarget(integration=integration, **cleaned.fields)  # never saved
+    ctx = _run_context(
+        run_id=0,
+        category=integration.category,
+        target=typed,
+        credentials=cleaned.credentials,
+        inspector=None,
+        waived={},
+    )
+    ctx.time_limit = min(ctx.time_limit, CONNECTION_TEST_SECONDS)
+    results: list[Result] = []
+    verdict = execute(ctx, results.append, only=CONNECTION_CHECKS)
+    host = urlparse(typed.url).netloc[:255]
+    ConnectionTest.objects.create(
+        integration=integration,
+        target=target,
+        requested_by=actor,
+        host=host,
+        outcome=verdict.status,
+    )
+    return ConnectionTestResult(
+        outcome=verdict.status, reason=verdict.reason, results=results, host=host
+    )
 
 
 def target_create(*, integration, actor, data: dict) -> VerificationTarget:
@@ -481,9 +541,21 @@ def _context(run: VerificationRun, credentials: dict | None, inspector: str | No
     waived = dict(
         Waiver.objects.filter(target=target, ended_at__isnull=True).values_list("check_id", "pk")
     )
-    return RunContext(
+    return _run_context(
         run_id=run.pk,
         category=run.integration.category,
+        target=target,
+        credentials=credentials,
+        inspector=inspector,
+        waived=waived,
+    )
+
+
+def _run_context(*, run_id, category, target, credentials, inspector, waived) -> RunContext:
+    """A run's context from a target (stored, or as typed) and its decrypted secrets."""
+    return RunContext(
+        run_id=run_id,
+        category=category,
         kind=target.kind,
         url=target.url,
         namespace=target.namespace,

@@ -29,7 +29,13 @@ WAIVABLE: dict[str, str] = {
 }
 
 
-def plan(ctx: RunContext) -> list[tuple[Check, Subject]]:
+def plan(ctx: RunContext, only: frozenset[str] | None = None) -> list[tuple[Check, Subject]]:
     """The checks this target's declarations and the integration's category select, in order:
-    one entry per subject (two kv-v2 mounts give two `secrets.kv-v2` entries)."""
-    return [(check, subject) for check in CATALOGUE for subject in check.subjects(ctx)]
+    one entry per subject (two kv-v2 mounts give two `secrets.kv-v2` entries); with `only`,
+    just the checks of those ids (a connection test)."""
+    return [
+        (check, subject)
+        for check in CATALOGUE
+        if only is None or check.id in only
+        for subject in check.subjects(ctx)
+    ]

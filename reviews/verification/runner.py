@@ -99,21 +99,24 @@ def classify(ctx: RunContext, exc: Exception, expects: str = "an answer") -> Out
     )
 
 
-def execute(ctx: RunContext, record: Callable[[Result], None]) -> Verdict:
+def execute(
+    ctx: RunContext, record: Callable[[Result], None], *, only: frozenset[str] | None = None
+) -> Verdict:
     """Run every planned check in order and `record` each result as soon as it is known.
 
     After a check meets an error (unreachable, TLS, timeout, sealed), the later checks are
     skipped, except those marked `always` (token.revoke). A run past its deadline (`ctx.deadline`,
     a `time.monotonic()` value: the time limit every pool enforces, the thread pool included)
     meets that error at its next check. `record` may raise to stop the run (it was cancelled);
-    the run's temporary files are removed either way.
+    the run's temporary files are removed either way. `only`: run just those checks (see
+    `registry.plan`).
     """
     results: list[Result] = []
     stop_reason, stopped_at = "", None
     if ctx.deadline is None:
         ctx.deadline = time.monotonic() + ctx.time_limit
     try:
-        for position, (check, subject) in enumerate(plan(ctx)):
+        for position, (check, subject) in enumerate(plan(ctx, only)):
             began = time.perf_counter()
             if stop_reason and not check.always:
                 outcome = skipped(f"Not run: {stop_reason}")
