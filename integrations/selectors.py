@@ -160,10 +160,12 @@ def integration_reached_review(integration: Integration) -> bool:
 
 
 def stage_targets(stage: str) -> list[tuple[str, str]]:
-    """(target, label) of every move the state machine allows out of `stage`: no query."""
+    """(target, the target stage's name) of every move the state machine allows out of
+    `stage`, for the board's "Move to…" menu (the move's own label, longer, is in its
+    confirmation): no query."""
     field = Integration._meta.get_field("stage")
     return [
-        (t.target, t.custom.get("label", t.name))
+        (t.target, Stage(t.target).label)
         for t in field.get_all_transitions(Integration)
         if t.source == stage
     ]

@@ -73,8 +73,10 @@ def test_the_board_moves_a_card_without_drag_and_drop(client_as, reviewer, partn
         f'<label class="visually-hidden" for="move-{integration.pk}">Move Acme Sync to</label>'
         in menu
     )
-    assert re.search(rf'<select class="form-select form-select-sm" id="move-{integration.pk}"', menu)
-    assert '<option value="develop">Start development</option>' in menu
+    assert re.search(
+        rf'<select class="form-select form-select-sm" id="move-{integration.pk}"', menu
+    )
+    assert '<option value="develop">Develop &amp; test</option>' in menu
     assert '<button class="btn btn-sm btn-outline-primary mt-1 w-100" type="submit"' in menu
     response = client.post(
         f"/integrations/{integration.pk}/transition/",
