@@ -37,13 +37,14 @@ def sort_of(request, columns: dict[str, list[str]], default: str) -> Sort:
 
 def sorted_by(queryset: QuerySet, sort: Sort, columns: dict[str, list[str]]) -> QuerySet:
     """`queryset` in the order `sort` names. Each column is one or more fields (a leading "-"
-    inverts one: "days in stage" ascending is the latest stage change first); empty values
+    inverts one: "days in stage" ascending is the latest stage change first): the first
+    follows the sort's direction, the others break its ties in their own order; empty values
     come last either way; then the primary key, ascending, as the stable tiebreak."""
     order = []
-    for field in columns[sort.key]:
+    for index, field in enumerate(columns[sort.key]):
         name, inverted = field.removeprefix("-"), field.startswith("-")
         expression = F(name)
-        if inverted != sort.descending:
+        if inverted != (sort.descending and index == 0):
             order.append(expression.desc(nulls_last=True))
         else:
             order.append(expression.asc(nulls_last=True))
