@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from integrations.models import Stage
+from integrations.models import Integration, Stage
 from reviews.models import ReviewRound
 from support_sla import services as support_services
 from support_sla.models import StandingRecord
@@ -97,15 +97,45 @@ def test_the_export_follows_the_sort(client_as, reviewer, listed):
 def test_ties_are_broken_by_the_primary_key_across_pages(client_as, reviewer, partner):
     same = timezone.now()
     made = [
-        IntegrationFactory(partner=partner, name=f"Same {n:02d}", stage_changed_at=same)
-        for n in range(55)
+        IntegrationFactory(partner=partner, stage=Stage.REVIEW, stage_changed_at=same)
+        for _ in range(55)
     ]
+    # Rewritten rows move on disk: without a tiebreak the database returns equal rows in
+    # whatever order it finds them.
+    Integration.objects.filter(pk__in=[i.pk for i in made[::2]]).update(summary="Edited.")
     client = client_as(reviewer)
-    first = client.get("/integrations/", {"sort": "days", "page": 1}).content.decode()
-    second = client.get("/integrations/", {"sort": "days", "page": 2}).content.decode()
-    shown = re.findall(r'href="/integrations/(\d+)/"', first + second)
-    assert [int(pk) for pk in shown] == [i.pk for i in made]
-    assert "sort=days&amp;page=2" in first
+    for sort in ("days", "-days"):
+        first = client.get("/review/queue/", {"sort": sort, "page": 1}).content.decode()
+        second = client.get("/review/queue/", {"sort": sort, "page": 2}).content.decode()
+        shown = re.findall(r'<tr data-integration="(\d+)">', first + second)
+        assert [int(pk) for pk in shown] == [i.pk for i in made], sort
+        assert f"sort={sort}&amp;page=2" in first
+
+
+@pytest.mark.parametrize(
+    ("url", "table"),
+    [
+        ("/integrations/?sort=-days", "integrations_integration"),
+        ("/review/queue/?sort=run", "integrations_integration"),
+        ("/support/?sort=severity", "support_sla_supportissue"),
+    ],
+)
+def test_every_sort_ends_with_the_primary_key(client_as, reviewer, owner, partner, url, table):
+    """Equal values (the same day, status or severity) come back in a fixed order, so no row
+    moves between pages (the database returns ties in whatever order it finds them)."""
+    IntegrationFactory(partner=partner, stage=Stage.REVIEW)
+    support_services.issue_open(
+        integration=IntegrationFactory(partner=partner, stage=Stage.SUPPORT),
+        actor=owner,
+        data={"title": "Down", "description": "Down.", "severity": "normal"},
+    )
+    with CaptureQueriesContext(connection) as captured:
+        assert client_as(reviewer).get(url).status_code == 200
+    listing = [q["sql"] for q in captured if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"]]
+    assert listing, url
+    assert (
+        listing[-1].split("ORDER BY")[-1].split("LIMIT")[0].strip().endswith(f'"{table}"."id" ASC')
+    )
 
 
 def test_sorting_costs_no_query(client_as, reviewer, listed):
