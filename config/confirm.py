@@ -38,7 +38,7 @@ class ReasonForm(BootstrapMixin, forms.Form):
             required=required,
             max_length=max_length,
             help_text=help_text,
-            widget=forms.Textarea(attrs={"rows": 2}),
+            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         )
 
     @property

@@ -8,7 +8,13 @@
     const region = event.detail.target;
     if (!region || region.id !== "confirm-dialog") { return; }
     const element = region.querySelector(".modal");
-    if (!element || !window.bootstrap) { return; }
+    if (!element || !window.bootstrap) {
+      // Not a dialog (signed out meanwhile, not allowed, an error): open that answer as a page.
+      region.replaceChildren();
+      const url = event.detail.xhr && event.detail.xhr.responseURL;
+      if (url) { window.location.assign(url); }
+      return;
+    }
     const opener = document.activeElement;
     const modal = window.bootstrap.Modal.getOrCreateInstance(element);
     element.addEventListener("shown.bs.modal", () => {

@@ -45,6 +45,11 @@ def test_board_controls_are_as_wide_as_their_labels(browse, partner, reviewer, s
             if width > found["room"]:
                 cut.append(f"“{text}” needs {width:.0f} px, has {found['room']:.0f}")
     assert not cut, cut
+    # All six columns in the window: no control hidden past the board's right edge.
+    for index in range(controls.count()):
+        box = controls.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, box
+    assert page.evaluate("(b => b.scrollWidth <= b.clientWidth)(document.querySelector('.board'))")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shoot(page, "board-1280")
 

@@ -210,3 +210,15 @@ def test_without_javascript_the_button_opens_a_confirmation_page(browse, partner
     expect(page.get_by_role("status")).to_contain_text("moved to Withdrawn")
     integration.refresh_from_db()
     assert integration.stage == Stage.WITHDRAWN
+
+
+def test_a_dialog_that_cannot_be_shown_opens_its_answer_as_a_page(browse, partner, owner):
+    """Signed out meanwhile: the button leads to the sign-in page, not to a broken dialog."""
+    integration = IntegrationFactory(partner=partner, name="Acme Sync", stage=Stage.DEVELOP)
+    page = browse(owner)
+    steps.open_integration(page, integration)
+    page.context.clear_cookies()
+    steps.section(page, "What can happen next").get_by_role("button", name="Withdraw").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+    integration.refresh_from_db()
+    assert integration.stage == Stage.DEVELOP
