@@ -320,9 +320,12 @@ def integration_undo(request, pk: int):
     """The board's "Undo" of a move just made (integrations.services.integration_undo)."""
     integration = selectors.integration_for(request.user, pk)
     back = safe_next(request, reverse("review_board"))
-    row = integration.history.filter(
-        pk=request.POST.get("row") if str(request.POST.get("row", "")).isdecimal() else None
-    ).first()
+    row_id = request.POST.get("row", "")
+    row = (
+        integration.history.filter(pk=int(row_id)).first()
+        if row_id.isdecimal() and len(row_id) < 19
+        else None
+    )
     if row is None:
         messages.error(request, "There is no such move to undo.")
         return redirect(back)

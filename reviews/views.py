@@ -179,8 +179,9 @@ def target_test_connection(request, pk: int):
     the result alone, shown under the button; without JavaScript the form again with it."""
     integration = selectors.integration_for(request.user, pk)
     target = None
-    if str(request.POST.get("target", "")).isdecimal():
-        target = review_selectors.target_for(request.user, int(request.POST["target"]))
+    target_id = request.POST.get("target", "")
+    if target_id.isdecimal() and len(target_id) < 19:
+        target = review_selectors.target_for(request.user, int(target_id))
         if target.integration_id != integration.pk:
             raise Http404("No such target.")
     data = request.POST.copy()
@@ -388,7 +389,7 @@ QUEUE_SORTS = {
     "category": ["category", "stage_changed_at"],
     "days": ["-stage_changed_at"],
     "run": ["latest_run_status", "stage_changed_at"],
-    "feedback": ["open_blocking", "open_feedback", "stage_changed_at"],
+    "feedback": ["open_feedback", "stage_changed_at"],
     "assignee": ["assignee__email", "stage_changed_at"],
 }
 QUEUE_DEFAULT_SORT = "-days"

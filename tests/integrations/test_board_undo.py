@@ -169,3 +169,12 @@ def test_the_undo_offer_is_computed_at_its_time(reviewer, supported):
     late = undo_offer(row=row, user=reviewer, now=row.at + timedelta(seconds=60))
     assert not late.possible
     assert undo_offer(row=row, user=None, now=now) is None
+
+
+@pytest.mark.parametrize("row", ["", "abc", "99999999999999999999999", "-1"])
+def test_a_bad_row_is_no_move_to_undo(client_as, reviewer, supported, row):
+    response = client_as(reviewer).post(
+        f"/integrations/{supported.pk}/transition/undo/", {"row": row}, follow=True
+    )
+    assert response.status_code == 200
+    assert "There is no such move to undo." in response.content.decode()

@@ -222,3 +222,11 @@ def test_the_service_refuses_strangers(outsider, integration, bao):
             integration=integration, actor=outsider, data=runtime_app(bao)
         )
     assert not ConnectionTest.objects.exists()
+
+
+@pytest.mark.parametrize("target", ["abc", "99999999999999999999999", ""])
+def test_a_bad_target_id_is_ignored(client_as, owner, integration, bao, target):
+    response = client_as(owner).post(
+        connection_url(integration), form_data(runtime_app(bao), target=target)
+    )
+    assert response.status_code == 200
