@@ -9,13 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, InvitationForm, NotificationSettingsForm
 from accounts.limits import over_limit
 from accounts.models import ApiToken, Notification
 from accounts.notifications import emails_off
+from config.confirm import Confirmation, confirmation_page
 from config.errors import DomainError
 from config.forms import posted
 from config.http import safe_next, show_domain_error
@@ -57,9 +58,25 @@ def profile(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def token_revoke(request, pk: int):
+    """GET asks first (config/confirm.py); POST revokes."""
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    if request.method == "GET":
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Revoke the API token “{token.name}”?",
+                sentence=(
+                    f"The token “{token.name}” stops working at once: every script that uses "
+                    "it gets 401. A revoked token cannot be used again; create a new one."
+                ),
+                action=reverse("token_revoke", args=[pk]),
+                button="Revoke the token",
+                back=reverse("profile"),
+                blocked=[] if token.is_active else ["This token no longer works."],
+            ),
+        )
     services.api_token_revoke(token=token, user=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("profile")

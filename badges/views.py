@@ -2,13 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import is_admin
 from badges import rendering, services
 from badges.eligibility import run_enterprise_features
 from badges.models import Badge, BadgeStatus, StatusReason
+from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
 from config.http import refuse
 from integrations.selectors import integration_for
@@ -99,10 +103,37 @@ def badge_issue(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def badge_revoke(request, pk: int):
+    """GET asks first, with the reason the partner will read (config/confirm.py); POST
+    revokes (admins only, as the service says)."""
     badge = get_object_or_404(Badge, pk=pk)
-    integration_for(request.user, badge.integration_id)  # 404 for what the user cannot see
+    integration = integration_for(request.user, badge.integration_id)  # 404 for strangers
+    if request.method == "GET":
+        if not is_admin(request.user):
+            raise PermissionDenied("Only program admins revoke badges.")
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Revoke the {badge.get_kind_display()} badge of “{integration.name}”?",
+                sentence=(
+                    f"The {badge.get_kind_display()} badge of “{integration.name}” will be "
+                    "revoked: its image and its public verify page say “revoked” at once, "
+                    "wherever the partner embedded it. A revocation is final: it is never "
+                    "restored; a new badge would have to be issued."
+                ),
+                details=["The partner's owners are told, with your reason."],
+                action=reverse("badge_revoke", args=[pk]),
+                button="Revoke the badge",
+                back=reverse("integration_detail", args=[integration.pk]),
+                reason=reason_form(
+                    name="reason", label="Reason (the partner will read it)", required=True
+                ),
+                blocked=["This badge is already revoked."]
+                if badge.status == BadgeStatus.REVOKED
+                else [],
+            ),
+        )
     try:
         services.badge_revoke(badge=badge, actor=request.user, reason=request.POST.get("reason"))
     except DomainError as error:

@@ -1,7 +1,13 @@
 """Every /api/v1/ route, in one place."""
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 
 from accounts.api import MeView
 from badges import api as badges_api
@@ -12,15 +18,52 @@ from reviews import review_api
 from support_sla import api as support_api
 
 router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+router.include_root_view = False  # the index below lists every resource, not only the router's
 # The API speaks JSON only and documents no `.json` paths; the suffix routes the router would
 # add (on its viewsets only) made their actions answer 500 (`format` passed to `history`).
 router.include_format_suffixes = False
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("integrations", IntegrationViewSet, basename="integration")
 
+# The index's entries: the collections and the caller's own resource (per-object URLs are in
+# each object's answer and in the schema).
+INDEX = {
+    "me": "api:me",
+    "partners": "api:partner-list",
+    "integrations": "api:integration-list",
+    "badges": "api:badge-list",
+    "support_issues": "api:support-issues",
+    "program_metrics": "api:program-metrics",
+    "schema": "api_schema",
+    "docs": "api_docs",
+}
+
+
+class ApiIndexSerializer(serializers.Serializer):
+    me = serializers.URLField()
+    partners = serializers.URLField()
+    integrations = serializers.URLField()
+    badges = serializers.URLField()
+    support_issues = serializers.URLField()
+    program_metrics = serializers.URLField()
+    schema = serializers.URLField()
+    docs = serializers.URLField()
+
+
+class ApiRootView(APIView):
+    """The API's index: the URL of each resource, the schema and the documentation. Public
+    (it holds no data); each resource says itself who may use it."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=ApiIndexSerializer)
+    def get(self, request):
+        return Response({key: reverse(name, request=request) for key, name in INDEX.items()})
+
+
 app_name = "api"
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("me/", MeView.as_view(), name="me"),
     path(
         "integrations/<int:integration_pk>/targets/",

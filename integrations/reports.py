@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.roles import is_program_staff
+from config.sorting import sort_of, sorted_by
 from integrations import metrics, selectors
 from integrations.filters import IntegrationFilter
 from integrations.metrics_api import ProgramMetricsSerializer
@@ -37,15 +38,33 @@ CSV_COLUMNS = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The integrations list's sortable columns (config/sorting.py); the CSV export follows them.
+LIST_SORTS = {
+    "name": ["name"],
+    "partner": ["partner__name", "name"],
+    "category": ["category", "name"],
+    "stage": ["stage_position", "name"],
+    "days": ["stage_days", "name"],
+    "standing": ["standing_position", "name"],
+}
+LIST_DEFAULT_SORT = "name"
+
+
 def _filters(request) -> IntegrationFilter:
     return IntegrationFilter(request.GET, queryset=selectors.integrations_listing(request.user))
+
+
+def _listing(request, filters: IntegrationFilter):
+    sort = sort_of(request, LIST_SORTS, LIST_DEFAULT_SORT)
+    return sort, sorted_by(filters.qs, sort, LIST_SORTS)
 
 
 @login_required
 def integration_list(request):
     """Every integration the viewer may see: searchable, filterable, paginated."""
     filters = _filters(request)
-    page = Paginator(filters.qs, LIST_PAGE).get_page(request.GET.get("page"))
+    sort, integrations = _listing(request, filters)
+    page = Paginator(integrations, LIST_PAGE).get_page(request.GET.get("page"))
     for integration in page:
         integration.support_standing = integration_support_standing(integration)
     query = request.GET.copy()
@@ -64,6 +83,7 @@ def integration_list(request):
             .order_by("name")
             .values("slug", "name"),
             "export_query": query.urlencode(),
+            "sort": sort,
         },
     )
 
@@ -117,7 +137,10 @@ def integration_export(request):
         return HttpResponseBadRequest(
             f"Invalid filter — {problems}", content_type="text/plain; charset=utf-8"
         )
-    response = StreamingHttpResponse(_csv_lines(filters.qs), content_type="text/csv; charset=utf-8")
+    _, integrations = _listing(request, filters)
+    response = StreamingHttpResponse(
+        _csv_lines(integrations), content_type="text/csv; charset=utf-8"
+    )
     filename = f"integrations-{timezone.now():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

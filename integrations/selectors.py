@@ -1,6 +1,7 @@
 """Reads: who sees what, the checklist, the board, the directory, the possible moves."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections
@@ -25,9 +26,11 @@ from accounts.roles import is_program_staff
 from badges.selectors import active_badges_prefetch, live_badges_prefetch
 from config.db import SecondsBetween
 from config.errors import Unmet
+from config.sorting import position
 from integrations import guards
 from integrations.models import (
     LISTED,
+    OFF_TRACK,
     PIPELINE,
     REVIEWED_STAGES,
     STAGE_FIELD,
@@ -73,7 +76,12 @@ def integrations_listing(user, *, now=None) -> QuerySet[Integration]:
     now = now or timezone.now()
     return (
         integrations_visible_to(user)
-        .annotate(stage_days=days_between(F("stage_changed_at"), Value(now, DateTimeField())))
+        .annotate(
+            stage_days=days_between(F("stage_changed_at"), Value(now, DateTimeField())),
+            # For sorting: stages in pipeline order, standings from good to failing.
+            stage_position=position("stage", [*PIPELINE, *OFF_TRACK]),
+            standing_position=position("standing_record__standing", list(Standing), default=0),
+        )
         .prefetch_related(live_badges_prefetch())
         .order_by("name", "pk")
     )
@@ -152,10 +160,12 @@ def integration_reached_review(integration: Integration) -> bool:
 
 
 def stage_targets(stage: str) -> list[tuple[str, str]]:
-    """(target, label) of every move the state machine allows out of `stage`: no query."""
+    """(target, the target stage's name) of every move the state machine allows out of
+    `stage`, for the board's "Move to…" menu (the move's own label, longer, is in its
+    confirmation): no query."""
     field = Integration._meta.get_field("stage")
     return [
-        (t.target, t.custom.get("label", t.name))
+        (t.target, Stage(t.target).label)
         for t in field.get_all_transitions(Integration)
         if t.source == stage
     ]
@@ -296,6 +306,11 @@ def overlaps_for_viewer(integration: Integration, user) -> Overlaps:
 # --- Moves: what can happen next ----------------------------------------------------------
 
 
+# Moves off the pipeline: final (withdrawn, rejected) or undone only by program staff
+# (delisted). Pages ask before them, and for a reason (withdrawing: the page asks for it too).
+CONFIRMED_MOVES = {Stage.WITHDRAWN, Stage.REJECTED, Stage.DELISTED}
+
+
 @dataclass(frozen=True)
 class Move:
     """A transition from the integration's current stage, as one user sees it."""
@@ -307,6 +322,13 @@ class Move:
     unmet: list[Unmet]
     needs_reason: bool
     who: str  # whose move it is, in words
+    source: str = ""
+    # Pages ask before this move (config/confirm.py): off the pipeline, or a submission for
+    # review whose evidence did not pass.
+    confirm: bool = False
+    # A partner's view of a pipeline move only program staff make: "waiting for the program
+    # team", not a button they cannot press.
+    waits_for_program_team: bool = False
 
     @property
     def target_label(self) -> str:
@@ -315,6 +337,22 @@ class Move:
     @property
     def ready(self) -> bool:
         return self.allowed and not self.unmet
+
+    @property
+    def hint(self) -> str:
+        return f"(to {self.target_label})"
+
+    @property
+    def asks_reason(self) -> bool:
+        """The page asks for a reason: the guard needs one (reject, delist), or the move is a
+        withdrawal (final: the partner and the program keep the reason in the history)."""
+        return self.needs_reason or self.target == Stage.WITHDRAWN
+
+    @property
+    def shown(self) -> bool:
+        """Is the move shown at all? What the user can do, and for a partner the pipeline
+        moves that wait on the program team; never a control the role cannot use."""
+        return self.allowed or self.waits_for_program_team
 
 
 def integration_moves(*, integration: Integration, user) -> list[Move]:
@@ -326,17 +364,160 @@ def integration_moves(*, integration: Integration, user) -> list[Move]:
     return sorted(moves, key=_move_order)
 
 
+def integration_move(*, integration: Integration, user, to: str) -> Move | None:
+    """The move of `integration` to stage `to`, as `user` sees it; None when the state machine
+    has no such move from the current stage."""
+    return next(
+        (
+            _move(integration, fsm_transition, user)
+            for fsm_transition in integration.get_available_stage_transitions()
+            if fsm_transition.target == to
+        ),
+        None,
+    )
+
+
 def _move(integration: Integration, fsm_transition, user) -> Move:
     guard = guards.guard_for(integration.stage, fsm_transition.target)
+    allowed = fsm_transition.has_perm(integration, user)
+    target = fsm_transition.target
+    unmet = [u for u in guard(integration, "") if u.code != "reason_required"]
     return Move(
         name=fsm_transition.name,
         label=fsm_transition.custom.get("label", fsm_transition.name),
-        target=fsm_transition.target,
-        allowed=fsm_transition.has_perm(integration, user),
-        unmet=[u for u in guard(integration, "") if u.code != "reason_required"],
+        target=target,
+        allowed=allowed,
+        unmet=unmet,
         needs_reason=guard is guards.reason_required,
         who=fsm_transition.custom.get("who", "program staff"),
+        source=integration.stage,
+        confirm=allowed
+        and (
+            target in CONFIRMED_MOVES
+            or (target == Stage.REVIEW and not unmet and not _evidence_passed(integration))
+        ),
+        waits_for_program_team=not allowed
+        and target in PIPELINE
+        and user is not None
+        and not is_program_staff(user),
     )
+
+
+def _evidence_passed(integration: Integration) -> bool:
+    return review_selectors.integration_evidence_run_status(integration) == "passed"
+
+
+def move_consequences(
+    integration: Integration, move: Move, *, user, board: bool = False
+) -> list[str]:
+    """What a move will do, in plain sentences, for its confirmation: the first sentence says
+    what happens, the others what follows from it."""
+    name, source, target = integration.name, Stage(move.source).label, move.target_label
+    if move.target == Stage.WITHDRAWN:
+        lines = [
+            f"“{name}” will be withdrawn from the program. This is final: nobody, not even "
+            "the program team, can bring it back; a new intake would start over."
+        ]
+    elif move.target == Stage.REJECTED:
+        lines = [
+            f"“{name}” will be rejected. This is final: it leaves the pipeline for good, and "
+            "the partner reads your reason."
+        ]
+    elif move.target == Stage.DELISTED:
+        lines = [
+            f"“{name}” will be delisted: it leaves the public directory at once, and only "
+            "program staff can list it again."
+        ]
+    elif move.target == Stage.REVIEW and not _evidence_passed(integration):
+        status = review_selectors.integration_evidence_run_status(integration)
+        lines = [
+            f"“{name}” will be submitted for review although its evidence target's latest "
+            f"verification run {'did not pass (' + status + ')' if status else 'has not finished'}"
+            ". The program team will review it as it is; only they can send it back to "
+            "development."
+        ]
+    else:
+        lines = [f"“{name}” will move from {source} to {target}."]
+    if integration.stage in LISTED and move.target not in LISTED:
+        lines.append("Its badges are suspended while it is not listed.")
+    lines.append("The partner's people are told by e-mail.")
+    if board:
+        back = reverse_transition(move.target, move.source)
+        if back is not None and back.has_perm(integration, user):
+            lines.append("You can undo it for a few seconds afterwards.")
+        else:
+            lines.append(f"It cannot be undone: your role has no move back to {source}.")
+    return lines
+
+
+def reverse_transition(source: str, target: str):
+    """The state machine's transition from `source` to `target`, if it has one (no query)."""
+    field = Integration._meta.get_field("stage")
+    return next(
+        (
+            t
+            for t in field.get_all_transitions(Integration)
+            if t.source == source and t.target == target
+        ),
+        None,
+    )
+
+
+@dataclass(frozen=True)
+class UndoOffer:
+    """Whether the person who made a stage move may still undo it: `refusal` says why not
+    (the few seconds passed, it moved since, the state machine has no way back for their role,
+    the way back's guard is unmet), else it is "" and `note` goes in the history."""
+
+    row: StageTransition
+    until: datetime
+    refusal: str
+    note: str
+
+    @property
+    def possible(self) -> bool:
+        return not self.refusal
+
+
+def undo_offer(*, row: StageTransition | None, user, now=None) -> UndoOffer | None:
+    """The undo of the stage move `row` for `user`: None when it is not theirs to undo (not a
+    stage move, or made by someone else). The move back is a real move through
+    `integration_transition`, so its role and guard apply (the note satisfies a guard that
+    wants a reason)."""
+    if row is None or not row.is_stage or not row.from_stage or user is None:
+        return None
+    if row.actor_id is None or row.actor_id != user.pk:
+        return None
+    now = now or timezone.now()
+    until = row.at + timedelta(seconds=settings.VIP_UNDO_SECONDS)
+    integration = row.integration
+    moved, back = Stage(row.to_stage).label, Stage(row.from_stage).label
+    note = f"Undoes the move to {moved}."
+    latest = (
+        integration.history.filter(field=STAGE_FIELD).order_by("-at", "-pk").values_list("pk")[:1]
+    )
+    if now > until:
+        refusal = "The few seconds to undo this move have passed."
+    elif integration.stage != row.to_stage or [row.pk] != [pk for (pk,) in latest]:
+        refusal = "It has moved again since."
+    else:
+        way_back = reverse_transition(row.to_stage, row.from_stage)
+        if way_back is None:
+            refusal = f"This move cannot be undone: there is no move back from {moved} to {back}."
+        elif not way_back.has_perm(integration, user):
+            refusal = (
+                "This move cannot be undone: only "
+                f"{way_back.custom.get('who', 'program staff')} can move it back to {back}."
+            )
+        else:
+            unmet = guards.guard_for(row.to_stage, row.from_stage)(integration, note)
+            refusal = (
+                f"This move cannot be undone yet: moving back to {back} needs "
+                + " ".join(u.message for u in unmet)
+                if unmet
+                else ""
+            )
+    return UndoOffer(row=row, until=until, refusal=refusal, note=note)
 
 
 def _move_order(move: Move) -> tuple[int, int]:

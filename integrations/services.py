@@ -34,7 +34,7 @@ from integrations.models import (
     StageTransition,
 )
 from integrations.overlap import find_overlaps
-from integrations.selectors import integration_reached_review
+from integrations.selectors import integration_reached_review, undo_offer
 from support_sla.models import BusinessCalendar, default_working_days
 from support_sla.services import calendar_update, calendar_values
 
@@ -346,3 +346,23 @@ def integration_transition(
         )
     integration.refresh_from_db(fields=["stage", "stage_changed_at", "updated_at"])
     return row
+
+
+def integration_undo(*, row: StageTransition, actor: User, now=None) -> StageTransition:
+    """Undo the stage move `row` within `VIP_UNDO_SECONDS`: only the person who made it, only
+    while it is the integration's latest move, and only when the state machine allows the move
+    back for their role (`selectors.undo_offer` says which); the move back is an ordinary
+    transition (history, badges, notifications), whose own lock settles a race."""
+    with transaction.atomic():
+        Integration.objects.select_for_update().get(pk=row.integration_id)
+        row = StageTransition.objects.select_related("integration").get(pk=row.pk)
+        offer = undo_offer(row=row, user=actor, now=now)
+        if offer is None:
+            raise DomainError.forbidden(
+                "Only the person who made a move can undo it.", code="not_your_move"
+            )
+        if not offer.possible:
+            raise DomainError(offer.refusal, code="undo_refused")
+        return integration_transition(
+            integration=row.integration, to=row.from_stage, actor=actor, note=offer.note
+        )

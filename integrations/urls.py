@@ -15,6 +15,11 @@ urlpatterns = [
         views.integration_transition,
         name="integration_transition",
     ),
+    path(
+        "integrations/<int:pk>/transition/undo/",
+        views.integration_undo,
+        name="integration_undo",
+    ),
     path("integrations/<int:pk>/records/", views.integration_records, name="integration_records"),
     path(
         "integrations/<int:pk>/overlaps/acknowledge/",

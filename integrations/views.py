@@ -10,16 +10,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
 from accounts.forms import InvitationForm
 from accounts.limits import over_limit
 from accounts.roles import is_program_staff
 from badges.selectors import badges_context
+from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
 from config.forms import posted
-from config.http import safe_next, show_domain_error
+from config.http import refuse, safe_next, show_domain_error
 from integrations import selectors, services
 from integrations.forms import (
     IntakeForm,
@@ -32,6 +33,7 @@ from integrations.models import PIPELINE, Category, Partner, Stage
 from reviews import rounds as review_rounds
 from reviews import selectors as review_selectors
 from support_sla import selectors as support_selectors
+from support_sla import services as support_services
 from support_sla.forms import calendar_form
 from support_sla.models import Standing
 
@@ -166,7 +168,11 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "checklist": selectors.integration_checklist(integration),
             "history": integration.history.select_related("actor").order_by("-at", "-pk"),
             "overlaps": selectors.overlaps_for_viewer(integration, request.user),
-            "moves": selectors.integration_moves(integration=integration, user=request.user),
+            "moves": [
+                move
+                for move in selectors.integration_moves(integration=integration, user=request.user)
+                if move.shown
+            ],
             "progress": _progress(integration.stage),
             "pipeline": PIPELINE,
             "records_form": records_form,
@@ -178,6 +184,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
                 support_selectors.issues_with_sla().filter(integration=integration)[:RECENT_ISSUES]
             ),
             "support_issue_count": integration.support_issues.count(),
+            "may_open_issue": support_services.may_open_issue(integration),
             "targets": review_selectors.targets_of(integration),
             "has_evidence_target": review_selectors.integration_has_evidence_target(integration),
             "may_choose_evidence": review_selectors.may_choose_evidence(request.user, integration),
@@ -228,27 +235,110 @@ def integration_edit(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def integration_transition(request, pk: int):
-    """Every stage change from a page (integration page, board, dashboard) comes through here."""
+    """Every stage change from a page (integration page, board, dashboard) comes through here.
+    GET is its confirmation (a dialog, or a page without JavaScript) for the moves that ask
+    first; POST moves. `undo=1` (the board) offers to undo the move for a few seconds."""
     integration = selectors.integration_for(request.user, pk)
+    if request.method == "GET":
+        return _transition_confirmation(request, integration)
     form = TransitionForm(request.POST)
     back = safe_next(request, reverse("integration_detail", args=[pk]))
     if not form.is_valid():
         messages.error(request, "The note is too long (2,000 characters at most).")
         return redirect(back)
+    to, note = form.cleaned_data["to"], form.cleaned_data["note"].strip()
+    if to == Stage.WITHDRAWN and not note:
+        messages.error(request, "Say why the integration is withdrawn: nothing was changed.")
+        return redirect(back)
     try:
-        services.integration_transition(
-            integration=integration,
-            to=form.cleaned_data["to"],
-            actor=request.user,
-            note=form.cleaned_data["note"],
+        row = services.integration_transition(
+            integration=integration, to=to, actor=request.user, note=note
         )
     except DomainError as error:
         show_domain_error(request, error)
     else:
         messages.success(
             request, f"“{integration.name}” moved to {Stage(integration.stage).label}."
+        )
+        if request.POST.get("undo") == "1":
+            messages.info(request, str(row.pk), extra_tags="undo")
+    return redirect(back)
+
+
+def _transition_confirmation(request, integration):
+    """What a move will do, asked before it happens: the reason it needs (reject, delist,
+    withdraw) or an optional note, and what blocks it if it cannot happen yet. A move the
+    viewer's role cannot make is refused here as it is on POST."""
+    to = request.GET.get("to", "")
+    detail = reverse("integration_detail", args=[integration.pk])
+    back = safe_next(request, detail)
+    board = request.GET.get("undo") == "1"
+    move = selectors.integration_move(integration=integration, user=request.user, to=to)
+    if move is None:
+        confirmation = Confirmation(
+            title=f"Move “{integration.name}”",
+            sentence=(
+                f"An integration in {integration.get_stage_display()} cannot move to "
+                f"{Stage(to).label if to in Stage.values else 'that stage'}."
+            ),
+            action="",
+            button="",
+            back=back,
+            blocked=["Choose one of the moves its stage offers."],
+        )
+        return confirmation_page(request, confirmation)
+    if not move.allowed:
+        raise PermissionDenied(f"Only {move.who} can make this move.")
+    sentence, *details = selectors.move_consequences(
+        integration, move, user=request.user, board=board
+    )
+    note = request.GET.get("note", "")
+    confirmation = Confirmation(
+        title=f"{move.label}: “{integration.name}”?",
+        sentence=sentence,
+        details=details,
+        action=reverse("integration_transition", args=[integration.pk]),
+        button=move.label,
+        back=back,
+        hidden={"to": move.target, "next": back, **({"undo": "1"} if board else {})},
+        reason=reason_form(
+            name="note",
+            label="Reason (the partner will read it)" if move.asks_reason else "Note (optional)",
+            required=move.asks_reason,
+            initial=note,
+        ),
+        blocked=[unmet.message for unmet in move.unmet],
+        danger=move.target in selectors.CONFIRMED_MOVES or move.confirm,
+    )
+    return confirmation_page(request, confirmation)
+
+
+@login_required
+@require_POST
+def integration_undo(request, pk: int):
+    """The board's "Undo" of a move just made (integrations.services.integration_undo)."""
+    integration = selectors.integration_for(request.user, pk)
+    back = safe_next(request, reverse("review_board"))
+    row_id = request.POST.get("row", "")
+    row = (
+        integration.history.filter(pk=int(row_id)).first()
+        if row_id.isdecimal() and len(row_id) < 19
+        else None
+    )
+    if row is None:
+        messages.error(request, "There is no such move to undo.")
+        return redirect(back)
+    try:
+        services.integration_undo(row=row, actor=request.user)
+    except DomainError as error:
+        refuse(request, error)
+    else:
+        integration.refresh_from_db()
+        messages.success(
+            request,
+            f"Undone: “{integration.name}” is back in {Stage(integration.stage).label}.",
         )
     return redirect(back)
 

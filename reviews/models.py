@@ -349,3 +349,33 @@ class FeedbackReply(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class ConnectionTest(models.Model):
+    """That someone tested a target's connection from the target form (`server.health`,
+    `server.edition`, `auth.login` against what they typed, nothing saved): who, when, which
+    integration and target, the host, the outcome. Never an address's path or query, never a
+    credential, never the checks' messages."""
+
+    integration = models.ForeignKey(
+        "integrations.Integration", on_delete=models.CASCADE, related_name="connection_tests"
+    )
+    target = models.ForeignKey(
+        VerificationTarget,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="connection_tests",
+    )  # the target being edited; none for a new one
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    host = models.CharField(max_length=255)
+    outcome = models.CharField(max_length=16, choices=RunStatus.choices)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Connection test of {self.host} ({self.outcome})"

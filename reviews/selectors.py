@@ -122,6 +122,32 @@ def waiver_for(user, pk) -> Waiver:
     return waiver
 
 
+def target_delete_consequences(target) -> list[str]:
+    """What deleting `target` does, in sentences, for its confirmation (the rules are
+    reviews.services.target_archive's)."""
+    lines = [
+        f"“{target.name}” will be deleted: its stored credentials and inspector token are "
+        "destroyed at once, and it can no longer be verified. This cannot be undone."
+    ]
+    runs = target.runs.count()
+    if runs:
+        lines.append(f"Its {runs} verification run{'s' if runs != 1 else ''} stay as evidence.")
+    if target.primary:
+        integration = target.integration
+        others = targets_of(integration).exclude(pk=target.pk).exists()
+        if integration_selectors.integration_reached_review(integration) or not others:
+            lines.append(
+                "It is the evidence target: no other target takes its place until program "
+                "staff choose one, and the integration's badges are suspended."
+            )
+        else:
+            lines.append(
+                "It is the evidence target: the oldest other target takes its place, and the "
+                "integration's badges are suspended until a run of it passes."
+            )
+    return lines
+
+
 def open_run_of(target) -> VerificationRun | None:
     return VerificationRun.objects.filter(target=target, status__in=OPEN_RUN_STATUSES).first()
 

@@ -6,8 +6,10 @@ import json
 import logging
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
+from urllib.parse import urlparse
 
 import hvac.exceptions
 from django.conf import settings
@@ -29,6 +31,7 @@ from reviews.evidence import clean_evidence
 from reviews.models import (
     OPEN_RUN_STATUSES,
     CheckResult,
+    ConnectionTest,
     PartnerEvidence,
     RunPurpose,
     RunStatus,
@@ -58,6 +61,14 @@ def _check_member_or_staff(user, integration) -> None:
 IDENTITY = ("kind", "url", "namespace")
 
 
+def address_check():
+    """The program's address policy for targets: outside development private addresses are
+    refused, unless an egress proxy applies that policy (and resolves the names) itself."""
+    if settings.VIP_ALLOW_PRIVATE_TARGETS or settings.VIP_EGRESS_PROXY:
+        return None
+    return resolution_problem
+
+
 def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTarget:
     """Clean `data`, encrypt the secrets it carries, and save: all or nothing. The program
     Vault is called before the transaction, so a Vault outage saves nothing; an update locks
@@ -68,13 +79,7 @@ def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTa
     server other than the one they were given for. Only the partner's own people repoint."""
     try:
         cleaned = clean_target(
-            data,
-            existing=target if target.pk else None,
-            # Outside development the program refuses private addresses, unless an egress
-            # proxy applies that policy (and resolves the names) itself.
-            address_check=None
-            if settings.VIP_ALLOW_PRIVATE_TARGETS or settings.VIP_EGRESS_PROXY
-            else resolution_problem,
+            data, existing=target if target.pk else None, address_check=address_check()
         )
     except TargetError as error:
         raise DomainError.invalid(error.message, errors=error.errors) from error
@@ -126,6 +131,62 @@ def _lock_live(target: VerificationTarget) -> VerificationTarget:
     if locked is None:
         raise DomainError("This target was deleted.", code="target_deleted")
     return locked
+
+
+# --- Connection tests (the target form's "Test connection") ---------------------------------
+
+# What a connection test runs: the server answers, it is the platform declared, the app logs in;
+# then the token that login minted is revoked (never left behind in the partner's Vault).
+CONNECTION_CHECKS = frozenset({"server.health", "server.edition", "auth.login", "token.revoke"})
+CONNECTION_TEST_SECONDS = 30  # a test runs inside a web request: no check starts after this
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult:
+    outcome: str  # passed, failed or error (as a run's verdict)
+    reason: str
+    results: list[Result]
+    host: str
+
+
+def target_test_connection(
+    *, integration: Integration, actor, data: dict, target: VerificationTarget | None = None
+) -> ConnectionTestResult:
+    """Run `server.health`, `server.edition` and `auth.login` against the target as typed (the
+    body of DESIGN.md §9, cleaned by the same rules and address policy as saving), in this
+    process, without saving it: the secrets are used and forgotten. Only the fact is stored
+    (`ConnectionTest`: who, when, which integration and target, the host, the outcome)."""
+    _check_member_or_staff(actor, integration)
+    try:
+        cleaned = clean_target(
+            {**data, "secret_mounts": [], "plugin": None}, address_check=address_check()
+        )
+    except TargetError as error:
+        raise DomainError.invalid(error.message, errors=error.errors) from error
+    ctx = context_for(
+        cleaned.fields,  # never saved
+        run_id=0,
+        category=integration.category,
+        credentials=cleaned.credentials,
+        inspector_token=None,
+        settings=replace(
+            engine_settings(),
+            time_limit=min(settings.VIP_RUN_TIME_LIMIT, CONNECTION_TEST_SECONDS),
+        ),
+    )
+    results: list[Result] = []
+    verdict = execute(ctx, results.append, only=CONNECTION_CHECKS)
+    host = urlparse(cleaned.fields["url"]).netloc[:255]
+    ConnectionTest.objects.create(
+        integration=integration,
+        target=target,
+        requested_by=actor,
+        host=host,
+        outcome=verdict.status,
+    )
+    return ConnectionTestResult(
+        outcome=verdict.status, reason=verdict.reason, results=results, host=host
+    )
 
 
 def target_create(*, integration, actor, data: dict) -> VerificationTarget:

@@ -5,6 +5,11 @@ from reviews import views
 urlpatterns = [
     path("review/board/", views.board, name="review_board"),
     path("integrations/<int:pk>/targets/new/", views.target_new, name="target_new"),
+    path(
+        "integrations/<int:pk>/targets/test-connection/",
+        views.target_test_connection,
+        name="target_test_connection",
+    ),
     path("targets/<int:pk>/edit/", views.target_edit, name="target_edit"),
     path("targets/<int:pk>/delete/", views.target_delete, name="target_delete"),
     path("targets/<int:pk>/primary/", views.target_make_primary, name="target_make_primary"),

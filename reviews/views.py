@@ -1,19 +1,24 @@
 """HTML pages for reviewing: the kanban board and queue, verification targets and runs, and
 the review rounds' actions on the integration page."""
 
+from allauth.core import ratelimit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.limits import over_limit
 from accounts.roles import is_program_staff
+from config.confirm import Confirmation, confirmation_page
 from config.errors import DomainError
 from config.http import refuse, safe_next, show_domain_error
+from config.sorting import sort_of, sorted_by
 from integrations import selectors
 from integrations import services as integration_services
 from integrations.models import PIPELINE, Category, Stage
@@ -140,10 +145,15 @@ def _target_page(request, integration, target=None):
     else:
         form = TargetForm(initial={"namespace": "admin", "kind": "hcp_vault"})
         mounts = MountFormSet(prefix="mounts")
+    return _render_target_page(request, integration, target, form, mounts)
+
+
+def _render_target_page(request, integration, target, form, mounts, status=200, **extra):
     return render(
         request,
         "reviews/target_form.html",
-        {"integration": integration, "target": target, "form": form, "mounts": mounts},
+        {"integration": integration, "target": target, "form": form, "mounts": mounts, **extra},
+        status=status,
     )
 
 
@@ -160,10 +170,74 @@ def target_edit(request, pk: int):
     return _target_page(request, target.integration, target)
 
 
+@sensitive_post_parameters(*SECRET_FIELDS, "inspector_token")
 @login_required
 @require_POST
+def target_test_connection(request, pk: int):
+    """The target form's "Test connection": `server.health`, `server.edition` and `auth.login`
+    against what is typed, nothing saved (reviews.services.target_test_connection). For htmx
+    the result alone, shown under the button; without JavaScript the form again with it."""
+    integration = selectors.integration_for(request.user, pk)
+    target = None
+    target_id = request.POST.get("target", "")
+    if target_id.isdecimal() and len(target_id) < 19:
+        target = review_selectors.target_for(request.user, int(target_id))
+        if target.integration_id != integration.pk:
+            raise Http404("No such target.")
+    data = request.POST.copy()
+    data["name"] = data.get("name", "").strip() or "Connection test"  # a test needs no name
+    form = TargetForm(data)
+    result, status = None, 200
+    if form.is_valid():
+        if over_limit(request, action="test_connection"):
+            if not request.htmx:
+                return ratelimit.respond_429(request)
+            form.add_error(None, "Too many connection tests in a short time. Try again later.")
+            status = 429
+        else:
+            try:
+                result = services.target_test_connection(
+                    integration=integration, actor=request.user, data=form.body(), target=target
+                )
+            except DomainError as error:
+                _form_errors(error, form, MountFormSet(prefix="mounts"), [])
+                status = error.status
+    context = {
+        "connection_test": result,
+        "connection_problems": [
+            (form.fields[name].label if name in form.fields else "", problem)
+            for name, problems in form.errors.items()
+            for problem in problems
+        ],
+        "stored_credentials": target is not None and target.credentials_set,
+    }
+    if request.htmx:
+        return render(request, "reviews/_connection_test.html", context, status=status)
+    mounts = MountFormSet(request.POST, prefix="mounts")
+    mounts.is_valid()
+    return _render_target_page(request, integration, target, form, mounts, status, **context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def target_delete(request, pk: int):
+    """GET asks first (config/confirm.py), POST deletes."""
     target = review_selectors.target_for(request.user, pk)
+    if request.method == "GET":
+        sentence, *details = review_selectors.target_delete_consequences(target)
+        open_run = review_selectors.open_run_of(target)
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Delete the target “{target.name}”?",
+                sentence=sentence,
+                details=details,
+                action=reverse("target_delete", args=[pk]),
+                button="Delete the target",
+                back=reverse("integration_detail", args=[target.integration_id]),
+                blocked=["Cancel the queued or running verification first."] if open_run else [],
+            ),
+        )
     try:
         services.target_archive(target=target, actor=request.user)
     except DomainError as error:
@@ -241,8 +315,11 @@ def run_detail(request, pk: int):
 
 @login_required
 def run_progress(request, pk: int):
-    """The live part of the run page, polled by htmx while the run is open."""
+    """The live part of the run page, polled by htmx while the run is open; opened directly
+    (not by htmx), the run page itself."""
     run = review_selectors.run_for(request.user, pk)
+    if not request.htmx:
+        return redirect("run_detail", pk=pk)
     return render(request, "reviews/_run_progress.html", _run_context(run))
 
 
@@ -319,6 +396,16 @@ def waiver_end(request, pk: int):
 # --- Review queue ------------------------------------------------------------------------------
 
 QUEUE_PAGE_SIZE = 50
+# The review queue's sortable columns (config/sorting.py); by default the longest waiting first.
+QUEUE_SORTS = {
+    "name": ["name"],
+    "category": ["category", "stage_changed_at"],
+    "days": ["-stage_changed_at"],
+    "run": ["latest_run_status", "stage_changed_at"],
+    "feedback": ["open_feedback", "stage_changed_at"],
+    "assignee": ["assignee__email", "stage_changed_at"],
+}
+QUEUE_DEFAULT_SORT = "-days"
 
 
 @login_required
@@ -335,10 +422,13 @@ def review_queue(request):
     queue = review_selectors.review_queue(
         user=request.user, category=category, assignee=assignee, search=search
     )
+    sort = sort_of(request, QUEUE_SORTS, QUEUE_DEFAULT_SORT)
+    queue = sorted_by(queue, sort, QUEUE_SORTS)
     return render(
         request,
         "reviews/queue.html",
         {
+            "sort": sort,
             "page": Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page")),
             "category": category,
             "categories": Category.choices,
@@ -379,8 +469,11 @@ def rounds_context(integration) -> dict:
 
 @login_required
 def review_rounds(request, pk: int):
-    """The review rounds of an integration on their own (the part the integration page shows)."""
+    """The review rounds of an integration on their own (the part the integration page shows),
+    for htmx; opened directly, the integration page at its rounds."""
     integration = selectors.integration_for(request.user, pk)
+    if not request.htmx:
+        return redirect(reverse("integration_detail", args=[pk]) + "#review-rounds")
     return render(request, "reviews/_rounds.html", rounds_context(integration))
 
 

@@ -12,6 +12,7 @@ The measured party cannot move its own clock (§7, "Integrity"):
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
@@ -181,6 +182,22 @@ def reopen(issue: SupportIssue, now: datetime, calendar: Calendar) -> None:
         issue.cycle += 1
         start_clock(issue, now, calendar)
     issue.reopened_at = now
+
+
+def due_at_end_of_day(issue: SupportIssue, zone: str) -> date | None:
+    """The business day whose end a normal issue is due at, when its due time shown in `zone`
+    is that day's end: a normal clock runs out at the end of a business day (24:00 local,
+    which is 00:00 of the next calendar day, often a Saturday) when it started outside
+    business hours. Only in the clock calendar's own zone (elsewhere the same instant is an
+    ordinary time of day); None otherwise. The API keeps the exact instant (`due_at`)."""
+    if issue.severity != Severity.NORMAL or issue.due_at is None or not issue.clock_calendar:
+        return None
+    if zone != issue.clock_calendar.get("time_zone"):
+        return None
+    local = issue.due_at.astimezone(ZoneInfo(zone))
+    if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
+        return None
+    return local.date() - timedelta(days=1)
 
 
 @dataclass(frozen=True)

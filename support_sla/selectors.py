@@ -14,6 +14,7 @@ from support_sla.models import (
     RUNNING,
     STOPPED,
     BusinessCalendar,
+    IssueStatus,
     Severity,
     SlaEvent,
     Standing,
@@ -197,3 +198,42 @@ def pause_of(issue: SupportIssue) -> PauseUse:
         allowed=words[1],
         ends_at=issue.next_action_at if issue.is_paused else None,
     )
+
+
+def status_change_consequences(issue: SupportIssue, status: str, now=None) -> list[str]:
+    """What changing `issue`'s status to `status` does to it and its SLA clock, in sentences,
+    for the change's confirmation (the rules are support_sla.services' and clocks')."""
+    from support_sla.clocks import REOPEN_WINDOW
+
+    title = issue.title
+    if status == IssueStatus.WAITING_ON_REPORTER:
+        pause = pause_of(issue)
+        return [
+            f"The SLA clock of “{title}” pauses while the reporter answers your question.",
+            "It runs again when the reporter or program staff comment, or by itself when the "
+            f"pauses of this cycle reach the allowance ({pause.used} used of {pause.allowed}).",
+        ]
+    if status == IssueStatus.RESOLVED:
+        return [
+            f"“{title}” will be resolved: its SLA clock stops.",
+            f"Reopened within {REOPEN_WINDOW.days} days, it continues the same clock (its due "
+            "time, and a breach stays a breach); later, a new clock starts.",
+        ]
+    if status == IssueStatus.CLOSED:
+        return [f"“{title}” will be closed: nothing more is expected on it. It can be reopened."]
+    if status == IssueStatus.ACKNOWLEDGED:
+        if issue.status == IssueStatus.WAITING_ON_REPORTER:
+            return [f"“{title}” will be acknowledged: its SLA clock runs again."]
+        return [f"“{title}” will be acknowledged: its SLA clock keeps running."]
+    if status == IssueStatus.OPEN and issue.status in STOPPED:
+        now = now or timezone.now()
+        resolved_at = issue.resolved_at or issue.closed_at
+        if resolved_at is not None and now - resolved_at <= REOPEN_WINDOW:
+            return [
+                f"“{title}” will be reopened: its SLA clock continues where it stopped, with "
+                "the same due time."
+            ]
+        return [f"“{title}” will be reopened: a new SLA clock starts now."]
+    if status == IssueStatus.OPEN:
+        return [f"“{title}” will be open again: its SLA clock runs again."]
+    return [f"“{title}” will be {IssueStatus(status).label.lower()}."]

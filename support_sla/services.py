@@ -65,13 +65,33 @@ def _people(issue: SupportIssue) -> list[str]:
     return [*people, *([issue.assignee.email] if issue.assignee else [])]
 
 
+def may_open_issue(integration: Integration) -> bool:
+    """Support issues are opened on released, supported or delisted integrations (pages show
+    the form only then)."""
+    return integration.stage in SUPPORTED_STAGES
+
+
+def severity_choices(*, issue: SupportIssue, actor) -> list[str]:
+    """The severities `actor` may give `issue` besides its own: only program staff make a
+    critical issue normal (pages show the severity control only when there is a choice)."""
+    return [
+        severity
+        for severity in Severity.values
+        if severity != issue.severity
+        and not (
+            (issue.severity, severity) == (Severity.CRITICAL, Severity.NORMAL)
+            and not is_program_staff(actor)
+        )
+    ]
+
+
 def issue_open(
     *, integration: Integration, actor, data: dict, now: datetime | None = None
 ) -> SupportIssue:
     """Open a support issue on a released, supported or delisted integration; its clock
     starts now (`now`: the demo data's past)."""
     _check_member_or_staff(actor, integration)
-    if integration.stage not in SUPPORTED_STAGES:
+    if not may_open_issue(integration):
         raise DomainError(
             "Support issues are opened on released, supported or delisted integrations.",
             code="not_supported_stage",
@@ -144,8 +164,8 @@ def issue_update(
                 raise DomainError.invalid(
                     "Unknown severity.", errors={"severity": ["Choose critical or normal."]}
                 )
-            downgrade = (locked.severity, data["severity"]) == (Severity.CRITICAL, Severity.NORMAL)
-            if downgrade and not is_program_staff(actor):
+            changed = data["severity"] != locked.severity
+            if changed and data["severity"] not in severity_choices(issue=locked, actor=actor):
                 raise DomainError.forbidden(
                     "Only program staff can make a critical issue normal.", code="staff_only"
                 )

@@ -2,16 +2,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
 from accounts.roles import is_program_staff
+from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
 from config.forms import posted
 from config.http import show_domain_error
+from config.sorting import position, sort_of, sorted_by
 from integrations.selectors import integration_for, partner_for
 from integrations.views import partner_page
 from support_sla import selectors, services
@@ -26,6 +29,14 @@ from support_sla.forms import (
 from support_sla.models import IssueStatus, Severity, StandingRecord
 
 QUEUE_PAGE = 50
+# The support queue's sortable columns (config/sorting.py); by default the least time left first.
+QUEUE_SORTS = {
+    "issue": ["title", "due_at"],
+    "severity": ["severity", "due_at"],
+    "status": ["status_position", "due_at"],
+    "due": ["due_at"],
+}
+QUEUE_DEFAULT_SORT = "due"
 
 
 @login_required
@@ -54,7 +65,11 @@ def support_queue(request):
     breached = request.GET.get("breached") == "1"
     if breached:
         issues = selectors.filter_breached(issues, True)
-    page = Paginator(issues.order_by("due_at", "pk"), QUEUE_PAGE).get_page(request.GET.get("page"))
+    sort = sort_of(request, QUEUE_SORTS, QUEUE_DEFAULT_SORT)
+    issues = sorted_by(
+        issues.annotate(status_position=position("status", IssueStatus.values)), sort, QUEUE_SORTS
+    )
+    page = Paginator(issues, QUEUE_PAGE).get_page(request.GET.get("page"))
     proposals = []
     if is_program_staff(request.user):
         proposals = StandingRecord.objects.filter(
@@ -75,6 +90,7 @@ def support_queue(request):
             "statuses": IssueStatus.choices,
             "severities": Severity.choices,
             "delisting_proposals": proposals,
+            "sort": sort,
         },
     )
 
@@ -96,14 +112,18 @@ def issue_detail(request, pk: int):
             "events": issue.events.order_by("at"),
             # Waiting on the reporter has its own form: it needs a comment.
             "next_statuses": [
-                (value, IssueStatus(value).label)
-                for value in next_statuses
-                if value != IssueStatus.WAITING_ON_REPORTER
+                (value, STATUS_ACTIONS[value])
+                for value in IssueStatus.values
+                if value in next_statuses and value != IssueStatus.WAITING_ON_REPORTER
             ],
-            "pause_form": PauseForm() if pausable else None,
+            "pausable": pausable,
             "pause": selectors.pause_of(issue),
             "comment_form": CommentForm(),
-            "severities": Severity.choices,
+            # Only the severities this viewer may choose: none shown is no control at all.
+            "severities": [
+                (value, Severity(value).label)
+                for value in services.severity_choices(issue=issue, actor=request.user)
+            ],
         },
     )
 
@@ -111,6 +131,11 @@ def issue_detail(request, pk: int):
 @login_required
 def issue_new(request, pk: int):
     integration = integration_for(request.user, pk)
+    if not services.may_open_issue(integration):
+        # No form to fill in only to be refused: say when issues can be opened.
+        return render(
+            request, "support_sla/issue_new.html", {"integration": integration, "form": None}
+        )
     form = IssueForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,9 +170,67 @@ def _update(request, pk: int, form_class, fields: list[str], done: str):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def issue_status(request, pk: int):
+    """GET asks first (config/confirm.py): what the new status does to the clock, and the
+    question to the reporter when it pauses it; POST changes it."""
+    if request.method == "GET":
+        return _status_confirmation(request, selectors.issue_for(request.user, pk))
     return _update(request, pk, StatusForm, ["status", "comment"], "Status changed.")
+
+
+def _status_confirmation(request, issue):
+    status = request.GET.get("status", "")
+    back = reverse("support_issue", args=[issue.pk])
+    label = IssueStatus(status).label.lower() if status in IssueStatus.values else status
+    if status not in services.NEXT_STATUSES[issue.status]:
+        return confirmation_page(
+            request,
+            Confirmation(
+                title=f"Change the status of “{issue.title}”",
+                sentence=f"An issue that is {issue.get_status_display().lower()} cannot "
+                f"become {label or 'that'}.",
+                action="",
+                button="",
+                back=back,
+                blocked=["Choose one of the statuses the issue page offers."],
+            ),
+        )
+    pausing = status == IssueStatus.WAITING_ON_REPORTER
+    if pausing and not services.may_pause(issue=issue, actor=request.user):
+        raise PermissionDenied("Program staff opened this issue: only they can pause it.")
+    sentence, *details = selectors.status_change_consequences(issue, status)
+    comment = PauseForm.base_fields["comment"]
+    return confirmation_page(
+        request,
+        Confirmation(
+            title=f"{STATUS_ACTIONS.get(status, IssueStatus(status).label)}: “{issue.title}”?",
+            sentence=sentence,
+            details=details,
+            action=reverse("support_issue_status", args=[issue.pk]),
+            button=STATUS_ACTIONS.get(status, IssueStatus(status).label),
+            back=back,
+            hidden={"status": status},
+            reason=reason_form(
+                name="comment",
+                label=comment.label if pausing else "Comment (optional)",
+                help_text=comment.help_text if pausing else "Posted on the issue.",
+                required=pausing,
+                max_length=20_000,
+            ),
+            danger=status in (IssueStatus.RESOLVED, IssueStatus.CLOSED),
+        ),
+    )
+
+
+# The button of each status change, in words (reopening has its own).
+STATUS_ACTIONS = {
+    IssueStatus.ACKNOWLEDGED: "Acknowledge",
+    IssueStatus.WAITING_ON_REPORTER: "Wait on the reporter",
+    IssueStatus.RESOLVED: "Resolve",
+    IssueStatus.CLOSED: "Close",
+    IssueStatus.OPEN: "Reopen",
+}
 
 
 @login_required

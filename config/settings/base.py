@@ -208,6 +208,9 @@ ACCOUNT_RATE_LIMITS = {
     "intake_partner": "20/h/key",
     "invite": "20/h/user",
     "invite_partner": "30/h/key",
+    # The target form's "Test connection" (reviews.views.target_test_connection): each test
+    # connects to an address the partner typed.
+    "test_connection": "20/h/user",
 }
 # Behind reverse proxies you run (a TLS terminator, a load balancer), per-IP limits must count
 # the client, not the proxy: the number of such proxies, whose X-Forwarded-For entries are
@@ -232,6 +235,9 @@ INVITATION_DAYS = env.int("VIP_INVITATION_DAYS", default=14)
 # --- Program rules with numbers (DESIGN.md) ----------------------------------
 VIP_OVERLAP_THRESHOLD = env.float("VIP_OVERLAP_THRESHOLD", default=0.55)
 VIP_BOARD_CARDS_PER_COLUMN = env.int("VIP_BOARD_CARDS_PER_COLUMN", default=12)
+# After a move on the board, the person who made it may undo it for this many seconds (a real
+# move back, when the state machine allows it for their role).
+VIP_UNDO_SECONDS = env.int("VIP_UNDO_SECONDS", default=10)
 VIP_SLA_WARN_AT = env.float("VIP_SLA_WARN_AT", default=0.75)  # share of the budget used
 VIP_SLA_STANDING_DAYS = env.int("VIP_SLA_STANDING_DAYS", default=90)
 # The most waiting on the reporter may add to one clock cycle, as a share of the budget

@@ -9,7 +9,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from config.timezones import valid_zone
 
@@ -140,3 +140,57 @@ def page_query(context, number) -> str:
     query = context["request"].GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
+
+
+@register.simple_tag
+def confirm_button(
+    url: str, label: str, *, css: str = "btn btn-sm btn-outline-danger", hint: str = "", **fields
+):
+    """A button that asks before it acts (config/confirm.py): a GET form to the action's URL,
+    whose answer htmx shows as a dialog (or the browser as a page without JavaScript).
+    `hint` is read to screen readers after the label ("Delete <span>staging</span>");
+    `fields` become hidden inputs (`to="withdrawn"`)."""
+    hidden = format_html_join(
+        "", '<input type="hidden" name="{}" value="{}">', ((k, v) for k, v in fields.items())
+    )
+    hint_html = format_html(' <span class="visually-hidden">{}</span>', hint) if hint else ""
+    return format_html(
+        '<form method="get" action="{}" class="d-inline" hx-get="{}" hx-target="#confirm-dialog"'
+        ' hx-swap="innerHTML">{}<button class="{}" type="submit" aria-haspopup="dialog">{}{}'
+        "</button></form>",
+        url,
+        url,
+        hidden,
+        css,
+        label,
+        hint_html,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str, css: str = ""):
+    """A sortable column's header (config/sorting.py): a link that sorts by `key`, ascending
+    first and descending when it already sorts ascending, keeping the filters (not the page);
+    `aria-sort` says how the column sorts now. Context: `sort` (a Sort) and `request`."""
+    sort = context["sort"]
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    current = sort.key == key
+    query["sort"] = f"-{key}" if current and not sort.descending else key
+    if current:
+        state = "descending" if sort.descending else "ascending"
+        icon = "sort-down" if sort.descending else "sort-up"
+    else:
+        state, icon = "none", "arrow-down-up"
+    return format_html(
+        '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="?{}">{}'
+        ' <i class="bi bi-{}" aria-hidden="true"></i><span class="visually-hidden"> (sort by'
+        " {}{})</span></a></th>",
+        css,
+        state,
+        query.urlencode(),
+        label,
+        icon,
+        label.lower(),
+        ", descending" if current and not sort.descending else "",
+    )

@@ -45,24 +45,39 @@ def test_stage_moves_show_a_loading_state(client_as, owner, reviewer, partner):
     assert_loading_state(form_for(page, f"/integrations/{integration.pk}/transition/"))
     dashboard = client_as(owner).get("/dashboard/").content.decode()
     assert_loading_state(form_for(dashboard, f"/integrations/{integration.pk}/transition/"))
-    board = client_as(reviewer).get("/review/board/").content.decode()
-    assert_loading_state(form_for(board, f"/integrations/{integration.pk}/transition/"))
+    # The board asks first: its move opens a dialog whose form moves, with a loading state.
+    dialog = client_as(reviewer).get(
+        f"/integrations/{integration.pk}/transition/",
+        {"to": "develop", "undo": "1", "next": "/review/board/"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert_loading_state(
+        form_for(dialog.content.decode(), f"/integrations/{integration.pk}/transition/")
+    )
 
 
 def test_the_board_moves_a_card_without_drag_and_drop(client_as, reviewer, partner):
-    """A keyboard user picks the stage in a labelled menu and presses Move."""
+    """A keyboard user picks the stage in a labelled menu and presses Move, then confirms."""
     integration = IntegrationFactory(partner=partner, stage=Stage.ENABLE, name="Acme Sync")
     client = client_as(reviewer)
-    form = form_for(
-        client.get("/review/board/").content.decode(), f"/integrations/{integration.pk}/transition/"
-    )
+    board = client.get("/review/board/").content.decode()
+    menu = re.search(
+        r'<form method="get" action="/integrations/'
+        + str(integration.pk)
+        + r'/transition/"[^>]*>.*?</form>',
+        board,
+        re.S,
+    ).group(0)
+    assert 'hx-target="#confirm-dialog"' in menu
     assert (
         f'<label class="visually-hidden" for="move-{integration.pk}">Move Acme Sync to</label>'
-        in form
+        in menu
     )
-    assert re.search(rf'<select class="form-select" id="move-{integration.pk}" name="to"', form)
-    assert '<option value="develop">Start development</option>' in form
-    assert '<button class="btn btn-outline-primary" type="submit">Move' in form
+    assert re.search(
+        rf'<select class="form-select form-select-sm" id="move-{integration.pk}"', menu
+    )
+    assert '<option value="develop">Develop &amp; test</option>' in menu
+    assert '<button class="btn btn-sm btn-outline-primary mt-1 w-100" type="submit"' in menu
     response = client.post(
         f"/integrations/{integration.pk}/transition/",
         {"to": "develop", "next": "/review/board/"},
@@ -96,9 +111,14 @@ def test_support_status_changes_show_a_loading_state(client_as, owner, partner):
         actor=owner,
         data={"title": "Down", "description": "It is down.", "severity": "normal"},
     )
-    html = client_as(owner).get(f"/support/issues/{issue.pk}/").content.decode()
-    assert_loading_state(form_for(html, f"/support/issues/{issue.pk}/status/"))
+    client = client_as(owner)
+    html = client.get(f"/support/issues/{issue.pk}/").content.decode()
     assert_loading_state(form_for(html, f"/support/issues/{issue.pk}/severity/"))
+    # A status change asks first; the dialog's form changes it, with a loading state.
+    dialog = client.get(
+        f"/support/issues/{issue.pk}/status/", {"status": "resolved"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert_loading_state(form_for(dialog, f"/support/issues/{issue.pk}/status/"))
 
 
 def test_htmx_loads_once_from_the_head_and_its_indicator_styles_need_no_inline_style(client):

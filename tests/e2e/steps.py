@@ -72,12 +72,23 @@ def board_column(page: Page, stage_label: str):
     return page.get_by_role("region", name=re.compile(rf"^\d+ {re.escape(stage_label)} "))
 
 
+def confirm(page: Page) -> None:
+    """Press the action's button in the open confirmation dialog (the one that is not Cancel)."""
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("button[type=submit]").click()
+    expect(dialog).to_have_count(0)
+
+
 def drag_on_board(page: Page, integration, stage_label: str) -> None:
-    """Drag an integration's card to a stage's column on the board (the drop submits the
-    card's move form, so the page reloads with the outcome)."""
+    """Drag an integration's card to a stage's column on the board: the drop asks for
+    confirmation in a dialog, and confirming moves it (the page shows the outcome)."""
     page.goto("/review/board/")
-    with page.expect_navigation():
-        board_card(page, integration).drag_to(board_column(page, stage_label))
+    # Grabbed by its top edge, as a person grabs a card (form fields do not start a drag).
+    board_card(page, integration).drag_to(
+        board_column(page, stage_label), source_position={"x": 8, "y": 8}
+    )
+    confirm(page)
     column = board_column(page, stage_label)
     expect(column.get_by_role("article", name=integration.name)).to_be_visible()
 

@@ -3,6 +3,7 @@ impact, axe's default rules: WCAG 2.x A/AA and best practices)."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from badges import services as badge_services
 from integrations.models import Stage
@@ -56,13 +57,18 @@ def site(released, partner, owner, reviewer, admin):
                 f"/verifications/{released.runs.get().pk}/",
                 f"/support/issues/{issue.pk}/",
                 "/accounts/profile/",
+                # A confirmation as a page (what a button opens without JavaScript).
+                f"/integrations/{in_review.pk}/transition/?to=withdrawn",
+                f"/support/issues/{issue.pk}/status/?status=resolved",
             ],
         ),
         "staff": (
             reviewer,
             ["/review/board/", "/review/queue/", "/support/", f"/integrations/{in_review.pk}/"],
         ),
-        "admin": (admin, [f"/integrations/{released.pk}/"]),
+        "admin": (admin, [f"/integrations/{released.pk}/", f"/badges/{badge.pk}/revoke/"]),
+        "badge": badge,
+        "issue": issue,
     }
 
 
@@ -77,6 +83,42 @@ def test_the_main_pages_have_no_accessibility_violations(browse, site, role):
         violations = steps.accessibility_violations(page)
         if violations:
             found[url] = violations
+    assert not found, "\n".join(
+        f"{url}:\n  " + "\n  ".join(problems) for url, problems in found.items()
+    )
+
+
+def dialogs(site, released):
+    """(person, page, button) that opens each kind of confirmation dialog."""
+    return [
+        ("partner", f"/integrations/{released.pk}/", "Withdraw"),
+        ("partner", f"/integrations/{released.pk}/", "Delete"),
+        ("partner", f"/support/issues/{site['issue'].pk}/", "Resolve"),
+        ("partner", f"/support/issues/{site['issue'].pk}/", "Wait on reporter"),
+        ("admin", f"/integrations/{released.pk}/", "Revoke"),
+        ("staff", "/review/board/", "Move"),
+    ]
+
+
+def test_the_confirmation_dialogs_have_no_accessibility_violations(browse, site, released):
+    found = {}
+    pages = {}
+    for role, url, button in dialogs(site, released):
+        person = site[role][0]
+        if role not in pages:
+            pages[role] = browse(person, bypass_csp=True)
+        page = pages[role]
+        page.goto(url)
+        if button == "Move":
+            card = page.locator(".board-card").first
+            card.locator("select").select_option(index=1)
+        page.get_by_role("button", name=button).first.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog.locator(":focus")).to_have_count(1)  # the focus is in the dialog
+        violations = steps.accessibility_violations(page)
+        if violations:
+            found[f"{url} {button}"] = violations
     assert not found, "\n".join(
         f"{url}:\n  " + "\n  ".join(problems) for url, problems in found.items()
     )

@@ -122,7 +122,7 @@ def test_a_row_shows_stage_days_badges_and_standing(client_as, owner, ours):
     (row,) = response.context["page"]
     assert row.stage_days == 3  # 3 days 23 hours: whole days, like the board
     assert "Acme Security" in html and "HSM" in html and ">Support</span>" in html
-    assert '<td class="text-end">3</td>' in html
+    assert '<td class="text-end" data-label="Days in stage">3</td>' in html
     assert "HCP Vault Verified" in html and ">active</span>" in html
     assert "Vault Enterprise Verified" in html and ">suspended</span>" in html
     assert "revoked" not in html

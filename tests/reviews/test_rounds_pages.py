@@ -43,9 +43,9 @@ def page_of(integration) -> str:
     ("role", "expected"), list(zip(ROLES, [302, 200, 200, 404, 200, 200], strict=True))
 )
 def test_who_sees_the_rounds(client_as, people, in_review, role, expected):
-    assert client_as(people[role]).get(f"/integrations/{in_review.pk}/reviews/").status_code == (
-        expected
-    )
+    assert client_as(people[role]).get(
+        f"/integrations/{in_review.pk}/reviews/", HTTP_HX_REQUEST="true"
+    ).status_code == (expected)
 
 
 @pytest.mark.parametrize("role", ["owner", "member"])
@@ -67,7 +67,11 @@ def test_the_partner_sees_every_round_item_and_reply_and_can_reply(
         round=current, body="Namespace docs.", resolved_at=current.opened_at, resolved_by=reviewer
     )
 
-    html = client_as(people[role]).get(f"/integrations/{in_review.pk}/reviews/").content.decode()
+    html = (
+        client_as(people[role])
+        .get(f"/integrations/{in_review.pk}/reviews/", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
 
     for text in (
         "First pass.",
@@ -89,7 +93,9 @@ def test_the_partner_sees_every_round_item_and_reply_and_can_reply(
 
 
 def test_staff_get_the_forms_for_an_open_round(client_as, reviewer, item):
-    html = client_as(reviewer).get(f"/integrations/{item.round.integration_id}/reviews/")
+    html = client_as(reviewer).get(
+        f"/integrations/{item.round.integration_id}/reviews/", HTTP_HX_REQUEST="true"
+    )
     html = html.content.decode()
     round_pk = item.round_id
     assert f'action="/review/rounds/{round_pk}/feedback/"' in html
@@ -102,10 +108,18 @@ def test_staff_get_the_forms_for_an_open_round(client_as, reviewer, item):
 
 
 def test_staff_can_open_a_round_only_in_review(client_as, reviewer, in_review, partner):
-    html = client_as(reviewer).get(f"/integrations/{in_review.pk}/reviews/").content.decode()
+    html = (
+        client_as(reviewer)
+        .get(f"/integrations/{in_review.pk}/reviews/", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
     assert f'action="/integrations/{in_review.pk}/reviews/open/"' in html
     developing = IntegrationFactory(partner=partner, stage=Stage.DEVELOP)
-    html = client_as(reviewer).get(f"/integrations/{developing.pk}/reviews/").content.decode()
+    html = (
+        client_as(reviewer)
+        .get(f"/integrations/{developing.pk}/reviews/", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
     assert "/reviews/open/" not in html
     assert "opened while the integration is in Review" in html
 
@@ -120,7 +134,12 @@ def test_the_rounds_render_in_a_constant_number_of_queries(client_as, owner, in_
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(f"/integrations/{in_review.pk}/reviews/").status_code == 200
+            assert (
+                client.get(
+                    f"/integrations/{in_review.pk}/reviews/", HTTP_HX_REQUEST="true"
+                ).status_code
+                == 200
+            )
         return len(captured)
 
     client = client_as(owner)

@@ -66,6 +66,8 @@ PARTNERS_OWN = each(LOGIN, 200, 404, 200, 200)  # partner A's object: its people
 STAFF_ONLY = each(LOGIN, 403, 403, 200, 200)
 POST_ONLY = each(LOGIN, 405, 405, 405, 405)  # a form's target; GET is not a method it has
 USERS_OWN = each(LOGIN, REDIRECT, 404, 404, 404)  # opens the owner's notification, no one else's
+OWN_CONFIRMATION = each(LOGIN, 200, 404, 404, 404)  # asks the owner before acting on their own
+ADMINS_CONFIRMATION = each(LOGIN, 403, 404, 403, 200)  # asks an admin; others are refused
 HOME = each(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT)  # people go to their start page
 # API (GET).
 API_SIGNED_IN = each(401, 200, 200, 200, 200)
@@ -95,10 +97,15 @@ class Rule:
     on: str = ""
     unsafe: dict = field(default_factory=dict)  # method → {role: expected}
     body: dict = field(default_factory=dict)
+    htmx: bool = False  # an htmx fragment: asked for as htmx asks (opened directly, it redirects)
 
 
 def page(get, on="", body=None, **unsafe) -> Rule:
     return Rule(get, on, unsafe, body or {})
+
+
+def fragment(get, on="") -> Rule:
+    return Rule(get, on, htmx=True)
 
 
 # Valid bodies for the staff's and admins' actions.
@@ -129,7 +136,8 @@ MATRIX = {
     "notification_read_all": page(POST_ONLY),
     "notification_open": page(USERS_OWN, on="notification"),
     "notification_read": page(POST_ONLY, on="notification", post=REFUSE_ALL_BUT_OWNER),
-    "token_revoke": page(POST_ONLY, on="token", post=REFUSE_ALL_BUT_OWNER),
+    # Irreversible actions answer GET with their confirmation (a dialog for htmx, else a page).
+    "token_revoke": page(OWN_CONFIRMATION, on="token", post=REFUSE_ALL_BUT_OWNER),
     "invitation_accept": page(SIGNED_IN),  # whoever holds the link
     "engage": page(SIGNED_IN),
     "dashboard": page(SIGNED_IN),
@@ -142,10 +150,12 @@ MATRIX = {
     "partner_calendar": page(POST_ONLY, post=REFUSE_STRANGERS),
     "integration_detail": page(PARTNERS_OWN, on="integration"),
     "integration_edit": page(PARTNERS_OWN, on="integration", post=REFUSE_STRANGERS),
-    "integration_transition": page(POST_ONLY, on="integration", post=REFUSE_STRANGERS),
+    "integration_transition": page(PARTNERS_OWN, on="integration", post=REFUSE_STRANGERS),
+    "integration_undo": page(POST_ONLY, on="integration", post=REFUSE_STRANGERS),
     "target_new": page(PARTNERS_OWN, on="integration", post=REFUSE_STRANGERS),
     "target_edit": page(PARTNERS_OWN, on="target", post=REFUSE_STRANGERS),
-    "target_delete": page(POST_ONLY, on="target", post=REFUSE_STRANGERS),
+    "target_delete": page(PARTNERS_OWN, on="target", post=REFUSE_STRANGERS),
+    "target_test_connection": page(POST_ONLY, on="integration", post=REFUSE_STRANGERS),
     # The evidence target: the owner's choice before review, staff's from then on (the world's
     # target belongs to an integration in support).
     "target_make_primary": page(POST_ONLY, on="target", post=REFUSE_PARTNERS),
@@ -153,13 +163,13 @@ MATRIX = {
     "integration_runs": page(PARTNERS_OWN, on="integration"),
     "run_detail": page(PARTNERS_OWN, on="run"),
     "evidence_detail": page(PARTNERS_OWN, on="evidence"),
-    "run_progress": page(PARTNERS_OWN, on="run"),
+    "run_progress": fragment(PARTNERS_OWN, on="run"),
     "run_cancel": page(POST_ONLY, on="run", post=REFUSE_STRANGERS),
-    "review_rounds": page(PARTNERS_OWN, on="reviewed"),
+    "review_rounds": fragment(PARTNERS_OWN, on="reviewed"),
     "review_feedback_reply": page(POST_ONLY, on="feedback", post=REFUSE_STRANGERS),
     "support_issue": page(PARTNERS_OWN, on="issue"),
     "support_issue_new": page(PARTNERS_OWN, on="integration", post=REFUSE_STRANGERS),
-    "support_issue_status": page(POST_ONLY, on="issue", post=REFUSE_STRANGERS),
+    "support_issue_status": page(PARTNERS_OWN, on="issue", post=REFUSE_STRANGERS),
     "support_issue_severity": page(POST_ONLY, on="issue", post=REFUSE_STRANGERS),
     "support_issue_comment": page(POST_ONLY, on="issue", post=REFUSE_STRANGERS),
     # Staff only (and staff actions on partner A's objects: a 404 for the outsider).
@@ -178,8 +188,9 @@ MATRIX = {
     "waiver_end": page(POST_ONLY, on="waiver", post=REFUSE_PARTNERS),
     # Admins only.
     "badge_issue": page(POST_ONLY, on="integration", body=BADGE, post=REFUSE_NON_ADMINS),
-    "badge_revoke": page(POST_ONLY, on="badge", body=REASON, post=REFUSE_NON_ADMINS),
+    "badge_revoke": page(ADMINS_CONFIRMATION, on="badge", body=REASON, post=REFUSE_NON_ADMINS),
     # --- API (/api/v1/) ---
+    "api:api-root": page(PUBLIC),  # the index of the resources: no data
     "api:me": page(API_SIGNED_IN),
     "api:partner-list": page(API_SIGNED_IN, post={"anonymous": 401}),
     "api:partner-detail": page(API_PARTNERS_OWN, patch=API_REFUSE_STRANGERS),
@@ -564,7 +575,8 @@ def test_route_answers_role(world, route, method, role, expected, client, db):
     url = url_of(route, world)
     is_api = url.startswith("/api/v1/")
     if method == "get":
-        response = client.get(url)
+        fragment_rule = getattr(MATRIX.get(route.name), "htmx", False)
+        response = client.get(url, HTTP_HX_REQUEST="true") if fragment_rule else client.get(url)
     else:
         body = MATRIX[route.name].body
         if is_api:
@@ -597,7 +609,7 @@ def test_the_world_has_partner_a_and_b_objects_to_look_at(world, db):
         ("/dashboard/", "Acme Secret Draft"),
         ("/integrations/{integration}/", "acme private cluster"),
         ("/support/", "Acme private outage"),
-        ("/integrations/{reviewed}/reviews/", "Acme private remark"),
+        ("/integrations/{reviewed}/", "Acme private remark"),
         ("/notifications/", "Acme private notice"),
     ],
 )

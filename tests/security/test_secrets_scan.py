@@ -186,7 +186,7 @@ def test_no_credential_of_a_full_journey_shows_up_anywhere(
             *(f"/verifications/{run.pk}/progress/" for run in runs),
             *(f"/targets/{target.pk}/edit/" for target in targets),
         ]:
-            pages[f"{who.email} {path}"] = client.get(path)
+            pages[f"{who.email} {path}"] = client.get(path, HTTP_HX_REQUEST="true")
         for path in [
             f"/api/v1/integrations/{integration.pk}/",
             f"/api/v1/integrations/{integration.pk}/history/",
