@@ -206,6 +206,8 @@ ACCOUNT_RATE_LIMITS = {
     # Ours too (accounts.limits): intakes and invitations, per user and per partner.
     "intake": "10/h/user",
     "intake_partner": "20/h/key",
+    # The intake's live hint of similar work (each answer tells a little about others' work).
+    "intake_hint": "120/h/user",
     "invite": "20/h/user",
     "invite_partner": "30/h/key",
 }

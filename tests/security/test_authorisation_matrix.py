@@ -132,6 +132,7 @@ MATRIX = {
     "token_revoke": page(POST_ONLY, on="token", post=REFUSE_ALL_BUT_OWNER),
     "invitation_accept": page(SIGNED_IN),  # whoever holds the link
     "engage": page(SIGNED_IN),
+    "engage_similar": page(POST_ONLY, post={"anonymous": LOGIN}),  # the intake's live hint
     "dashboard": page(SIGNED_IN),
     "integration_list": page(SIGNED_IN),
     "integration_export": page(SIGNED_IN),
