@@ -12,7 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import ApiTokenForm, InvitationForm, NotificationSettingsForm
+from accounts.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    NotificationFilterForm,
+    NotificationSettingsForm,
+)
 from accounts.limits import over_limit
 from accounts.models import ApiToken, Notification
 from accounts.notifications import emails_off
@@ -122,16 +127,30 @@ def invitation_accept(request, key: str):
 NOTIFICATIONS_PER_PAGE = 20
 
 
-def _page(request, number):
-    notifications = selectors.notifications_for(request.user)
+def _filters(request) -> NotificationFilterForm:
+    """The list's filters from the query string (htmx posts keep it in their URL)."""
+    return NotificationFilterForm(
+        request.GET, integrations=selectors.notification_integrations(request.user)
+    )
+
+
+def _page(request, number, filters: NotificationFilterForm):
+    notifications = selectors.notifications_for(
+        request.user,
+        kind=filters.value("kind") or "",
+        integration_id=filters.value("integration"),
+    )
     return Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(number)
 
 
 @login_required
 def notification_list(request):
-    """The in-app list: the user's own notifications, newest first, unread marked "New"."""
-    page = _page(request, request.GET.get("page"))
-    return render(request, "accounts/notifications.html", {"page": page})
+    """The in-app list: the user's own notifications, newest first, unread marked "New";
+    repeats of one event about one integration within an hour are one item (the newest, with
+    the others listed under it); filters by kind and integration stay in the URL."""
+    filters = _filters(request)
+    page = _page(request, request.GET.get("page"), filters)
+    return render(request, "accounts/notifications.html", {"page": page, "filters": filters})
 
 
 @login_required
@@ -161,8 +180,13 @@ def notification_read(request, pk: int):
 def notification_read_all(request):
     count = services.notifications_mark_read(user=request.user)
     if request.htmx:  # the list region of the page the user is on, and the bell
-        page = _page(request, request.POST.get("page"))
-        return render(request, "accounts/_notification_region.html", {"page": page, "oob": True})
+        filters = _filters(request)
+        page = _page(request, request.POST.get("page"), filters)
+        return render(
+            request,
+            "accounts/_notification_region.html",
+            {"page": page, "filters": filters, "oob": True},
+        )
     messages.success(request, f"{count} notification{pluralize(count)} marked read.")
     return redirect(safe_next(request, reverse("notification_list")))
 

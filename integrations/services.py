@@ -182,6 +182,7 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
             context={"integration": integration, "overlaps": overlaps, "actor": actor},
             key=f"integration:{integration.pk}",
             link=reverse("integration_detail", args=[integration.pk]),
+            actor=actor,
         )
     return integration
 
@@ -363,6 +364,7 @@ def integration_transition(
             context={"integration": locked, "transition": row},
             key=f"transition:{row.pk}",
             link=reverse("integration_detail", args=[locked.pk]),
+            actor=actor,
         )
     integration.refresh_from_db(fields=["stage", "stage_changed_at", "updated_at"])
     return row

@@ -16,7 +16,7 @@ from integrations.management.commands import demo_ready
 from reviews.management.commands.demo_vault import Command as DemoVault
 from tests.vault import BAO, ROOT_TOKEN, BaoServer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

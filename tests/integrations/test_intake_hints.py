@@ -190,7 +190,7 @@ def test_a_rename_to_a_name_in_use_is_refused(client_as, owner, partner):
     assert client_as(owner).post(f"/integrations/{mine.pk}/edit/", data).status_code == 302
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_intakes_racing_with_one_name_record_one(owner, partner):
     body = intake(partner.slug)
     body.pop("partner")
