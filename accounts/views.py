@@ -1,5 +1,8 @@
 """HTML pages for one's own account: profile, API tokens, invitations, notifications."""
 
+from urllib.parse import urlparse
+
+from allauth.account import views as allauth_views
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -120,6 +123,47 @@ def invitation_accept(request, key: str):
     return render(
         request, "accounts/invitation.html", {"invitation": invitation, "refusal": refusal}
     )
+
+
+class SignupView(allauth_views.SignupView):
+    """allauth's sign-up, with the invited address filled in for someone who comes from an
+    invitation link (its `next`, which the sign-in page passes on): the address the invitation
+    names, read from the invitation, not from the query string. Only filled in: holding the
+    link proves nothing (links get forwarded), so the account still has to verify the address
+    before it can join (accounts.services.invitation_accept), and any other address may be
+    typed instead."""
+
+    def _invitation(self):
+        return _pending_invitation_in(
+            self.request.POST.get("next") or self.request.GET.get("next") or ""
+        )
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        if invitation := self._invitation():
+            initial["email"] = invitation.email
+        return initial
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if invitation := self._invitation():
+            form.fields["email"].help_text = (
+                f"The address {invitation.partner.name} invited. To join, sign up with it "
+                "and confirm it from the e-mail we send you."
+            )
+        return form
+
+
+def _pending_invitation_in(next_url: str):
+    """The pending invitation whose link `next_url` is, if any."""
+    try:
+        match = resolve(urlparse(next_url).path)
+    except Resolver404:
+        return None
+    if match.url_name != "invitation_accept":
+        return None
+    invitation = services.invitation_for_key(match.kwargs["key"])
+    return invitation if invitation is not None and invitation.is_pending else None
 
 
 # --- Notifications -------------------------------------------------------------------------

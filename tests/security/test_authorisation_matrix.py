@@ -131,6 +131,8 @@ MATRIX = {
     "notification_read": page(POST_ONLY, on="notification", post=REFUSE_ALL_BUT_OWNER),
     "token_revoke": page(POST_ONLY, on="token", post=REFUSE_ALL_BUT_OWNER),
     "invitation_accept": page(SIGNED_IN),  # whoever holds the link
+    # allauth's sign-up (ours fills in an invited address): signed-in people go to their start.
+    "account_signup": page(HOME),
     "engage": page(SIGNED_IN),
     "engage_similar": page(POST_ONLY, post={"anonymous": LOGIN}),  # the intake's live hint
     "dashboard": page(SIGNED_IN),
