@@ -149,12 +149,17 @@ def _refuse_same_name(
     Partner.objects.select_for_update().filter(pk=partner.pk).first()
     existing = integration_named(partner=partner, name=name, exclude=integration)
     if existing is not None:
-        address = reverse("integration_detail", args=[existing.pk])
-        message = (
-            f"{partner.name} already has an integration named “{existing.name}” ({address}). "
-            "Give this one another name, or carry on with that one."
+        taken = (
+            f"{partner.name} already has an integration named “{existing.name}”. Give this "
+            "one another name, or carry on with that one."
         )
-        raise DomainError.invalid(message, code="duplicate_name", errors={"name": [message]})
+        page = reverse("integration_detail", args=[existing.pk])
+        api = reverse("api:integration-detail", args=[existing.pk])
+        raise DomainError.invalid(
+            f"{taken} It is at {page} ({api} in the API).",
+            code="duplicate_name",
+            errors={"name": [taken]},
+        )
 
 
 def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integration:

@@ -141,6 +141,9 @@ def engage_similar(request):
         partner=partner or Partner(name=data["new_partner_name"]),
     )
     duplicate = partner and selectors.integration_named(partner=partner, name=data["name"])
+    if duplicate:  # said apart, above the rest: it is not similar work, it is refused
+        shown = [overlap for overlap in overlaps.shown if overlap.id != duplicate.pk]
+        overlaps = selectors.Overlaps(shown=shown, unreleased=overlaps.unreleased)
     return render(
         request,
         "integrations/_similar.html",

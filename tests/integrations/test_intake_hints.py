@@ -114,6 +114,7 @@ def test_the_hint_warns_of_a_name_the_partner_already_uses(client_as, owner, par
     html = client_as(owner).post(HINT, typed(partner.slug)).content.decode()
     assert "Acme Security already has an integration named “Initech Secrets Sync”" in html
     assert f'href="/integrations/{mine.pk}/"' in html
+    assert "% similar" not in html  # the same name is refused, not listed as similar work
     # Another partner typing the same name learns nothing about it.
     other = client_as(outsider).post(HINT, typed("globex-cloud")).content.decode()
     assert "already has" not in other
@@ -154,7 +155,8 @@ def test_the_api_refuses_a_duplicate_name_with_a_field_error(api, owner, partner
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "duplicate_name"
-    assert f"/integrations/{mine.pk}/" in body["errors"]["name"][0]
+    assert "already has an integration named" in body["errors"]["name"][0]
+    assert f"/api/v1/integrations/{mine.pk}/" in body["message"]
     assert Integration.objects.filter(partner=partner).count() == 1
 
 
