@@ -9,7 +9,8 @@ from tests.config.test_settings import manage
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demos_settings_run_without_debug():
+def test_the_demos_settings_run_without_debug(monkeypatch):
+    monkeypatch.delenv("DEBUG", raising=False)  # what `make demo` runs with, unless told
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DATABASE_URL": "sqlite://:memory:"}
     result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", **env)
     assert result.returncode == 0, result.stderr
