@@ -5,7 +5,7 @@ from django.conf import settings
 
 from accounts.models import Membership
 from accounts.notifications import GROUPS
-from accounts.selectors import email_held
+from accounts.selectors import NOTIFICATION_KINDS, email_held
 from config.forms import BootstrapMixin
 
 
@@ -22,6 +22,31 @@ class ApiTokenForm(BootstrapMixin, forms.Form):
         max_value=366,
         initial=settings.API_TOKEN_DAYS,
     )
+
+
+class NotificationFilterForm(forms.Form):
+    """The in-app list's filters, kept in its query string (with the page): a kind of event
+    and an integration the user's notifications are about. An unknown value filters nothing
+    and is marked on its field."""
+
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "All kinds"), *NOTIFICATION_KINDS.items()]
+    )
+    integration = forms.TypedChoiceField(
+        label="Integration", required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, data, *, integrations: list[tuple[int, str]]):
+        super().__init__(data)
+        self.fields["integration"].choices = [("", "All integrations"), *integrations]
+        self.is_valid()
+
+    def value(self, name: str):
+        return self.cleaned_data.get(name) or None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.value("kind") or self.value("integration"))
 
 
 class NotificationSettingsForm(BootstrapMixin, forms.Form):

@@ -1,5 +1,7 @@
 """Rate limits on our own actions that reach other people: intakes (each e-mails program
-staff) and invitations (each e-mails an address the partner typed). Counted by allauth's limiter
+staff), the intake's live hint of similar work (each answer tells a little about other
+partners' work; per user only, `intake_hint`) and invitations (each e-mails an address the
+partner typed). Counted by allauth's limiter
 in the shared cache, like sign-in and API token creation; the numbers are the `ACCOUNT_RATE_LIMITS`
 entries `<action>` (per user) and `<action>_partner` (per partner).
 

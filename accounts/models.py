@@ -177,6 +177,20 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # The in-app list groups repeats (accounts.notifications.notify): one item per integration
+    # and event within GROUP_WINDOW of the group's first. The newest row is the item; the
+    # others point at it. E-mail is per row, as ever.
+    integration = models.ForeignKey(
+        "integrations.Integration",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    grouped_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats"
+    )
+    group_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -199,6 +213,11 @@ class Notification(models.Model):
                 fields=["next_attempt_at"],
                 name="notification_held_idx",
                 condition=models.Q(email_state="held"),
+            ),
+            models.Index(
+                fields=["user", "integration", "event", "group_started_at"],
+                name="notification_group_idx",
+                condition=models.Q(grouped_into__isnull=True),
             ),
         ]
 

@@ -34,7 +34,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -50,6 +50,7 @@ RETRY_AFTER = timedelta(minutes=1)  # doubled after each failed attempt
 MAX_ATTEMPTS = 6  # 1 + 2 + 4 + 8 + 16 minutes of retries, then `failed`
 BATCH = 200
 DIGEST_LISTED = 50  # a digest lists this many events by name, then says how many more
+GROUP_WINDOW = timedelta(hours=1)  # repeats of one event about one integration: one item
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,29 @@ def emails_off(user: User) -> set[str]:
         return set()
 
 
-def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str = "") -> int:
+def notify(
+    name: str,
+    *,
+    to: Iterable[str],
+    context: dict,
+    key: str,
+    link: str = "",
+    actor: User | None = None,
+) -> int:
     """Record event `name` for each address in `to`, in the caller's transaction; the e-mails
     go out after commit. `key` names the event occurrence (`"transition:42"`): the same
     occurrence is recorded once per recipient. `link` is the path of the object it is about.
+    `actor` is whoever caused it: nobody is told about their own action, so they are no
+    recipient. In the in-app list, repeats are grouped: a recipient's rows of one event about
+    one integration (`context["integration"]`, or the support issue's) within GROUP_WINDOW of
+    the group's first make one item, the newest (the others point at it: `grouped_into`).
+    E-mail is not grouped: each row is e-mailed once, as ever (each says what happened; the
+    noisy intakes have their digest, and people turn groups of e-mail off in their settings).
     Returns how many recipients it was for (a repeated occurrence is not recorded again)."""
     if name not in EVENT_GROUPS:
         raise ValueError(f"Unknown notification event {name!r}: add it to EVENT_GROUPS.")
-    recipients = sorted({address for address in to if address})
+    own = actor.email.lower() if actor is not None and actor.email else None
+    recipients = sorted({address for address in to if address and address.lower() != own})
     if not recipients:
         return 0
     subject, text, html = render_email(name, context)
@@ -136,6 +152,8 @@ def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str =
     now = timezone.now()
     occurrence = f"{name}:{key}"
     held_until = _digest_due(name, recipients, now)
+    integration = context.get("integration") or getattr(context.get("issue"), "integration", None)
+    groups = {} if name in NOT_IN_APP else _open_groups(name, integration, users.values(), now)
     rows = []
     for address in recipients:
         person = users.get(address)
@@ -160,9 +178,15 @@ def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str =
                 created_at=now,
                 email_state=state,
                 next_attempt_at=next_attempt_at,
+                integration=integration,
+                group_started_at=(groups[user.pk][1] if user.pk in groups else now)
+                if user
+                else None,
             )
         )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if groups:
+        _group_into_new_rows(occurrence, groups, now)
     pending = list(
         Notification.objects.filter(
             key=occurrence, email__in=recipients, email_state=EmailState.PENDING
@@ -171,6 +195,41 @@ def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str =
     if pending:
         transaction.on_commit(partial(_queue, pending), robust=True)
     return len(rows)
+
+
+def _open_groups(name: str, integration, users, now) -> dict[int, tuple[int, object]]:
+    """Each user's in-app item of event `name` about `integration` whose group started less
+    than GROUP_WINDOW ago: {user id: (its id, when its group started)}."""
+    if integration is None or integration.pk is None:
+        return {}
+    heads = Notification.objects.filter(
+        user__in=[user.pk for user in users],
+        event=name,
+        integration=integration,
+        grouped_into__isnull=True,
+        group_started_at__gt=now - GROUP_WINDOW,
+    ).order_by("group_started_at")
+    return {
+        user_id: (pk, started)
+        for user_id, pk, started in heads.values_list("user", "pk", "group_started_at")
+    }
+
+
+def _group_into_new_rows(occurrence: str, groups: dict, now) -> None:
+    """The rows just recorded become their groups' items; the earlier item and its repeats
+    point at them. A row of this occurrence recorded earlier (the same occurrence reported
+    again) changes nothing. Two events committed at the same instant may each start an item
+    (each groups before the other commits): the one slack, as with the digests."""
+    new = dict(
+        Notification.objects.filter(
+            key=occurrence, user__in=list(groups), created_at=now
+        ).values_list("user", "pk")
+    )
+    for user_id, (head, _started) in groups.items():
+        if user_id in new:
+            Notification.objects.filter(Q(pk=head) | Q(grouped_into=head)).update(
+                grouped_into=new[user_id]
+            )
 
 
 def digest_window() -> timedelta:

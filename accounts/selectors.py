@@ -2,20 +2,64 @@
 and its unread count."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Notification, User
+from integrations.models import Integration
+
+# The kinds of in-app notification, as the list's filter names them (every event of
+# accounts.notifications.EVENT_GROUPS that is in the in-app list).
+NOTIFICATION_KINDS = {
+    "intake_received": "New intakes",
+    "stage_changed": "Stage changes",
+    "review_feedback": "Review feedback",
+    "review_reply": "Replies to feedback",
+    "review_decision": "Review decisions",
+    "verification_finished": "Verifications",
+    "badge_changed": "Badges",
+    "support_issue_opened": "Support issues opened",
+    "sla_warning": "SLA warnings",
+    "sla_breach": "SLA breaches",
+    "sla_escalation": "SLA escalations",
+    "standing_failing": "Failing support standing",
+}
+_LISTED_FIELDS = ("subject", "event", "link", "created_at", "read_at", "integration_id")
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    """The user's in-app notifications, newest first."""
-    return Notification.objects.filter(user=user).only(
-        "subject", "event", "link", "created_at", "read_at"
+def notifications_for(
+    user: User, *, kind: str = "", integration_id: int | None = None
+) -> QuerySet[Notification]:
+    """The user's in-app list, newest first: one item per group of repeats (the newest row of
+    one event about one integration within the grouping window; accounts.notifications.notify),
+    with the earlier rows of its group in `repeats`; optionally of one kind, about one
+    integration."""
+    items = Notification.objects.filter(user=user, grouped_into__isnull=True)
+    if kind:
+        items = items.filter(event=kind)
+    if integration_id is not None:
+        items = items.filter(integration_id=integration_id)
+    repeats = Notification.objects.only(*_LISTED_FIELDS, "grouped_into").order_by(
+        "-created_at", "-pk"
+    )
+    return items.only(*_LISTED_FIELDS).prefetch_related(Prefetch("repeats", queryset=repeats))
+
+
+def notification_integrations(user: User) -> list[tuple[int, str]]:
+    """(id, name) of the integrations the user's notifications are about, by name: the
+    list's filter by integration."""
+    return list(
+        Integration.objects.filter(notifications__user=user)
+        .distinct()
+        .order_by("name", "pk")
+        .values_list("pk", "name")
     )
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """Unread items of the in-app list (a group counts once)."""
+    return Notification.objects.filter(
+        user=user, read_at__isnull=True, grouped_into__isnull=True
+    ).count()
 
 
 def has_verified_address(user: User, email: str) -> bool:

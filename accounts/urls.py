@@ -4,6 +4,8 @@ from accounts import views
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    # allauth's sign-up with the invited address filled in (found before allauth's own URL).
+    path("signup/", views.SignupView.as_view(), name="account_signup"),
     path("notifications/", views.notification_settings, name="notification_settings"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("invitations/<str:key>/", views.invitation_accept, name="invitation_accept"),

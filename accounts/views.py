@@ -1,5 +1,8 @@
 """HTML pages for one's own account: profile, API tokens, invitations, notifications."""
 
+from urllib.parse import urlparse
+
+from allauth.account import views as allauth_views
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,12 +10,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import ApiTokenForm, InvitationForm, NotificationSettingsForm
+from accounts.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    NotificationFilterForm,
+    NotificationSettingsForm,
+)
 from accounts.limits import over_limit
 from accounts.models import ApiToken, Notification
 from accounts.notifications import emails_off
@@ -134,21 +142,76 @@ def invitation_accept(request, key: str):
     )
 
 
+class SignupView(allauth_views.SignupView):
+    """allauth's sign-up, with the invited address filled in for someone who comes from an
+    invitation link (its `next`, which the sign-in page passes on): the address the invitation
+    names, read from the invitation, not from the query string. Only filled in: holding the
+    link proves nothing (links get forwarded), so the account still has to verify the address
+    before it can join (accounts.services.invitation_accept), and any other address may be
+    typed instead."""
+
+    def _invitation(self):
+        return _pending_invitation_in(
+            self.request.POST.get("next") or self.request.GET.get("next") or ""
+        )
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        if invitation := self._invitation():
+            initial["email"] = invitation.email
+        return initial
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if invitation := self._invitation():
+            form.fields["email"].help_text = (
+                f"The address {invitation.partner.name} invited. To join, sign up with it "
+                "and confirm it from the e-mail we send you."
+            )
+        return form
+
+
+def _pending_invitation_in(next_url: str):
+    """The pending invitation whose link `next_url` is, if any."""
+    try:
+        match = resolve(urlparse(next_url).path)
+    except Resolver404:
+        return None
+    if match.url_name != "invitation_accept":
+        return None
+    invitation = services.invitation_for_key(match.kwargs["key"])
+    return invitation if invitation is not None and invitation.is_pending else None
+
+
 # --- Notifications -------------------------------------------------------------------------
 
 NOTIFICATIONS_PER_PAGE = 20
 
 
-def _page(request, number):
-    notifications = selectors.notifications_for(request.user)
+def _filters(request) -> NotificationFilterForm:
+    """The list's filters from the query string (htmx posts keep it in their URL)."""
+    return NotificationFilterForm(
+        request.GET, integrations=selectors.notification_integrations(request.user)
+    )
+
+
+def _page(request, number, filters: NotificationFilterForm):
+    notifications = selectors.notifications_for(
+        request.user,
+        kind=filters.value("kind") or "",
+        integration_id=filters.value("integration"),
+    )
     return Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(number)
 
 
 @login_required
 def notification_list(request):
-    """The in-app list: the user's own notifications, newest first, unread marked "New"."""
-    page = _page(request, request.GET.get("page"))
-    return render(request, "accounts/notifications.html", {"page": page})
+    """The in-app list: the user's own notifications, newest first, unread marked "New";
+    repeats of one event about one integration within an hour are one item (the newest, with
+    the others listed under it); filters by kind and integration stay in the URL."""
+    filters = _filters(request)
+    page = _page(request, request.GET.get("page"), filters)
+    return render(request, "accounts/notifications.html", {"page": page, "filters": filters})
 
 
 @login_required
@@ -178,8 +241,13 @@ def notification_read(request, pk: int):
 def notification_read_all(request):
     count = services.notifications_mark_read(user=request.user)
     if request.htmx:  # the list region of the page the user is on, and the bell
-        page = _page(request, request.POST.get("page"))
-        return render(request, "accounts/_notification_region.html", {"page": page, "oob": True})
+        filters = _filters(request)
+        page = _page(request, request.POST.get("page"), filters)
+        return render(
+            request,
+            "accounts/_notification_region.html",
+            {"page": page, "filters": filters, "oob": True},
+        )
     messages.success(request, f"{count} notification{pluralize(count)} marked read.")
     return redirect(safe_next(request, reverse("notification_list")))
 

@@ -58,6 +58,7 @@ def _record(badge: Badge, action: str, *, actor=None, reason: str = "", run=None
         },
         key=f"badge_event:{event.pk}",
         link=reverse("integration_detail", args=[badge.integration_id]),
+        actor=actor,
     )
 
 

@@ -103,6 +103,22 @@ class IntakeForm(BootstrapMixin, forms.ModelForm):
         self.fields["category"].choices = [("", "Choose a category…"), *Category.choices]
 
 
+class SimilarWorkForm(forms.Form):
+    """What the intake's live hint reads of the intake being typed (nothing is saved): the
+    intake's own fields, the chosen partner (slug) and a new organisation's name."""
+
+    name = forms.CharField(max_length=120, required=False)
+    category = forms.ChoiceField(choices=Category.choices, required=False)
+    description = forms.CharField(max_length=10_000, required=False)
+    partner = forms.CharField(max_length=140, required=False)
+    new_partner_name = forms.CharField(max_length=120, required=False)
+
+    def __init__(self, data, **kwargs):
+        data = data.copy()
+        data["new_partner_name"] = data.get("partner-name", "")  # NewPartnerInlineForm's field
+        super().__init__(data, **kwargs)
+
+
 class NewPartnerInlineForm(PartnerForm):
     """Creating an organisation from the intake form: only what is needed now."""
 

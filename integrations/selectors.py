@@ -40,6 +40,7 @@ from integrations.models import (
     Stage,
     StageTransition,
 )
+from integrations.overlap import find_overlaps
 from reviews import selectors as review_selectors
 from reviews.models import ReviewRound
 from support_sla.selectors import Standing, integration_support_standing
@@ -283,11 +284,24 @@ class Overlaps:
 
 
 def overlaps_for_viewer(integration: Integration, user) -> Overlaps:
+    """The overlaps found at intake (or staff's last re-check), as `user` may see them."""
+    return overlaps_seen_by(
+        user,
+        [
+            (overlap.similar, overlap.score)
+            for overlap in integration.overlaps.select_related("similar__partner")
+        ],
+    )
+
+
+def overlaps_seen_by(user, found: list[tuple[Integration, float]]) -> Overlaps:
+    """The one rule for what a viewer sees of similar work: program staff everything; a partner
+    user released work and their own partners' work by name, and of other partners'
+    unreleased work only how much there is."""
     staff = is_program_staff(user)
     own_partner_ids = set() if staff else set(partners_for_user(user).values_list("pk", flat=True))
     shown, unreleased = [], 0
-    for overlap in integration.overlaps.select_related("similar__partner"):
-        similar = overlap.similar
+    for similar, score in found:
         if staff or similar.stage in LISTED or similar.partner_id in own_partner_ids:
             shown.append(
                 OverlapView(
@@ -295,12 +309,40 @@ def overlaps_for_viewer(integration: Integration, user) -> Overlaps:
                     name=similar.name,
                     partner=similar.partner.name,
                     stage=similar.stage,
-                    score=overlap.score,
+                    score=score,
                 )
             )
         else:
             unreleased += 1
     return Overlaps(shown=shown, unreleased=unreleased)
+
+
+def similar_work_for_viewer(
+    *, user, name: str, category: str, description: str, partner: Partner
+) -> Overlaps:
+    """The intake's live hint: what `find_overlaps` finds for an intake not saved yet (the
+    same scoring as the saved intake), as `user` may see it. `partner` may be unsaved (a new
+    organisation typed into the form): its name still counts as the partner's own word."""
+    draft = Integration(partner=partner, name=name, category=category, description=description)
+    matches = find_overlaps(draft)
+    found = Integration.objects.select_related("partner").in_bulk([match.id for match in matches])
+    return overlaps_seen_by(
+        user, [(found[match.id], match.score) for match in matches if match.id in found]
+    )
+
+
+def integration_named(
+    *, partner: Partner, name: str, exclude: Integration | None = None
+) -> Integration | None:
+    """The partner's integration with this name (letter case and surrounding spaces aside),
+    if any: a second one is refused (integrations.services). Withdrawn and rejected work is
+    over, so its name may be used again."""
+    same = Integration.objects.filter(partner=partner, name__iexact=name.strip()).exclude(
+        stage__in=[Stage.WITHDRAWN, Stage.REJECTED]
+    )
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    return same.order_by("pk").first()
 
 
 # --- Moves: what can happen next ----------------------------------------------------------

@@ -34,7 +34,7 @@ from integrations.models import (
     StageTransition,
 )
 from integrations.overlap import find_overlaps
-from integrations.selectors import integration_reached_review, undo_offer
+from integrations.selectors import integration_named, integration_reached_review, undo_offer
 from support_sla.models import BusinessCalendar, default_working_days
 from support_sla.services import calendar_update, calendar_values
 
@@ -140,6 +140,28 @@ def overlaps_refresh(*, integration: Integration) -> list[IntegrationOverlap]:
     return list(integration.overlaps.select_related("similar__partner"))
 
 
+def _refuse_same_name(
+    *, partner: Partner, name: str, integration: Integration | None = None
+) -> None:
+    """A partner's integrations have different names (selectors.integration_named says which
+    name is taken). The partner's row is locked first, so of two intakes with one name racing,
+    the second sees the first. 400 with the field and the existing integration's address."""
+    Partner.objects.select_for_update().filter(pk=partner.pk).first()
+    existing = integration_named(partner=partner, name=name, exclude=integration)
+    if existing is not None:
+        taken = (
+            f"{partner.name} already has an integration named “{existing.name}”. Give this "
+            "one another name, or carry on with that one."
+        )
+        page = reverse("integration_detail", args=[existing.pk])
+        api = reverse("api:integration-detail", args=[existing.pk])
+        raise DomainError.invalid(
+            f"{taken} It is at {page} ({api} in the API).",
+            code="duplicate_name",
+            errors={"name": [taken]},
+        )
+
+
 def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integration:
     """The intake webform: record a new integration in `engage` and look for overlaps."""
     if not may_act_for(actor, partner):
@@ -148,6 +170,7 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
     if unknown:
         raise DomainError.invalid(f"Unknown intake fields: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
+        _refuse_same_name(partner=partner, name=data.get("name", ""))
         integration = Integration.objects.create(partner=partner, created_by=actor, **data)
         history_record(
             integration=integration,
@@ -164,6 +187,7 @@ def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integrat
             context={"integration": integration, "overlaps": overlaps, "actor": actor},
             key=f"integration:{integration.pk}",
             link=reverse("integration_detail", args=[integration.pk]),
+            actor=actor,
         )
     return integration
 
@@ -197,6 +221,8 @@ def integration_update(*, integration: Integration, actor: User, data: dict) -> 
     with transaction.atomic():
         # Lock and write only the given fields: a stale copy never writes back a stage.
         locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        if "name" in data and data["name"] != locked.name:  # a rename: to a name not taken
+            _refuse_same_name(partner=locked.partner, name=data["name"], integration=locked)
         reviewed = {
             field: (getattr(locked, field), data[field])
             for field in REVIEWED_FIELDS
@@ -343,6 +369,7 @@ def integration_transition(
             context={"integration": locked, "transition": row},
             key=f"transition:{row.pk}",
             link=reverse("integration_detail", args=[locked.pk]),
+            actor=actor,
         )
     integration.refresh_from_db(fields=["stage", "stage_changed_at", "updated_at"])
     return row

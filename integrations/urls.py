@@ -4,6 +4,7 @@ from integrations import reports, views
 
 urlpatterns = [
     path("engage/", views.engage, name="engage"),
+    path("engage/similar/", views.engage_similar, name="engage_similar"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("integrations/", reports.integration_list, name="integration_list"),
     path("integrations/export.csv", reports.integration_export, name="integration_export"),

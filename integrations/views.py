@@ -27,6 +27,7 @@ from integrations.forms import (
     NewPartnerInlineForm,
     PartnerForm,
     ProgramRecordsForm,
+    SimilarWorkForm,
     TransitionForm,
 )
 from integrations.models import PIPELINE, Category, Partner, Stage
@@ -50,7 +51,7 @@ def engage(request):
     chosen = request.POST.get("partner") or (partners[0].slug if partners else NEW_PARTNER)
     form = IntakeForm(posted(request), initial={"contact_email": request.user.email})
     partner_form = NewPartnerInlineForm(request.POST if chosen == NEW_PARTNER else None)
-    partner_error = ""
+    partner_error, duplicate = "", None
     if request.method == "POST":
         partner = next((p for p in partners if p.slug == chosen), None)
         if chosen != NEW_PARTNER and partner is None:
@@ -69,7 +70,11 @@ def engage(request):
                         partner=partner, actor=request.user, data=form.cleaned_data
                     )
             except DomainError as error:
-                show_domain_error(request, error)
+                if error.code == "duplicate_name":
+                    duplicate = selectors.integration_named(
+                        partner=partner, name=form.cleaned_data["name"]
+                    )
+                _errors_on_form(request, form, error)
             else:
                 messages.success(request, f"Thank you: “{integration.name}” is recorded.")
                 if integration.overlaps.exists():
@@ -95,7 +100,56 @@ def engage(request):
             "chosen": chosen,
             "new_partner": NEW_PARTNER,
             "partner_error": partner_error,
+            "duplicate": duplicate,
         },
+    )
+
+
+def _errors_on_form(request, form, error: DomainError) -> None:
+    """A rule's refusal on the form: under the fields it names, else as a message."""
+    if not error.errors:
+        show_domain_error(request, error)
+        return
+    for field, problems in error.errors.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+SIMILAR_FROM = 3  # characters of a name before the live hint looks for similar work
+
+
+@login_required
+@require_POST
+def engage_similar(request):
+    """The intake's live hint (htmx, debounced, while the partner types): similar existing work
+    for the name, category and description typed so far, found by the same `find_overlaps` as
+    the saved intake and shown as the viewer may see it (other partners' unreleased work only
+    as a count); and whether the partner already has an integration of that name. Nothing is
+    saved. Rate-limited per user: each answer says a little about others' work."""
+    form = SimilarWorkForm(request.POST)
+    if not form.is_valid() or len(form.cleaned_data["name"]) < SIMILAR_FROM:
+        return render(request, "integrations/_similar.html", {"waiting": "name"})
+    data = form.cleaned_data
+    if not data["category"]:
+        return render(request, "integrations/_similar.html", {"waiting": "category"})
+    if over_limit(request, action="intake_hint"):
+        return render(request, "integrations/_similar.html", {"paused": True}, status=429)
+    partner = selectors.partners_for_user(request.user).filter(slug=data["partner"]).first()
+    overlaps = selectors.similar_work_for_viewer(
+        user=request.user,
+        name=data["name"],
+        category=data["category"],
+        description=data["description"],
+        partner=partner or Partner(name=data["new_partner_name"]),
+    )
+    duplicate = partner and selectors.integration_named(partner=partner, name=data["name"])
+    if duplicate:  # said apart, above the rest: it is not similar work, it is refused
+        shown = [overlap for overlap in overlaps.shown if overlap.id != duplicate.pk]
+        overlaps = selectors.Overlaps(shown=shown, unreleased=overlaps.unreleased)
+    return render(
+        request,
+        "integrations/_similar.html",
+        {"overlaps": overlaps, "duplicate": duplicate, "partner": partner},
     )
 
 
@@ -212,13 +266,8 @@ def integration_edit(request, pk: int):
                 actor=request.user,
                 data=changed,
             )
-        except DomainError as error:
-            if error.errors:  # what the rule refused, under the fields it refused
-                for field, problems in error.errors.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
-            else:
-                show_domain_error(request, error)
+        except DomainError as error:  # what the rule refused, under the fields it refused
+            _errors_on_form(request, form, error)
         else:
             messages.success(request, "Saved.")
             return redirect("integration_detail", pk=pk)

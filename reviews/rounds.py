@@ -102,6 +102,7 @@ def feedback_add(
             context={"integration": integration, "round": locked, "item": item},
             key=f"feedback:{item.pk}",
             link=_link(integration, f"#feedback-{item.pk}"),
+            actor=actor,
         )
     return item
 
@@ -135,6 +136,7 @@ def feedback_reply(*, item: FeedbackItem, actor: User, body: str) -> FeedbackRep
                 },
                 key=f"reply:{reply.pk}",
                 link=_link(integration, f"#feedback-{locked.pk}"),
+                actor=actor,
             )
     return reply
 
@@ -195,5 +197,6 @@ def round_decide(
             context={"integration": integration, "round": locked},
             key=f"round:{locked.pk}",
             link=_link(integration, "#review-rounds"),
+            actor=actor,
         )
     return locked

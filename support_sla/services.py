@@ -128,6 +128,7 @@ def issue_open(
             context={"issue": issue},
             key=f"issue:{issue.pk}",
             link=reverse("support_issue", args=[issue.pk]),
+            actor=actor,
         )
     return issue
 

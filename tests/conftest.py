@@ -17,7 +17,7 @@ from tests.factories import IntegrationFactory, MembershipFactory, PartnerFactor
 
 
 def pytest_configure(config):
-    if check_services() != 0:
+    if check_services(browser=False) != 0:  # Chromium: tests/e2e/ says so when it is missing
         pytest.exit("PostgreSQL or Redis is not answering (see above).", returncode=3)
     if not hasattr(config, "workerinput"):  # once, in the main process: can every one run?
         _check_broker_databases(config)

@@ -206,6 +206,8 @@ ACCOUNT_RATE_LIMITS = {
     # Ours too (accounts.limits): intakes and invitations, per user and per partner.
     "intake": "10/h/user",
     "intake_partner": "20/h/key",
+    # The intake's live hint of similar work (each answer tells a little about others' work).
+    "intake_hint": "120/h/user",
     "invite": "20/h/user",
     "invite_partner": "30/h/key",
     # The target form's "Test connection" (reviews.views.target_test_connection): each test
@@ -300,6 +302,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site root (/favicon.ico), served by WhiteNoise as they are.
+WHITENOISE_ROOT = BASE_DIR / "public"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -364,7 +368,8 @@ if not REDIS_URL:
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),  # not ./control in the checkout
+        # Exchange bindings (the worker's queues, ping replies): under var/ too, not ./control.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"

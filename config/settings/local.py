@@ -5,7 +5,10 @@ import os
 from config.settings._defaults import set_defaults
 
 set_defaults(
-    DEBUG="true",
+    # The demo shows the product's own 404 and 500 pages, not Django's debug pages (with the
+    # URL list and settings); `DEBUG=true make demo` or `DEBUG=true manage.py runserver` when
+    # developing.
+    DEBUG="false",
     SECRET_KEY="local-development-only-not-a-secret",
     DATABASE_URL=f"sqlite:///{os.path.abspath('var/demo.sqlite3')}",
     ACCOUNT_EMAIL_VERIFICATION="optional",

@@ -194,3 +194,17 @@ def sort_header(context, key: str, label: str, css: str = ""):
         label.lower(),
         ", descending" if current and not sort.descending else "",
     )
+
+
+COUNTED_FROM = 100  # shorter limits (a country code, a time zone) need no counter
+
+
+@register.filter
+def char_limit(field) -> int | None:
+    """The `maxlength` of a free-text field (a text input or a text area) long enough that
+    the browser would cut pasted or typed text silently at it; `includes/field.html` shows a
+    counter under such a field (static/js/char_counter.js counts). None for the others."""
+    if field.widget_type not in ("text", "textarea"):
+        return None
+    limit = int(field.field.widget.attrs.get("maxlength") or 0)
+    return limit if limit >= COUNTED_FROM else None

@@ -1,5 +1,6 @@
 """Owners invite by e-mail; the link joins the invited person to the partner."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -237,3 +238,50 @@ def test_the_typists_confirm_link_does_not_take_the_address_from_its_owner(
     client.force_login(invitee)
     client.post(confirmation_link(EmailAddress.objects.get(user=invitee)))
     assert client.post(invitation_link)["Location"] == "/dashboard/"
+
+
+# --- Sign-up from an invitation: the invited address filled in ------------------------------
+
+
+def signup_link_on_the_sign_in_page(client, invitation_link) -> str:
+    """An invitee without an account opens the link, is sent to sign in, and follows the sign-up
+    link there (which keeps `next`, the invitation)."""
+    page = client.get(invitation_link, follow=True).content.decode()
+    assert f"Sign in or sign up as {NEW}" in page
+    return html.unescape(re.search(r'href="(/accounts/signup/\?next=[^"]+)"', page).group(1))
+
+
+def email_value(page: str) -> str | None:
+    field = re.search(r'<input type="email" name="email"[^>]*>', page).group(0)
+    value = re.search(r'value="([^"]*)"', field)
+    return value.group(1) if value else None
+
+
+def test_the_sign_up_form_is_filled_in_with_the_invited_address(client, invitation_link):
+    page = client.get(signup_link_on_the_sign_in_page(client, invitation_link)).content.decode()
+    assert email_value(page) == NEW
+    assert "The address Acme Security invited" in page
+
+
+def test_the_address_comes_from_the_invitation_not_from_the_query(client, invitation_link):
+    key = invitation_link.rstrip("/").rsplit("/", 1)[1]
+    forged = f"/accounts/invitations/{key[:-2]}xx/"
+    page = client.get("/accounts/signup/", {"next": forged}).content.decode()
+    assert email_value(page) is None  # an unknown link fills nothing in
+    assert email_value(client.get("/accounts/signup/").content.decode()) is None
+    Invitation.objects.update(accepted_at=timezone.now())  # a used invitation neither
+    assert (
+        email_value(client.get("/accounts/signup/", {"next": invitation_link}).content.decode())
+        is None
+    )
+
+
+def test_a_filled_in_address_is_not_a_verified_one(client, invitation_link):
+    """Holding the link proves nothing: the invitee still confirms the address before joining."""
+    signup = signup_link_on_the_sign_in_page(client, invitation_link)
+    response = client.post(signup, {"email": NEW, "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    invitee = User.objects.get(email=NEW)
+    assert not EmailAddress.objects.get(user=invitee, email=NEW).verified
+    client.post(invitation_link)
+    assert not Membership.objects.filter(user=invitee).exists()

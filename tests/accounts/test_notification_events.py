@@ -140,7 +140,7 @@ def test_support_issues_and_failing_standing(partner, everyone, owner, member, a
             actor=owner,
             data={"title": "Down", "description": "It is down.", "severity": "critical"},
         )
-    assert recipients("support_issue_opened") == sorted([member.email, owner.email])
+    assert recipients("support_issue_opened") == [member.email]  # not the owner who opened it
     sla_sweep()
     assert recipients("sla_warning") == sorted([member.email, owner.email])
     assert recipients("sla_breach") == sorted([member.email, owner.email])

@@ -23,6 +23,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from integrations.models import Stage
 from reviews import services as review_services
+from scripts.check_services import CHROMIUM, chromium_missing
 from tests.factories import IntegrationFactory
 from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers and program Vault
     bao,
@@ -37,7 +38,6 @@ from tests.reviews.conftest import (  # noqa: F401 - the real OpenBao servers an
 )
 from tests.vault import runtime_app
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 # Says where a Content Security Policy violation came from (Chromium's own console message
@@ -72,8 +72,8 @@ def browser(orm_beside_playwright, django_db_setup):
     one that lacks the serialized contents `serialized_rollback` restores (its flush would
     then re-create content types that later tests collide with). So the loop's context is
     given the thread's own connections."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does it)")
+    if missing := chromium_missing(CHROMIUM):
+        pytest.fail(missing)
     thread_connections = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
         for alias, connection in thread_connections.items():

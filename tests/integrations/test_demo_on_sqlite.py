@@ -23,21 +23,36 @@ setup_test_environment()  # the test client's host, locmem e-mail
 app.conf.task_always_eager = True  # nothing reaches the demo's own broker folder
 call_command("migrate", verbosity=0)
 call_command("demo_data", verbosity=0)
+from reviews.models import VerificationRun
+from django.conf import settings
+
 integration = Integration.objects.filter(partner__slug="acme-security").latest("pk")
+recorded = VerificationRun.objects.filter(integration__partner__slug="acme-security").latest("pk")
 pages = {
     "owner@acme.example": ["/dashboard/", "/integrations/", f"/integrations/{integration.pk}/",
-                           "/support/", "/directory/", "/notifications/"],
+                           "/support/", "/directory/", "/notifications/",
+                           f"/verifications/{recorded.pk}/"],
     "reviewer@vip.example": ["/review/board/", "/review/queue/", "/program/", "/integrations/",
                              f"/integrations/{integration.pk}/", "/support/"],
     "admin@vip.example": ["/review/board/", "/program/", "/integrations/export.csv"],
 }
-statuses = {}
+statuses, texts = {}, {}
 for email, paths in pages.items():
     client = Client()
     client.force_login(User.objects.get(email=email))
     for path in paths:
-        statuses[f"{email} {path}"] = client.get(path).status_code
-print(json.dumps(statuses))
+        response = client.get(path)
+        statuses[f"{email} {path}"] = response.status_code
+        if not response.streaming:  # the CSV export streams
+            texts[path] = response.content.decode()
+print(json.dumps({
+    "statuses": statuses,
+    # Recorded runs are on platforms the demo's settings call simulated, and the run page says so.
+    "simulated": settings.VIP_SIMULATED_PLATFORMS,
+    "editions": sorted(set(VerificationRun.objects.values_list("detected_edition", flat=True))),
+    "run_page_says_simulated": "(simulated in this demo)"
+    in texts[f"/verifications/{recorded.pk}/"],
+}))
 """
 
 
@@ -56,6 +71,9 @@ def test_the_demo_database_serves_every_main_page(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    statuses = json.loads(result.stdout.strip().splitlines()[-1])
-    assert len(statuses) == 15
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    statuses = found["statuses"]
+    assert len(statuses) == 16
     assert {page: status for page, status in statuses.items() if status != 200} == {}
+    assert set(found["editions"]) - {""} <= set(found["simulated"])  # "" is an error run's
+    assert found["run_page_says_simulated"]

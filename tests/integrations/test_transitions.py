@@ -109,7 +109,7 @@ def test_plain_text_email_is_not_html_escaped(
 ):
     integration = IntegrationFactory(partner=partner, stage=Stage.ENABLE, name="Tom & Jerry <KMS>")
     with django_capture_on_commit_callbacks(execute=True):
-        integration_transition(integration=integration, to=Stage.DEVELOP, actor=owner)
+        integration_transition(integration=integration, to=Stage.DEVELOP, actor=reviewer)
     (message,) = mail.outbox
     assert message.subject == "[VIP Tracker] Tom & Jerry <KMS> moved to Develop & test"
     assert "Tom & Jerry <KMS>" in message.body

@@ -139,7 +139,10 @@ MATRIX = {
     # Irreversible actions answer GET with their confirmation (a dialog for htmx, else a page).
     "token_revoke": page(OWN_CONFIRMATION, on="token", post=REFUSE_ALL_BUT_OWNER),
     "invitation_accept": page(SIGNED_IN),  # whoever holds the link
+    # allauth's sign-up (ours fills in an invited address): signed-in people go to their start.
+    "account_signup": page(HOME),
     "engage": page(SIGNED_IN),
+    "engage_similar": page(POST_ONLY, post={"anonymous": LOGIN}),  # the intake's live hint
     "dashboard": page(SIGNED_IN),
     "integration_list": page(SIGNED_IN),
     "integration_export": page(SIGNED_IN),

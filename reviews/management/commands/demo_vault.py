@@ -35,6 +35,13 @@ DEMO_TARGETS = {
     "Acme Secrets Sync for Kubernetes": ("Simulated Vault Enterprise (demo stand-in)", True),
 }
 STANDIN_PORT = 8210
+# The demo partner's test Vault (also printed by demo_ready, so a person can add a target).
+DEMO_NAMESPACE = "admin"
+DEMO_ROLE = "partner-app"
+DEMO_MOUNTS = [
+    {"path": "partner-kv", "type": "kv-v2", "writable_prefix": "vip"},
+    {"path": "partner-transit", "type": "transit", "key": "app-key"},
+]
 PARTNER_POLICY = """
 path "partner-kv/data/vip/*" { capabilities = ["create", "read", "update", "delete"] }
 path "partner-kv/metadata/vip/*" { capabilities = ["read", "delete", "list"] }
@@ -106,22 +113,21 @@ class Command(BaseCommand):
         # The program Vault: Transit in the root namespace (the key is created on first use).
         root.sys.enable_secrets_engine("transit", path=settings.VIP_VAULT_TRANSIT_MOUNT)
         # The demo partner's test Vault, HCP-style: everything inside namespace `admin`.
-        root.adapter.post("/v1/sys/namespaces/admin")
-        partner = hvac.Client(url=root.url, token=root.token, namespace="admin")
+        root.adapter.post(f"/v1/sys/namespaces/{DEMO_NAMESPACE}")
+        partner = hvac.Client(url=root.url, token=root.token, namespace=DEMO_NAMESPACE)
         partner.sys.enable_secrets_engine("kv", path="partner-kv", options={"version": "2"})
         partner.sys.enable_secrets_engine("transit", path="partner-transit")
         partner.secrets.transit.create_key(name="app-key", mount_point="partner-transit")
         partner.sys.create_or_update_policy(name="partner-app", policy=PARTNER_POLICY)
         partner.sys.enable_auth_method("approle")
         partner.write(
-            "auth/approle/role/partner-app",
+            f"auth/approle/role/{DEMO_ROLE}",
             token_policies=["partner-app"],
             token_ttl="15m",
             token_max_ttl="1h",
             secret_id_ttl="24h",
         )
-        role_id = partner.read("auth/approle/role/partner-app/role-id")["data"]["role_id"]
-        secret_id = partner.write("auth/approle/role/partner-app/secret-id")["data"]["secret_id"]
+        role_id, secret_id = app_credentials(partner)
         program_vault.reset_client()
         for name, (target_name, simulated) in DEMO_TARGETS.items():
             cluster = (
@@ -149,17 +155,14 @@ class Command(BaseCommand):
         body = {
             "name": target_name,
             **cluster,
-            "namespace": "admin",
+            "namespace": DEMO_NAMESPACE,
             "auth": {
                 "method": "approle",
                 "mount_path": "approle",
                 "role_id": role_id,
                 "secret_id": secret_id,
             },
-            "secret_mounts": [
-                {"path": "partner-kv", "type": "kv-v2", "writable_prefix": "vip"},
-                {"path": "partner-transit", "type": "transit", "key": "app-key"},
-            ],
+            "secret_mounts": DEMO_MOUNTS,
         }
         target = selectors.targets_of(integration).filter(name=target_name).first()
         if target is None:
@@ -168,3 +171,11 @@ class Command(BaseCommand):
             services.target_update(target=target, actor=owner, data=body)
         if not target.runs.exists():
             services.run_request(target=target, actor=owner)
+
+
+def app_credentials(partner: hvac.Client) -> tuple[str, str]:
+    """The demo app's AppRole login: its role ID and a new secret ID (valid 24 hours), minted
+    with a client of the demo partner's namespace."""
+    role_id = partner.read(f"auth/approle/role/{DEMO_ROLE}/role-id")["data"]["role_id"]
+    secret_id = partner.write(f"auth/approle/role/{DEMO_ROLE}/secret-id")["data"]["secret_id"]
+    return role_id, secret_id
