@@ -101,51 +101,78 @@ def emails_off(user: User) -> set[str]:
         return set()
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One occurrence of an event for `notify_many`: the arguments of `notify`."""
+
+    name: str
+    to: Iterable[str]
+    context: dict
+    key: str
+    link: str = ""
+
+
 def notify(name: str, *, to: Iterable[str], context: dict, key: str, link: str = "") -> int:
     """Record event `name` for each address in `to`, in the caller's transaction; the e-mails
     go out after commit. `key` names the event occurrence (`"transition:42"`): the same
     occurrence is recorded once per recipient. `link` is the path of the object it is about.
     Returns how many recipients it was for (a repeated occurrence is not recorded again)."""
-    if name not in EVENT_GROUPS:
-        raise ValueError(f"Unknown notification event {name!r}: add it to EVENT_GROUPS.")
-    recipients = sorted({address for address in to if address})
-    if not recipients:
+    return notify_many([Notice(name, to=to, context=context, key=key, link=link)])
+
+
+def notify_many(notices: Iterable[Notice]) -> int:
+    """`notify` for many occurrences at once (the SLA sweep's batches): each is rendered and
+    keyed as `notify` does, and all of them are recorded with one user lookup, one insert and
+    one after-commit hand-over to the sender. Returns how many rows it was for."""
+    notices = list(notices)
+    for notice in notices:
+        if notice.name not in EVENT_GROUPS:
+            raise ValueError(f"Unknown notification event {notice.name!r}: add it to EVENT_GROUPS.")
+    addressed = [
+        (notice, sorted({address for address in notice.to if address})) for notice in notices
+    ]
+    addressed = [(notice, recipients) for notice, recipients in addressed if recipients]
+    if not addressed:
         return 0
-    subject, text, html = render_email(name, context)
-    group = EVENT_GROUPS[name]
+    everyone = {address for _, recipients in addressed for address in recipients}
     users = {
         user.email: user
-        for user in User.objects.filter(email__in=recipients, is_active=True).select_related(
+        for user in User.objects.filter(email__in=everyone, is_active=True).select_related(
             "notification_settings"
         )
     }
     now = timezone.now()
-    occurrence = f"{name}:{key}"
     rows = []
-    for address in recipients:
-        user = None if name in EMAIL_ONLY else users.get(address)
-        off = group is not None and user is not None and group in emails_off(user)
-        rows.append(
-            Notification(
-                user=user,
-                email=address,
-                event=name,
-                key=occurrence,
-                subject=subject[:300],
-                text=text,
-                html=html,
-                link=link,
-                created_at=now,
-                email_state=EmailState.SKIPPED if off else EmailState.PENDING,
-                next_attempt_at=None if off else now + PICKUP_AFTER,
+    for notice, recipients in addressed:
+        subject, text, html = render_email(notice.name, notice.context)
+        group = EVENT_GROUPS[notice.name]
+        for address in recipients:
+            user = None if notice.name in EMAIL_ONLY else users.get(address)
+            off = group is not None and user is not None and group in emails_off(user)
+            rows.append(
+                Notification(
+                    user=user,
+                    email=address,
+                    event=notice.name,
+                    key=f"{notice.name}:{notice.key}",
+                    subject=subject[:300],
+                    text=text,
+                    html=html,
+                    link=notice.link,
+                    created_at=now,
+                    email_state=EmailState.SKIPPED if off else EmailState.PENDING,
+                    next_attempt_at=None if off else now + PICKUP_AFTER,
+                )
             )
-        )
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    pending = list(
-        Notification.objects.filter(
-            key=occurrence, email__in=recipients, email_state=EmailState.PENDING
-        ).values_list("pk", flat=True)
-    )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    wanted = {(row.key, row.email) for row in rows}
+    pending = [
+        pk
+        for pk, key, email in Notification.objects.filter(
+            key__in={key for key, _ in wanted}, email_state=EmailState.PENDING
+        ).values_list("pk", "key", "email")
+        if (key, email) in wanted
+    ]
     if pending:
         transaction.on_commit(partial(_queue, pending), robust=True)
     return len(rows)
