@@ -4,9 +4,11 @@ through one outbox (`accounts.models.Notification`).
 `notify(name, to=…, context=…, key=…, link=…)` renders `templates/emails/<name>/` (subject.txt,
 body.txt, body.html) once and records one row per recipient in the caller's transaction: a
 change that rolls back leaves no row, and the unique (key, e-mail) pair records an event
-occurrence once however often it is reported. After commit one Celery task per row
-(`accounts.tasks.send_notification`) e-mails it; a beat job (`send_due_notifications`) picks
-up rows still pending a while later — the broker was down at commit, a delivery failed — so
+occurrence once however often it is reported. `notify_many` does the same for many
+occurrences with one insert (the SLA sweep's batches). After commit one Celery task per
+`QUEUE_CHUNK` rows (`accounts.tasks.send_notifications`) e-mails them, each as
+`notification_send`; a beat job (`send_due_notifications`) picks up rows still pending a while
+later — the broker was down at commit, a delivery failed — so
 nothing is lost. Rows whose group the recipient turned off are recorded `skipped`: they stay
 in the in-app list but are not e-mailed.
 
@@ -41,6 +43,7 @@ PICKUP_AFTER = timedelta(minutes=2)
 RETRY_AFTER = timedelta(minutes=1)  # doubled after each failed attempt
 MAX_ATTEMPTS = 6  # 1 + 2 + 4 + 8 + 16 minutes of retries, then `failed`
 BATCH = 200
+QUEUE_CHUNK = 20  # rows per sending task handed over after commit
 
 
 @dataclass(frozen=True)
@@ -179,12 +182,15 @@ def notify_many(notices: Iterable[Notice]) -> int:
 
 
 def _queue(notification_ids: list[int]) -> None:
-    """After commit: one task per row. A broker that is down loses nothing: beat sends them."""
-    from accounts.tasks import send_notification
+    """After commit: one task per `QUEUE_CHUNK` rows, with one producer (a sweep's batch hands
+    over hundreds). A broker that is down loses nothing: beat sends them."""
+    from accounts.tasks import send_notifications
 
     try:
-        for notification_id in notification_ids:
-            send_notification.delay(notification_id)
+        with send_notifications.app.producer_or_acquire() as producer:
+            for start in range(0, len(notification_ids), QUEUE_CHUNK):
+                chunk = notification_ids[start : start + QUEUE_CHUNK]
+                send_notifications.apply_async((chunk,), producer=producer)
     except BrokerError:
         logger.warning(
             "task queue unavailable: %d notification(s) wait for the beat job",

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import admin_users, emails, partner_emails
+from accounts.access import admin_users, emails, partners_emails
 from accounts.notifications import Notice, notify_many
 from support_sla import clocks
 from support_sla.clocks import EVENT_TIMES
@@ -115,8 +115,8 @@ def _sweep_batch(now, size: int, skip: set[int], result: SweepResult) -> bool:
             claimed = [issue.pk for issue in issues]
             try:
                 with transaction.atomic():  # a savepoint: one broken issue must not lose all
-                    new = _catch_up_many(issues, now)
-                    SupportIssue.objects.bulk_update(issues, CLOCK_FIELDS, batch_size=100)
+                    new, resumed = _catch_up_many(issues, now)
+                    _save_clocks(issues, resumed)
                 done, failed = issues, []
             except Exception:
                 logger.exception("SLA sweep: batch failed; catching its issues up one by one")
@@ -146,13 +146,31 @@ def _one_by_one(ids: list[int], now) -> tuple[list[SlaEvent], list[SupportIssue]
                 issue = SupportIssue.objects.select_related(
                     "integration__partner", "integration__assignee", "assignee"
                 ).get(pk=issue_id)
-                new += _catch_up_many([issue], now)
+                new += _catch_up_many([issue], now)[0]
                 issue.save(update_fields=CLOCK_FIELDS)
             done.append(issue)
         except Exception:
             logger.exception("SLA sweep: issue %s failed", issue_id)
             failed.append(issue_id)
     return new, done, failed
+
+
+def _save_clocks(issues: list[SupportIssue], resumed: set[int]) -> None:
+    """One update for the batch's next actions; the clocks whose pause ran out changed more."""
+    moved = [issue for issue in issues if issue.pk not in resumed]
+    if moved and connection.vendor == "postgresql":  # bulk_update's CASE costs ~0.2 ms a row
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE support_sla_supportissue AS issue SET next_action_at = moved.at "
+                "FROM unnest(%s::bigint[], %s::timestamptz[]) AS moved(id, at) "
+                "WHERE issue.id = moved.id",
+                [[issue.pk for issue in moved], [issue.next_action_at for issue in moved]],
+            )
+    elif moved:
+        SupportIssue.objects.bulk_update(moved, ["next_action_at"], batch_size=BATCH)
+    if resumed:
+        restarted = [issue for issue in issues if issue.pk in resumed]
+        SupportIssue.objects.bulk_update(restarted, CLOCK_FIELDS, batch_size=BATCH)
 
 
 def _still_due(issue: SupportIssue, now) -> bool:
@@ -165,16 +183,17 @@ def catch_up(issue: SupportIssue, now: datetime) -> list[SlaEvent]:
     due by now is recorded at its computed time, once, with its notifications, the next
     action is recomputed, and the standing is recomputed if the events can change it. The
     new events."""
-    new = _catch_up_many([issue], now)
+    new, _ = _catch_up_many([issue], now)
     if {event.kind for event in new} & STANDING_KINDS:
         standing_refresh(issue.integration, now)
     return new
 
 
-def _catch_up_many(issues: list[SupportIssue], now: datetime) -> list[SlaEvent]:
+def _catch_up_many(issues: list[SupportIssue], now: datetime) -> tuple[list[SlaEvent], set[int]]:
     """`catch_up` for locked issues, in bulk: one query for what each cycle recorded, one
     insert for the resumption comments, one for the events, one for their notifications, one
-    upsert marking the integrations whose standing they may change. Saves no issue."""
+    upsert marking the integrations whose standing they may change. Saves no issue. The new
+    events, and the issues whose pause ran out (more than their next action changed)."""
     recorded = _recorded_kinds(issues)
     comments, events = [], []
     for issue in issues:
@@ -187,7 +206,7 @@ def _catch_up_many(issues: list[SupportIssue], now: datetime) -> list[SlaEvent]:
     SlaEvent.objects.bulk_create(events)
     _notify(events)
     _mark_standings(events)
-    return events
+    return events, {comment.issue_id for comment in comments}
 
 
 def _recorded_kinds(issues: list[SupportIssue]) -> dict[int, set[str]]:
@@ -252,7 +271,9 @@ def _advance(
 
 def _notify(events: list[SlaEvent]) -> None:
     """Into the outbox, in the sweep's transaction: e-mailed after commit, once."""
-    people: dict[int, list[str]] = {}  # partner → its people's addresses, once per batch
+    if not events:
+        return
+    people = partners_emails({event.issue.integration.partner_id for event in events})
     admins: list[str] | None = None
     notices = []
     for event in events:
@@ -263,9 +284,7 @@ def _notify(events: list[SlaEvent]) -> None:
                 admins = emails(admin_users())
             to = admins
         else:
-            if integration.partner_id not in people:
-                people[integration.partner_id] = partner_emails(integration.partner)
-            to = list(people[integration.partner_id])
+            to = list(people.get(integration.partner_id, []))
             if issue.assignee:
                 to.append(issue.assignee.email)
             if event.kind == SlaEvent.Kind.BREACH and integration.assignee:
