@@ -64,7 +64,7 @@ from integrations.models import OFF_TRACK, Integration
 
 CANDIDATES = 100  # at most this many by name and as many by description go to Python
 DESCRIPTION_LIFT = 0.55  # the least description similarity that lifts a name below threshold
-DESCRIPTION_ROWS = 5_000  # about the most rows the description search may read
+DESCRIPTION_ROWS = 2_000  # about the most rows the description search may read
 
 GENERIC_WORDS = frozenset(
     [
