@@ -245,7 +245,7 @@ def _same_category(integration: Integration):
     )
 
 
-# Two columns PostgreSQL generates and stores (migration 0005; not model fields: only the
+# Three columns PostgreSQL generates and stores (migration 0005; not model fields: only the
 # queries below read them), each with a GIN index:
 # - `name_key`: the name as `words` reads it (CamelCase split, lower case, the words every
 #   integration shares dropped), for `pg_trgm`: `name_key_sql` is its expression; and
