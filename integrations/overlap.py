@@ -144,13 +144,27 @@ def words(text: str, *, drop: frozenset[str] = frozenset()) -> list[str]:
 def name_similarity(
     a: str, b: str, *, partner_a: str = "", partner_b: str = "", category: str = ""
 ) -> float:
-    drop = CATEGORY_WORDS.get(category, frozenset())
-    if partner_a and partner_a == partner_b:
-        drop = drop | frozenset(words(partner_a))
-    words_a, words_b = words(a, drop=drop), words(b, drop=drop)
-    if not words_a or not words_b:
-        return 0.0
-    return fuzz.token_set_ratio(" ".join(words_a), " ".join(words_b)) / 100
+    return _NameSimilarity(a, partner=partner_a, category=category)(b, partner_b)
+
+
+class _NameSimilarity:
+    """`name_similarity` of one name against many: its words are read once per set of
+    dropped words (with or without its partner's)."""
+
+    def __init__(self, name: str, *, partner: str, category: str) -> None:
+        self.name, self.partner = name, partner
+        self.drop = CATEGORY_WORDS.get(category, frozenset())
+        self.own = {}
+
+    def __call__(self, other: str, other_partner: str) -> float:
+        same_partner = bool(self.partner) and self.partner == other_partner
+        drop = self.drop | frozenset(words(self.partner)) if same_partner else self.drop
+        if same_partner not in self.own:
+            self.own[same_partner] = " ".join(words(self.name, drop=drop))
+        mine, theirs = self.own[same_partner], " ".join(words(other, drop=drop))
+        if not mine or not theirs:
+            return 0.0
+        return fuzz.token_set_ratio(mine, theirs) / 100
 
 
 def _tfidf(documents: list[list[str]]) -> list[dict[str, float]]:
@@ -202,15 +216,10 @@ def score_candidates(
         return []
     vectors = _tfidf([words(description)] + [words(c.description) for c in candidates])
     mine = vectors[0]
+    similarity = _NameSimilarity(name, partner=partner, category=category)
     matches = []
     for candidate, theirs in zip(candidates, vectors[1:], strict=True):
-        by_name = name_similarity(
-            name,
-            candidate.name,
-            partner_a=partner,
-            partner_b=candidate.partner,
-            category=category,
-        )
+        by_name = similarity(candidate.name, candidate.partner)
         score = max(by_name, (by_name + _cosine(mine, theirs)) / 2)
         if score >= threshold:
             matches.append(Match(candidate.id, round(score, 2)))
@@ -355,18 +364,10 @@ def _by_name(integration: Integration, limit: int) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
-    partner, category = integration.partner.name, integration.category
+    partner = integration.partner.name
+    similarity = _NameSimilarity(integration.name, partner=partner, category=integration.category)
     ranked = sorted(
-        (
-            -name_similarity(
-                integration.name,
-                name,
-                partner_a=partner,
-                partner_b=partner if partner_id == integration.partner_id else "",
-                category=category,
-            ),
-            pk,
-        )
+        (-similarity(name, partner if partner_id == integration.partner_id else ""), pk)
         for pk, name, partner_id in rows
     )
     return {pk for _, pk in ranked[:limit]}
