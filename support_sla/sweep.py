@@ -26,7 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import admin_users, emails, partners_emails
+from accounts.models import User
 from accounts.notifications import Notice, notify_many
+from integrations.models import Integration
 from support_sla import clocks
 from support_sla.clocks import EVENT_TIMES
 from support_sla.models import (
@@ -92,15 +94,24 @@ def sla_sweep(
 
 
 def _claim(now, size: int, skip: set[int]) -> list[SupportIssue]:
+    """Lock up to `size` due issues that no other sweep holds, with their integrations,
+    partners and assignees (each read once for the batch, not once per issue)."""
     due = (
-        SupportIssue.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("integration__partner", "integration__assignee", "assignee")
+        SupportIssue.objects.select_for_update(skip_locked=True)
         .filter(status__in=CLOCKED, next_action_at__lte=now)
         .order_by("next_action_at")
     )
     if skip:
         due = due.exclude(pk__in=skip)
-    return list(due[:size])
+    issues = list(due[:size])
+    integrations = Integration.objects.select_related("partner", "assignee").in_bulk(
+        {issue.integration_id for issue in issues}
+    )
+    assignees = User.objects.in_bulk({issue.assignee_id for issue in issues} - {None})
+    for issue in issues:
+        issue.integration = integrations[issue.integration_id]
+        issue.assignee = assignees.get(issue.assignee_id)
+    return issues
 
 
 def _sweep_batch(now, size: int, skip: set[int], result: SweepResult) -> bool:
