@@ -77,7 +77,15 @@ def emails(users) -> list[str]:
 
 def partner_emails(partner, *, owners_only: bool = False) -> list[str]:
     """The e-mail addresses of a partner's people (or only its owners)."""
-    memberships = partner.memberships.filter(user__is_active=True)
+    return partners_emails([partner.pk], owners_only=owners_only).get(partner.pk, [])
+
+
+def partners_emails(partner_ids, *, owners_only: bool = False) -> dict[int, list[str]]:
+    """`partner_emails` of several partners with one query: partner id → addresses."""
+    memberships = Membership.objects.filter(partner_id__in=partner_ids, user__is_active=True)
     if owners_only:
         memberships = memberships.filter(role=Membership.Role.OWNER)
-    return list(memberships.values_list("user__email", flat=True))
+    found: dict[int, list[str]] = {}
+    for partner_id, email in memberships.order_by("pk").values_list("partner_id", "user__email"):
+        found.setdefault(partner_id, []).append(email)
+    return found

@@ -4,9 +4,11 @@ through one outbox (`accounts.models.Notification`).
 `notify(name, to=…, context=…, key=…, link=…)` renders `templates/emails/<name>/` (subject.txt,
 body.txt, body.html) once and records one row per recipient in the caller's transaction: a
 change that rolls back leaves no row, and the unique (key, e-mail) pair records an event
-occurrence once however often it is reported. After commit one Celery task per row
-(`accounts.tasks.send_notification`) e-mails it; a beat job (`send_due_notifications`) picks
-up rows still pending a while later — the broker was down at commit, a delivery failed — so
+occurrence once however often it is reported. `notify_many` does the same for many
+occurrences with one insert (the SLA sweep's batches). After commit one Celery task per
+`QUEUE_CHUNK` rows (`accounts.tasks.send_notifications`) e-mails them, each as
+`notification_send`; a beat job (`send_due_notifications`) picks up rows still pending a while
+later — the broker was down at commit, a delivery failed — so
 nothing is lost. Rows whose group the recipient turned off are recorded `skipped`: they stay
 in the in-app list but are not e-mailed.
 
@@ -51,6 +53,7 @@ MAX_ATTEMPTS = 6  # 1 + 2 + 4 + 8 + 16 minutes of retries, then `failed`
 BATCH = 200
 DIGEST_LISTED = 50  # a digest lists this many events by name, then says how many more
 GROUP_WINDOW = timedelta(hours=1)  # repeats of one event about one integration: one item
+QUEUE_CHUNK = 20  # rows per sending task handed over after commit
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,18 @@ def emails_off(user: User) -> set[str]:
         return set()
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One occurrence of an event for `notify_many`: the arguments of `notify`."""
+
+    name: str
+    to: Iterable[str]
+    context: dict
+    key: str
+    link: str = ""
+    actor: User | None = None
+
+
 def notify(
     name: str,
     *,
@@ -135,100 +150,139 @@ def notify(
     E-mail is not grouped: each row is e-mailed once, as ever (each says what happened; the
     noisy intakes have their digest, and people turn groups of e-mail off in their settings).
     Returns how many recipients it was for (a repeated occurrence is not recorded again)."""
-    if name not in EVENT_GROUPS:
-        raise ValueError(f"Unknown notification event {name!r}: add it to EVENT_GROUPS.")
-    own = actor.email.lower() if actor is not None and actor.email else None
-    recipients = sorted({address for address in to if address and address.lower() != own})
-    if not recipients:
+    return notify_many([Notice(name, to=to, context=context, key=key, link=link, actor=actor)])
+
+
+def _about(notice: Notice):
+    """The integration an occurrence is about (for grouping), if any."""
+    context = notice.context
+    return context.get("integration") or getattr(context.get("issue"), "integration", None)
+
+
+def notify_many(notices: Iterable[Notice]) -> int:
+    """`notify` for many occurrences at once (the SLA sweep's batches): each is rendered,
+    keyed, held for a digest and grouped as `notify` does, and all of them are recorded with
+    one user lookup, one look for open groups, one insert and one after-commit hand-over to
+    the sender. Returns how many rows it was for."""
+    notices = list(notices)
+    for notice in notices:
+        if notice.name not in EVENT_GROUPS:
+            raise ValueError(f"Unknown notification event {notice.name!r}: add it to EVENT_GROUPS.")
+    addressed = []
+    for notice in notices:
+        actor = notice.actor
+        own = actor.email.lower() if actor is not None and actor.email else None
+        recipients = sorted({a for a in notice.to if a and a.lower() != own})
+        if recipients:
+            addressed.append((notice, recipients))
+    if not addressed:
         return 0
-    subject, text, html = render_email(name, context)
-    group = EVENT_GROUPS[name]
+    everyone = {address for _, recipients in addressed for address in recipients}
     users = {
         user.email: user
-        for user in User.objects.filter(email__in=recipients, is_active=True).select_related(
+        for user in User.objects.filter(email__in=everyone, is_active=True).select_related(
             "notification_settings"
         )
     }
     now = timezone.now()
-    occurrence = f"{name}:{key}"
-    held_until = _digest_due(name, recipients, now)
-    integration = context.get("integration") or getattr(context.get("issue"), "integration", None)
-    groups = {} if name in NOT_IN_APP else _open_groups(name, integration, users.values(), now)
-    rows = []
-    for address in recipients:
-        person = users.get(address)
-        user = None if name in NOT_IN_APP else person
-        off = group is not None and person is not None and group in emails_off(person)
-        if off:
-            state, next_attempt_at = EmailState.SKIPPED, None
-        elif address in held_until:
-            state, next_attempt_at = EmailState.HELD, held_until[address]
-        else:
-            state, next_attempt_at = EmailState.PENDING, now + PICKUP_AFTER
-        rows.append(
-            Notification(
-                user=user,
-                email=address,
-                event=name,
-                key=occurrence,
-                subject=subject[:300],
-                text=text,
-                html=html,
-                link=link,
-                created_at=now,
-                email_state=state,
-                next_attempt_at=next_attempt_at,
-                integration=integration,
-                group_started_at=(groups[user.pk][1] if user.pk in groups else now)
-                if user
-                else None,
-            )
-        )
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if groups:
-        _group_into_new_rows(occurrence, groups, now)
-    pending = list(
-        Notification.objects.filter(
-            key=occurrence, email__in=recipients, email_state=EmailState.PENDING
-        ).values_list("pk", flat=True)
+    groups = _open_groups(
+        [(n.name, _about(n)) for n, _ in addressed if n.name not in NOT_IN_APP],
+        users.values(),
+        now,
     )
+    rows = []
+    for notice, recipients in addressed:
+        subject, text, html = render_email(notice.name, notice.context)
+        group = EVENT_GROUPS[notice.name]
+        held_until = _digest_due(notice.name, recipients, now)
+        integration = _about(notice)
+        for address in recipients:
+            person = users.get(address)
+            user = None if notice.name in NOT_IN_APP else person
+            off = group is not None and person is not None and group in emails_off(person)
+            if off:
+                state, next_attempt_at = EmailState.SKIPPED, None
+            elif address in held_until:
+                state, next_attempt_at = EmailState.HELD, held_until[address]
+            else:
+                state, next_attempt_at = EmailState.PENDING, now + PICKUP_AFTER
+            head = (
+                groups.get((user.pk, notice.name, getattr(integration, "pk", None)))
+                if user
+                else None
+            )
+            rows.append(
+                Notification(
+                    user=user,
+                    email=address,
+                    event=notice.name,
+                    key=f"{notice.name}:{notice.key}",
+                    subject=subject[:300],
+                    text=text,
+                    html=html,
+                    link=notice.link,
+                    created_at=now,
+                    email_state=state,
+                    next_attempt_at=next_attempt_at,
+                    integration=integration,
+                    group_started_at=(head[1] if head else now) if user else None,
+                )
+            )
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    if groups:
+        _group_into_new_rows(rows, groups, now)
+    wanted = {(row.key, row.email) for row in rows}
+    pending = [
+        pk
+        for pk, key, email in Notification.objects.filter(
+            key__in={key for key, _ in wanted}, email_state=EmailState.PENDING
+        ).values_list("pk", "key", "email")
+        if (key, email) in wanted
+    ]
     if pending:
         transaction.on_commit(partial(_queue, pending), robust=True)
     return len(rows)
 
 
-def _open_groups(name: str, integration, users, now) -> dict[int, tuple[int, object]]:
-    """Each user's in-app item of event `name` about `integration` whose group started less
-    than GROUP_WINDOW ago: {user id: (its id, when its group started)}."""
-    if integration is None or integration.pk is None:
+def _open_groups(about: list[tuple[str, object]], users, now) -> dict:
+    """The in-app items whose group started less than GROUP_WINDOW ago, for these (event,
+    integration) pairs and users, in one query: {(user id, event, integration id): (its id,
+    when its group started)}."""
+    pairs = {(name, integration.pk) for name, integration in about if integration is not None}
+    if not pairs or not users:
         return {}
     heads = Notification.objects.filter(
         user__in=[user.pk for user in users],
-        event=name,
-        integration=integration,
+        event__in={name for name, _ in pairs},
+        integration__in={pk for _, pk in pairs},
         grouped_into__isnull=True,
         group_started_at__gt=now - GROUP_WINDOW,
     ).order_by("group_started_at")
     return {
-        user_id: (pk, started)
-        for user_id, pk, started in heads.values_list("user", "pk", "group_started_at")
+        (user_id, event, integration_id): (pk, started)
+        for user_id, event, integration_id, pk, started in heads.values_list(
+            "user", "event", "integration", "pk", "group_started_at"
+        )
+        if (event, integration_id) in pairs
     }
 
 
-def _group_into_new_rows(occurrence: str, groups: dict, now) -> None:
+def _group_into_new_rows(rows: list[Notification], groups: dict, now) -> None:
     """The rows just recorded become their groups' items; the earlier item and its repeats
-    point at them. A row of this occurrence recorded earlier (the same occurrence reported
-    again) changes nothing. Two events committed at the same instant may each start an item
-    (each groups before the other commits): the one slack, as with the digests."""
-    new = dict(
-        Notification.objects.filter(
-            key=occurrence, user__in=list(groups), created_at=now
-        ).values_list("user", "pk")
-    )
-    for user_id, (head, _started) in groups.items():
-        if user_id in new:
+    point at them. A row recorded earlier (the same occurrence reported again) changes
+    nothing. Two events committed at the same instant may each start an item (each groups
+    before the other commits): the one slack, as with the digests."""
+    keys = {row.key for row in rows if row.user_id}
+    new = {
+        (user_id, event, integration_id): pk
+        for user_id, event, integration_id, pk in Notification.objects.filter(
+            key__in=keys, user__isnull=False, created_at=now
+        ).values_list("user", "event", "integration", "pk")
+    }
+    for group, (head, _started) in groups.items():
+        if group in new:
             Notification.objects.filter(Q(pk=head) | Q(grouped_into=head)).update(
-                grouped_into=new[user_id]
+                grouped_into=new[group]
             )
 
 
@@ -290,12 +344,15 @@ def send_due_digests(*, now=None) -> int:
 
 
 def _queue(notification_ids: list[int]) -> None:
-    """After commit: one task per row. A broker that is down loses nothing: beat sends them."""
-    from accounts.tasks import send_notification
+    """After commit: one task per `QUEUE_CHUNK` rows, with one producer (a sweep's batch hands
+    over hundreds). A broker that is down loses nothing: beat sends them."""
+    from accounts.tasks import send_notifications
 
     try:
-        for notification_id in notification_ids:
-            send_notification.delay(notification_id)
+        with send_notifications.app.producer_or_acquire() as producer:
+            for start in range(0, len(notification_ids), QUEUE_CHUNK):
+                chunk = notification_ids[start : start + QUEUE_CHUNK]
+                send_notifications.apply_async((chunk,), producer=producer)
     except BrokerError:
         logger.warning(
             "task queue unavailable: %d notification(s) wait for the beat job",

@@ -15,6 +15,16 @@ def send_notification(notification_id: int) -> str | None:
     return notifications.notification_send(notification_id=notification_id)
 
 
+@shared_task(soft_time_limit=240, time_limit=300)
+def send_notifications(notification_ids: list[int]) -> list[str | None]:
+    """E-mail outbox rows one after the other (what `notify` hands over after commit); a row
+    this task did not reach (time limit, lost worker) stays pending for the beat job."""
+    return [
+        notifications.notification_send(notification_id=notification_id)
+        for notification_id in notification_ids
+    ]
+
+
 @shared_task(soft_time_limit=60, time_limit=90)
 def send_due_notifications() -> int:
     """Beat: queue the outbox rows still pending (nothing is lost when the broker was down)."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["pages", "badges", "verification", "sla_sweep"]
+BENCHMARKS = ["pages", "badges", "verification", "sla_sweep", "overlap"]
 
 
 def run(name: str) -> tuple[list[dict], int, float]:

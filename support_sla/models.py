@@ -193,7 +193,8 @@ class Standing(models.TextChoices):
 
 class StandingRecord(models.Model):
     """The last computed support standing of an integration, so a change can act once
-    (suspend or restore badges, propose delisting)."""
+    (suspend or restore badges, propose delisting). `stale` marks one the SLA sweep has yet to
+    recompute."""
 
     integration = models.OneToOneField(
         "integrations.Integration", on_delete=models.CASCADE, related_name="standing_record"
@@ -201,6 +202,15 @@ class StandingRecord(models.Model):
     standing = models.CharField(max_length=16, choices=Standing.choices, default=Standing.GOOD)
     reason = models.TextField(blank=True)
     since = models.DateTimeField(default=timezone.now)
+    # New breaches or escalations since the last computation (marked by the sweep's batches).
+    stale = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["integration"], name="standing_stale_idx", condition=models.Q(stale=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.integration_id}: {self.standing}"

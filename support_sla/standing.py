@@ -61,15 +61,19 @@ def standing_refresh(integration, now=None) -> str:
     """Recompute and store the standing; act once on a change (badges, delisting proposal)."""
     from badges.services import badges_refresh
 
-    standing, reason = compute_standing(integration, now)
     with transaction.atomic():
         record, _ = StandingRecord.objects.select_for_update().get_or_create(
             integration=integration
         )
+        # Computed under the lock: a sweep's batch that marked the record has committed its
+        # events by then, so clearing `stale` below never forgets them.
+        standing, reason = compute_standing(integration, now)
         previous = record.standing
         if (previous, record.reason) == (standing, reason):
+            if record.stale:
+                StandingRecord.objects.filter(pk=record.pk).update(stale=False)
             return standing
-        record.standing, record.reason = standing, reason
+        record.standing, record.reason, record.stale = standing, reason, False
         if previous != standing:
             record.since = now or timezone.now()
         record.save()
@@ -85,3 +89,15 @@ def standing_refresh(integration, now=None) -> str:
                 link=reverse("integration_detail", args=[integration.pk]),
             )
     return standing
+
+
+def standings_refresh_stale(now=None) -> int:
+    """Recompute the standings the SLA sweep marked (`StandingRecord.stale`), each once.
+    Returns how many."""
+    from integrations.models import Integration
+
+    stale = StandingRecord.objects.filter(stale=True).values("integration")
+    integrations = list(Integration.objects.filter(pk__in=stale).select_related("partner"))
+    for integration in integrations:
+        standing_refresh(integration, now)
+    return len(integrations)

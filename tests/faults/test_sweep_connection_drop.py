@@ -1,7 +1,8 @@
-"""The SLA sweep's database connection is terminated (pg_terminate_backend) while it writes an
-event: that issue's transaction is gone whole, the sweep goes on with a new connection (Django
-drops a connection whose rollback failed), the next sweep on the same thread (as the next beat
-run on the same worker) records what was lost, and nothing is doubled."""
+"""The SLA sweep's database connection is terminated (pg_terminate_backend) while it writes a
+batch's events: that batch's transaction is gone whole, the sweep goes on with the next batch
+on a new connection (Django drops a connection whose rollback failed), the next sweep on the
+same thread (as the next beat run on the same worker) records what was lost, and nothing is
+doubled."""
 
 import threading
 import time
@@ -49,7 +50,7 @@ def test_a_connection_dropped_mid_sweep_loses_and_doubles_nothing(supported, own
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 pid.append(cursor.fetchone()[0])
-            results.append(sweep.sla_sweep(now=LATER))
+            results.append(sweep.sla_sweep(now=LATER, batch=2))  # batches of 2, then 1
             results.append(sweep.sla_sweep(now=LATER + timedelta(minutes=1)))
         except Exception as error:
             errors.append(error)
@@ -73,9 +74,9 @@ def test_a_connection_dropped_mid_sweep_loses_and_doubles_nothing(supported, own
 
     assert not errors, errors
     dropped, next_sweep = results
-    # The killed issue failed; the sweep went on with a new connection for the others.
-    assert (dropped.failures, dropped.events) == (1, 6)
-    assert (next_sweep.failures, next_sweep.events) == (0, 3)  # it catches up the killed one
+    # The killed batch failed whole; the sweep went on with a new connection for the next one.
+    assert (dropped.failures, dropped.events) == (2, 3)
+    assert (next_sweep.failures, next_sweep.events) == (0, 6)  # it catches up the killed two
     for issue in issues:
         assert sorted(SlaEvent.objects.filter(issue=issue).values_list("kind", flat=True)) == [
             "breach",

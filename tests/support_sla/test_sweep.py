@@ -117,18 +117,20 @@ def test_an_exception_on_one_issue_does_not_stop_the_others(
         second = services.issue_open(
             integration=supported, actor=owner, data=issue_data("critical", title="second")
         )
-    real = sweep._sweep_issue
+    real = sweep._advance
 
-    def broken(issue_id, now):
-        if issue_id == first.pk:
+    def broken(issue, now, recorded):
+        if issue.pk == first.pk:
             raise RuntimeError("corrupt row")
-        return real(issue_id, now)
+        return real(issue, now, recorded)
 
-    monkeypatch.setattr(sweep, "_sweep_issue", broken)
+    # Both are in one batch: the batch falls back to one issue at a time.
+    monkeypatch.setattr(sweep, "_advance", broken)
     result = run_sweep(OPENED + timedelta(hours=49), django_capture_on_commit_callbacks)
     assert (result.failures, result.issues) == (1, 1)
     assert kinds(first) == [] and len(kinds(second)) == 2
-    monkeypatch.setattr(sweep, "_sweep_issue", real)
+    assert Notification.objects.filter(event="sla_breach").count() == 1  # the second's only
+    monkeypatch.setattr(sweep, "_advance", real)
     run_sweep(OPENED + timedelta(hours=50), django_capture_on_commit_callbacks)
     assert len(kinds(first)) == 2  # the next sweep catches up
 
