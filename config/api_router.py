@@ -87,6 +87,11 @@ urlpatterns = [
         reviews_api.IntegrationEvidenceView.as_view(),
         name="integration-evidence",
     ),
+    path(
+        "evidence/<int:pk>/accept/",
+        reviews_api.EvidenceAcceptView.as_view(),
+        name="evidence-accept",
+    ),
     path("verifications/<int:pk>/", reviews_api.RunView.as_view(), name="verification-detail"),
     path(
         "verifications/<int:pk>/cancel/",

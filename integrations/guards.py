@@ -126,7 +126,16 @@ def support_contact_unmet(integration: Integration) -> list[Unmet]:
 
 def evidence_unmet(integration: Integration) -> list[Unmet]:
     """The evidence target's latest finished run must have passed (DESIGN.md §4.2): not the
-    newest passed run, not another target's run."""
+    newest passed run, not another target's run. Where the program cannot run one (a private
+    HVN cluster), a reviewer may accept partner-run evidence in its place, with a written
+    justification (reviews.services.evidence_accept); it stands in only while the program's
+    own latest run did not fail (a run that reached the cluster and failed outweighs it), and
+    badges never stand on it."""
+    status = review_selectors.integration_evidence_run_status(integration)
+    if status != RunStatus.FAILED and review_selectors.integration_has_accepted_evidence(
+        integration
+    ):
+        return []
     if not review_selectors.integration_has_evidence_target(integration):
         return [
             Unmet(
@@ -134,7 +143,7 @@ def evidence_unmet(integration: Integration) -> list[Unmet]:
                 "No evidence target: choose the verification target whose runs decide the review.",
             )
         ]
-    if review_selectors.integration_evidence_run_status(integration) != RunStatus.PASSED:
+    if status != RunStatus.PASSED:
         return [
             Unmet(
                 "run_not_passed",

@@ -290,11 +290,35 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "checks",
             "started_at",
             "finished_at",
+            "accepted_by",
+            "accepted_at",
+            "acceptance",
         ]
         read_only_fields = fields
 
+    accepted_by = serializers.EmailField(source="accepted_by.email", default=None)
+
     def get_source(self, evidence) -> str:
         return "partner_run"
+
+
+class EvidenceAcceptSerializer(serializers.Serializer):
+    justification = serializers.CharField(max_length=MAX_JUSTIFICATION)
+
+
+class EvidenceAcceptView(APIView):
+    """Program staff accept partner-run evidence in place of a program run for release (the
+    program cannot reach the cluster), with a justification; badges never stand on it."""
+
+    @extend_schema(request=EvidenceAcceptSerializer, responses=EvidenceSerializer)
+    def post(self, request, pk: int):
+        body = request.data if isinstance(request.data, dict) else {}
+        evidence = services.evidence_accept(
+            evidence=selectors.evidence_for(request.user, pk),
+            actor=request.user,
+            justification=body.get("justification"),
+        )
+        return Response(EvidenceSerializer(evidence).data)
 
 
 class IntegrationEvidenceView(generics.ListAPIView):

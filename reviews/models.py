@@ -179,6 +179,18 @@ class PartnerEvidence(models.Model):
     checks = models.JSONField(default=list)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
+    # A reviewer's waiver of the program run for release, when the program cannot run one (a
+    # private HVN cluster): who accepted this evidence in its place, when and why. Badges
+    # still need the program's own runs.
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    acceptance = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

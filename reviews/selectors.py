@@ -228,6 +228,19 @@ def integration_evidence_run_status(integration) -> str | None:
     return _evidence_runs(integration).values_list("status", flat=True).first()
 
 
+def _accepted_evidence(integration) -> QuerySet[PartnerEvidence]:
+    return PartnerEvidence.objects.filter(
+        integration=integration, accepted_at__isnull=False, status=RunStatus.PASSED
+    )
+
+
+def integration_has_accepted_evidence(integration) -> bool:
+    """A reviewer accepted partner-run evidence in place of a program run (for release)."""
+    if hasattr(integration, "fact_has_accepted_evidence"):
+        return integration.fact_has_accepted_evidence
+    return _accepted_evidence(integration).exists()
+
+
 def integration_latest_round_status(integration) -> str | None:
     if hasattr(integration, "fact_latest_round_status"):
         return integration.fact_latest_round_status
@@ -279,6 +292,7 @@ def with_review_facts(integrations: QuerySet[Integration]) -> QuerySet[Integrati
         fact_has_finished_run=Exists(_finished_runs(outer)),
         fact_has_evidence_target=Exists(_evidence_targets(outer)),
         fact_evidence_run_status=Subquery(_evidence_runs(outer).values("status")[:1]),
+        fact_has_accepted_evidence=Exists(_accepted_evidence(outer)),
         fact_latest_round_status=Subquery(_latest_rounds(outer).values("status")[:1]),
         fact_open_feedback=_count(_open_feedback(outer)),
         fact_open_blocking=_count(_open_feedback(outer).filter(blocking=True)),

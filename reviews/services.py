@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import hvac.exceptions
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -337,6 +337,44 @@ def evidence_submit(*, integration, actor, document) -> PartnerEvidence:
     return PartnerEvidence.objects.create(integration=integration, submitted_by=actor, **cleaned)
 
 
+def evidence_accept(*, evidence: PartnerEvidence, actor, justification: str) -> PartnerEvidence:
+    """A reviewer accepts partner-run evidence in place of a program run for release (the
+    program cannot reach the cluster: a private HVN), with the justification the history
+    keeps. Only a passed run of the whole catalogue can be accepted; badges never stand on it."""
+    _check_staff(actor)
+    justification = justification.strip() if isinstance(justification, str) else ""
+    if not justification or "\x00" in justification or len(justification) > MAX_JUSTIFICATION:
+        raise DomainError.invalid(
+            "Write why this evidence stands in for a program run.",
+            errors={"justification": ["Write why (at most 2,000 characters)."]},
+        )
+    if evidence.status != RunStatus.PASSED or evidence.subset:
+        raise DomainError(
+            "Only a passed run of every check can stand in for a program run.",
+            code="evidence_not_acceptable",
+        )
+    with transaction.atomic():
+        accepted = PartnerEvidence.objects.filter(pk=evidence.pk, accepted_at__isnull=True).update(
+            accepted_by=actor, accepted_at=timezone.now(), acceptance=justification
+        )
+        if not accepted:
+            raise DomainError("This evidence is already accepted.", code="evidence_accepted")
+        integration_services.history_record(
+            integration=evidence.integration,
+            field=EVIDENCE_ACCEPTED_FIELD,
+            old=None,
+            new=f"partner-run evidence {evidence.pk} accepted in place of a program run",
+            actor=actor,
+            note=justification,
+        )
+    evidence.refresh_from_db()
+    return evidence
+
+
+# The history's field for partner-run evidence accepted in place of a program run.
+EVIDENCE_ACCEPTED_FIELD = "partner_evidence"
+
+
 # --- Waivers -----------------------------------------------------------------------------------
 
 MAX_JUSTIFICATION = 2_000
@@ -598,9 +636,13 @@ def engine_settings() -> EngineSettings:
 
 def _context(run: VerificationRun, credentials: dict | None, inspector: str | None):
     target = run.target
-    waived = dict(
-        Waiver.objects.filter(target=target, ended_at__isnull=True).values_list("check_id", "pk")
-    )
+    waived = {}
+    if getattr(run, "waived", True):  # asked with the run (no query when nothing is waived)
+        waived = dict(
+            Waiver.objects.filter(target=target, ended_at__isnull=True).values_list(
+                "check_id", "pk"
+            )
+        )
     return context_for(
         {name: getattr(target, name) for name in TARGET_FIELDS},
         run_id=run.pk,
@@ -660,7 +702,13 @@ def run_execute(*, run_id: int) -> str | None:
     )
     if not claimed:
         return None
-    run = VerificationRun.objects.select_related("target", "integration").get(pk=run_id)
+    run = (
+        VerificationRun.objects.select_related("target", "integration")
+        .annotate(
+            waived=Exists(Waiver.objects.filter(target=OuterRef("target"), ended_at__isnull=True))
+        )
+        .get(pk=run_id)
+    )
     attempt = run.attempt
     if attempt > settings.VIP_RUN_MAX_ATTEMPTS:
         _finish(

@@ -19,6 +19,7 @@ urlpatterns = [
     path("verifications/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("verifications/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("evidence/<int:pk>/", views.evidence_detail, name="evidence_detail"),
+    path("evidence/<int:pk>/accept/", views.evidence_accept, name="evidence_accept"),
     path("integrations/<int:pk>/waivers/", views.waiver_grant, name="waiver_grant"),
     path("waivers/<int:pk>/end/", views.waiver_end, name="waiver_end"),
     path("review/queue/", views.review_queue, name="review_queue"),

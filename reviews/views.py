@@ -343,8 +343,29 @@ def evidence_detail(request, pk: int):
     return render(
         request,
         "reviews/evidence_detail.html",
-        {"evidence": evidence, "integration": evidence.integration},
+        {
+            "evidence": evidence,
+            "integration": evidence.integration,
+            "may_accept": is_program_staff(request.user) and evidence.accepted_at is None,
+        },
     )
+
+
+@login_required
+@require_POST
+def evidence_accept(request, pk: int):
+    """The evidence page's "Accept in place of a program run" form (program staff)."""
+    evidence = review_selectors.evidence_for(request.user, pk)
+    _staff_only(request)
+    try:
+        services.evidence_accept(
+            evidence=evidence, actor=request.user, justification=request.POST.get("justification")
+        )
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(request, "The evidence stands in for a program run for release.")
+    return redirect("evidence_detail", pk=pk)
 
 
 # --- Waivers ---------------------------------------------------------------------------------

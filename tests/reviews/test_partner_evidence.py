@@ -191,3 +191,120 @@ def test_vip_verify_submits_to_the_running_product(
     bad = vip_verify("submit", "--integration", str(integration.pk))
     assert bad.returncode == 1 and "HTTP 400" in bad.stdout and "catalogue_version" in bad.stdout
     assert PartnerEvidence.objects.count() == 2
+
+
+# --- Accepted in place of a program run (for release only) -----------------------------------
+
+
+@pytest.fixture
+def private_cluster(partner, owner):
+    """An integration in review whose evidence target the program cannot reach (a private HVN
+    cluster): its runs end `error`."""
+    from tests.factories import VerificationRunFactory, VerificationTargetFactory
+
+    integration = IntegrationFactory(partner=partner, stage=Stage.REVIEW, category="runtime")
+    target = VerificationTargetFactory(integration=integration, name="private HVN cluster")
+    VerificationRunFactory(target=target, status="error", reason="Could not connect")
+    return integration
+
+
+def accept_url(evidence) -> str:
+    return f"/api/v1/evidence/{evidence.pk}/accept/"
+
+
+@pytest.mark.django_db
+def test_a_reviewer_accepts_evidence_in_place_of_an_unreachable_program_run(
+    api, owner, reviewer, private_cluster
+):
+    assert "run_not_passed" in {u.code for u in review_to_release(private_cluster, "")}
+    evidence = api.as_user(owner).post(url(private_cluster), document(), format="json").json()
+    justification = "Private HVN cluster; partner-run evidence and live demo reviewed."
+    response = api.as_user(reviewer).post(
+        f"/api/v1/evidence/{evidence['id']}/accept/", {"justification": justification}, "json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["accepted_by"], response.json()["acceptance"]) == (
+        "reviewer@vip.example",
+        justification,
+    )
+    codes = {u.code for u in review_to_release(private_cluster, "")}
+    assert not codes & {"run_not_passed", "no_evidence_target"}
+    history = api.get(f"/api/v1/integrations/{private_cluster.pk}/history/").json()
+    rows = history["results"] if isinstance(history, dict) else history
+    assert any(r["field"] == "partner_evidence" and r["note"] == justification for r in rows)
+    # Badges never stand on it.
+    from integrations.models import Integration
+
+    Integration.objects.filter(pk=private_cluster.pk).update(stage=Stage.SUPPORT)
+    private_cluster.refresh_from_db()
+    unmet = badge_eligibility(integration=private_cluster, kind="hcp_vault_verified").unmet
+    assert "no_evidence" in {u.code for u in unmet}
+
+
+@pytest.mark.django_db
+def test_a_failing_program_run_outweighs_accepted_evidence(api, owner, reviewer, private_cluster):
+    from reviews import services
+    from tests.factories import VerificationRunFactory
+
+    api.as_user(owner).post(url(private_cluster), document(), format="json")
+    services.evidence_accept(
+        evidence=PartnerEvidence.objects.get(), actor=reviewer, justification="Private HVN."
+    )
+    target = private_cluster.targets.get()
+    VerificationRunFactory(target=target, status="failed", reason="auth.login: …")
+    assert "run_not_passed" in {u.code for u in review_to_release(private_cluster, "")}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "changes,status,code",
+    [
+        ({"subset": ["auth.login"]}, 409, "evidence_not_acceptable"),
+        ({"status": "failed", "reason": "x"}, 409, "evidence_not_acceptable"),
+    ],
+)
+def test_only_a_whole_passed_run_can_be_accepted(
+    api, owner, reviewer, private_cluster, changes, status, code
+):
+    body = document(**changes)
+    if changes.get("status") == "failed":
+        body["checks"][2]["status"] = "failed"
+    evidence = api.as_user(owner).post(url(private_cluster), body, format="json").json()
+    response = api.as_user(reviewer).post(
+        f"/api/v1/evidence/{evidence['id']}/accept/", {"justification": "x"}, "json"
+    )
+    assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+@pytest.mark.django_db
+def test_partners_cannot_accept_and_a_justification_is_needed(
+    api, owner, outsider, reviewer, private_cluster
+):
+    evidence = api.as_user(owner).post(url(private_cluster), document(), format="json").json()
+    path = f"/api/v1/evidence/{evidence['id']}/accept/"
+    assert api.post(path, {"justification": "trust us"}, "json").status_code == 403
+    assert api.as_user(outsider).post(path, {"justification": "x"}, "json").status_code == 404
+    assert api.as_user(reviewer).post(path, {"justification": " "}, "json").status_code == 400
+    assert api.post(path, {"justification": "Reviewed."}, "json").status_code == 200
+    again = api.post(path, {"justification": "Reviewed."}, "json")
+    assert (again.status_code, again.json()["code"]) == (409, "evidence_accepted")
+
+
+@pytest.mark.django_db
+def test_staff_accept_on_the_evidence_page(client_as, owner, reviewer, api, private_cluster):
+    api.as_user(owner).post(url(private_cluster), document(), format="json")
+    evidence = PartnerEvidence.objects.get()
+    assert (
+        "Accept in place of a program run"
+        not in client_as(owner).get(f"/evidence/{evidence.pk}/").content.decode()
+    )
+    client = client_as(reviewer)
+    assert (
+        "Accept in place of a program run"
+        in client.get(f"/evidence/{evidence.pk}/").content.decode()
+    )
+    client.post(f"/evidence/{evidence.pk}/accept/", {"justification": "Private HVN; demo seen."})
+    evidence.refresh_from_db()
+    assert evidence.accepted_by == reviewer
+    page = client.get(f"/integrations/{private_cluster.pk}/").content.decode()
+    assert "accepted for release" in page

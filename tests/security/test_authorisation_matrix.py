@@ -116,6 +116,7 @@ BADGE = {"kind": "hcp_vault_verified"}
 REASON = {"reason": "Matrix revocation."}
 WAIVER = {"check": "audit.device", "justification": "Matrix waiver."}
 EVIDENCE = {"catalogue_version": "0"}  # refused before it is read
+ACCEPT = {"justification": "Matrix acceptance."}
 
 # --- The table: route name → rule -----------------------------------------------------------
 MATRIX = {
@@ -166,6 +167,7 @@ MATRIX = {
     "integration_runs": page(PARTNERS_OWN, on="integration"),
     "run_detail": page(PARTNERS_OWN, on="run"),
     "evidence_detail": page(PARTNERS_OWN, on="evidence"),
+    "evidence_accept": page(POST_ONLY, on="evidence", body=ACCEPT, post=REFUSE_PARTNERS),
     "run_progress": fragment(PARTNERS_OWN, on="run"),
     "run_cancel": page(POST_ONLY, on="run", post=REFUSE_STRANGERS),
     "review_rounds": fragment(PARTNERS_OWN, on="reviewed"),
@@ -213,6 +215,9 @@ MATRIX = {
         API_PARTNERS_OWN, on="integration", post=API_REFUSE_STRANGERS
     ),
     "api:verification-detail": page(API_PARTNERS_OWN, on="run"),
+    "api:evidence-accept": page(
+        API_POST_ONLY, on="evidence", body=ACCEPT, post=API_REFUSE_PARTNERS
+    ),
     "api:integration-evidence": page(
         API_PARTNERS_OWN, on="integration", body=EVIDENCE, post=API_REFUSE_STRANGERS
     ),
