@@ -261,27 +261,41 @@ def test_the_readme_says_where_the_root_token_is(services):
     assert "only `vault-init` mounts" in section
 
 
-def test_docker_compose_config_validates():
-    """`docker compose config` parses and validates the file as Compose itself does."""
-    if shutil.which("docker") is None:
-        pytest.skip("docker is not installed here, so `docker compose config` cannot run")
-    version = subprocess.run(
-        ["docker", "compose", "version"], capture_output=True, text=True, timeout=60
-    )
-    if version.returncode != 0:
-        pytest.skip(
-            "the Docker Compose plugin is not installed here (`docker compose version` failed: "
-            f"{(version.stderr or version.stdout).strip()[:200]})"
+def compose_command() -> list[str] | None:
+    """Docker's Compose plugin, else Compose v1 (Debian's `docker-compose`, which .ci/run
+    installs), or None."""
+    if shutil.which("docker"):
+        plugin = subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, text=True, timeout=60
         )
-    result = subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE_FILE), "config", "--quiet"],
+        if plugin.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def compose_config(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*compose_command(), "-f", str(path), "config", "--quiet"],
         cwd=ROOT,
         env={"SECRET_KEY": "only-for-validation", "PATH": os.environ["PATH"]},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_docker_compose_config_validates(tmp_path):
+    """`docker compose config` parses and validates the file as Compose itself does (and
+    refuses a broken copy, so the validation is real)."""
+    if compose_command() is None:
+        pytest.skip("neither `docker compose` nor `docker-compose` is installed here")
+    result = compose_config(COMPOSE_FILE)
     assert result.returncode == 0, result.stderr
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(COMPOSE_FILE.read_text().replace("depends_on:", "depends_onn:", 1))
+    assert compose_config(broken).returncode != 0
 
 
 def test_verification_runs_have_their_own_thread_pool_workers(services):
