@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 
 from accounts.api import MeView
 from badges import api as badges_api
-from integrations.api import IntegrationViewSet, PartnerViewSet
-from integrations.metrics_api import ProgramMetricsView
+from pipeline.api import IntegrationViewSet, PartnerViewSet, ReviewDecideView
+from pipeline.metrics_api import ProgramMetricsView
 from reviews import api as reviews_api
-from reviews import review_api
+from reviews import rounds_api
 from support_sla import api as support_api
 
 router = DefaultRouter(trailing_slash=True)
@@ -100,23 +100,23 @@ urlpatterns = [
     ),
     path(
         "integrations/<int:integration_pk>/reviews/",
-        review_api.IntegrationReviewsView.as_view(),
+        rounds_api.IntegrationReviewsView.as_view(),
         name="integration-reviews",
     ),
-    path("reviews/<int:pk>/decide/", review_api.ReviewDecideView.as_view(), name="review-decide"),
+    path("reviews/<int:pk>/decide/", ReviewDecideView.as_view(), name="review-decide"),
     path(
         "reviews/<int:pk>/feedback/",
-        review_api.ReviewFeedbackView.as_view(),
+        rounds_api.ReviewFeedbackView.as_view(),
         name="review-feedback",
     ),
     path(
         "feedback/<int:pk>/resolve/",
-        review_api.FeedbackResolveView.as_view(),
+        rounds_api.FeedbackResolveView.as_view(),
         name="feedback-resolve",
     ),
     path(
         "feedback/<int:pk>/replies/",
-        review_api.FeedbackRepliesView.as_view(),
+        rounds_api.FeedbackRepliesView.as_view(),
         name="feedback-replies",
     ),
     path("badges/", badges_api.BadgeListView.as_view(), name="badge-list"),

@@ -14,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     *notification_urlpatterns,
     path("accounts/", include("allauth.urls")),
-    path("", include("integrations.urls")),
+    path("", include("pipeline.urls")),
     path("", include("reviews.urls")),
     path("", include("badges.urls")),
     path("", include("support_sla.urls")),

@@ -138,8 +138,8 @@ class Integration(FSMModelMixin, models.Model):
     """One partner integration and its place in the six-stage pipeline.
 
     `stage` only changes through the transition methods below, and those are only called by
-    `integrations.services.integration_transition`, which checks the guard of each move
-    (`integrations.guards`), locks the row and writes the history.
+    `pipeline.services.integration_transition`, which checks the guard of each move
+    (`pipeline.guards`), locks the row and writes the history.
     """
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="integrations")
@@ -233,7 +233,7 @@ class Integration(FSMModelMixin, models.Model):
         integrations.selectors.days_between)."""
         return (timezone.now() - self.stage_changed_at).days
 
-    # --- The state machine (DESIGN.md §3); guards are in integrations.guards ------------
+    # --- The state machine (DESIGN.md §3); guards are in pipeline.guards ------------
 
     @transition(
         field=stage,

@@ -1,49 +1,23 @@
-"""Reads: who sees what, the checklist, the board, the directory, the possible moves."""
+"""Reads about partners and integrations: who sees what, overlaps, names taken."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db import connections
-from django.db.models import (
-    Count,
-    DateTimeField,
-    Exists,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-)
+from django.db.models import FloatField, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Floor
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.access import may_manage, visible_through_partner
 from accounts.roles import is_program_staff
-from badges.selectors import active_badges_prefetch, live_badges_prefetch
 from config.db import SecondsBetween
-from config.errors import Unmet
-from config.sorting import position
-from integrations import guards
 from integrations.models import (
     LISTED,
-    OFF_TRACK,
-    PIPELINE,
     REVIEWED_STAGES,
     STAGE_FIELD,
     Integration,
-    IntegrationOverlap,
     Partner,
     Stage,
-    StageTransition,
 )
 from integrations.overlap import find_overlaps
-from reviews import selectors as review_selectors
-from reviews.models import ReviewRound
-from support_sla.selectors import Standing, integration_support_standing
 
 
 def partners_for_user(user) -> QuerySet[Partner]:
@@ -70,24 +44,6 @@ def days_between(start, end):
     )
 
 
-def integrations_listing(user, *, now=None) -> QuerySet[Integration]:
-    """The integrations list and its CSV export: what `user` may see, by name, each with
-    `stage_days` (days in stage), its live badges (`live_badges`) and its support standing
-    (joined): a constant number of queries for a page."""
-    now = now or timezone.now()
-    return (
-        integrations_visible_to(user)
-        .annotate(
-            stage_days=days_between(F("stage_changed_at"), Value(now, DateTimeField())),
-            # For sorting: stages in pipeline order, standings from good to failing.
-            stage_position=position("stage", [*PIPELINE, *OFF_TRACK]),
-            standing_position=position("standing_record__standing", list(Standing), default=0),
-        )
-        .prefetch_related(live_badges_prefetch())
-        .order_by("name", "pk")
-    )
-
-
 def integration_for(user, pk) -> Integration:
     """The integration `user` may see, else 404. Whoever sees an integration may edit its
     intake answers; what each role may do beyond that, the services decide."""
@@ -106,49 +62,6 @@ def partner_for(user, slug: str) -> tuple[Partner, bool]:
     return partner, may_write
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
-    key: str
-    label: str
-    done: bool
-
-
-def integration_checklist(integration: Integration) -> list[ChecklistItem]:
-    """PROGRAM.md's checklist, computed from data (only demo and agreement are recorded)."""
-    stage = integration.stage
-    reached_review = integration_reached_review(integration)
-    feedback_addressed = (
-        review_selectors.integration_latest_round_status(integration) == ReviewRound.Status.APPROVED
-        and review_selectors.integration_open_feedback(integration) == 0
-    )
-    standing = integration_support_standing(integration)
-    return [
-        ChecklistItem("intake", "Intake webform filled in", not guards.intake_missing(integration)),
-        ChecklistItem(
-            "developed",
-            "Developed and tested, with documentation; submitted for an initial review",
-            bool(integration.docs_url) and reached_review,
-        ),
-        ChecklistItem("feedback_addressed", "Review feedback addressed", feedback_addressed),
-        ChecklistItem(
-            "credentials",
-            "Credentials for the test infrastructure provided",
-            review_selectors.integration_has_target_with_credentials(integration),
-        ),
-        ChecklistItem("demo", "Integration demonstrated", integration.demo_done_at is not None),
-        ChecklistItem(
-            "agreement",
-            "Partner agreement executed; logo guidelines and listing reviewed",
-            integration.partner.agreement_executed_at is not None,
-        ),
-        ChecklistItem(
-            "support",
-            "Support commitment in place and ongoing",
-            stage in LISTED and standing != Standing.FAILING,
-        ),
-    ]
-
-
 def integration_reached_review(integration: Integration) -> bool:
     """Is the integration in review or past it, or was it ever in review? From then on only
     program staff change what the review verified (its `REVIEWED_FIELDS` and its evidence
@@ -160,73 +73,6 @@ def integration_reached_review(integration: Integration) -> bool:
     return integration.history.filter(field=STAGE_FIELD, to_stage=Stage.REVIEW).exists()
 
 
-def stage_targets(stage: str) -> list[tuple[str, str]]:
-    """(target, the target stage's name) of every move the state machine allows out of
-    `stage`, for the board's "Move to…" menu (the move's own label, longer, is in its
-    confirmation): no query."""
-    field = Integration._meta.get_field("stage")
-    return [
-        (t.target, Stage(t.target).label)
-        for t in field.get_all_transitions(Integration)
-        if t.source == stage
-    ]
-
-
-@dataclass
-class BoardColumn:
-    stage: Stage
-    count: int
-    cards: list[Integration]
-
-    @property
-    def targets(self) -> list[tuple[str, str]]:
-        return stage_targets(self.stage)
-
-    @property
-    def truncated(self) -> bool:
-        return self.count > len(self.cards)
-
-
-def board_columns(*, limit: int | None = None, category: str = "") -> list[BoardColumn]:
-    """The kanban board: a column per pipeline stage with its count and its longest-waiting
-    cards. Three queries whatever the number of integrations: the counts; the first `limit`
-    ids of every column (one index scan per stage on (stage, stage_changed_at), joined with
-    UNION ALL, so the cost does not grow with the columns' length); the cards themselves."""
-    limit = limit or settings.VIP_BOARD_CARDS_PER_COLUMN
-    base = Integration.objects.filter(stage__in=PIPELINE)
-    if category:
-        base = base.filter(category=category)
-    counts = dict(base.values_list("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-    heads = [
-        base.filter(stage=stage).order_by("stage_changed_at", "pk").values_list("pk")[:limit]
-        for stage in PIPELINE
-        if counts.get(stage)
-    ]
-    if not heads:
-        ids = []
-    elif connections[base.db].features.supports_slicing_ordering_in_compound:
-        ids = [pk for (pk,) in heads[0].union(*heads[1:], all=True)]
-    else:  # SQLite (the demo) allows no LIMIT inside a UNION: one small query per column
-        ids = [pk for head in heads for (pk,) in head]
-    cards = (
-        Integration.objects.filter(pk__in=ids)
-        .select_related("partner", "standing_record")
-        .order_by("stage_changed_at", "pk")
-    )
-    by_stage: dict[str, list[Integration]] = {stage: [] for stage in PIPELINE}
-    for card in cards:
-        by_stage[card.stage].append(card)
-    return [BoardColumn(stage, counts.get(stage, 0), by_stage[stage]) for stage in PIPELINE]
-
-
-def integrations_in_stage(*, stage: str, category: str = "") -> QuerySet[Integration]:
-    """One board column in full (the board's "show all"), longest waiting first."""
-    queryset = Integration.objects.filter(stage=stage).select_related("partner", "standing_record")
-    if category:
-        queryset = queryset.filter(category=category)
-    return queryset.order_by("stage_changed_at", "pk")
-
-
 def matching(integrations: QuerySet[Integration], text: str) -> QuerySet[Integration]:
     """`integrations` whose name, summary or partner's name contains `text` (any case): what
     every integration list's search box means. All of them when `text` is blank."""
@@ -236,26 +82,6 @@ def matching(integrations: QuerySet[Integration], text: str) -> QuerySet[Integra
     return integrations.filter(
         Q(name__icontains=text) | Q(summary__icontains=text) | Q(partner__name__icontains=text)
     )
-
-
-def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[Integration]:
-    """Released and supported integrations, for the public directory, with their active
-    badges; not those whose support standing is failing, until it recovers (DESIGN.md §7)."""
-    queryset = (
-        Integration.objects.filter(stage__in=LISTED)
-        .exclude(standing_record__standing=Standing.FAILING)
-        .select_related("partner")
-        .prefetch_related(active_badges_prefetch())
-    )
-    if category:
-        queryset = queryset.filter(category=category)
-    return matching(queryset, search).order_by("name", "pk")
-
-
-def hidden_from_directory(integration: Integration) -> bool:
-    """Listed, but out of the public directory while its support standing is failing (the
-    same rule as `directory_integrations`, for one integration)."""
-    return integration.is_listed and integration_support_standing(integration) == Standing.FAILING
 
 
 @dataclass(frozen=True)
@@ -343,269 +169,3 @@ def integration_named(
     if exclude is not None:
         same = same.exclude(pk=exclude.pk)
     return same.order_by("pk").first()
-
-
-# --- Moves: what can happen next ----------------------------------------------------------
-
-
-# Moves off the pipeline: final (withdrawn, rejected) or undone only by program staff
-# (delisted). Pages ask before them, and for a reason (withdrawing: the page asks for it too).
-CONFIRMED_MOVES = {Stage.WITHDRAWN, Stage.REJECTED, Stage.DELISTED}
-
-
-@dataclass(frozen=True)
-class Move:
-    """A transition from the integration's current stage, as one user sees it."""
-
-    name: str
-    label: str
-    target: str
-    allowed: bool  # the user's role may make this move
-    unmet: list[Unmet]
-    needs_reason: bool
-    who: str  # whose move it is, in words
-    source: str = ""
-    # Pages ask before this move (config/confirm.py): off the pipeline, or a submission for
-    # review whose evidence did not pass.
-    confirm: bool = False
-    # A partner's view of a pipeline move only program staff make: "waiting for the program
-    # team", not a button they cannot press.
-    waits_for_program_team: bool = False
-
-    @property
-    def target_label(self) -> str:
-        return Stage(self.target).label
-
-    @property
-    def ready(self) -> bool:
-        return self.allowed and not self.unmet
-
-    @property
-    def hint(self) -> str:
-        return f"(to {self.target_label})"
-
-    @property
-    def asks_reason(self) -> bool:
-        """The page asks for a reason: the guard needs one (reject, delist), or the move is a
-        withdrawal (final: the partner and the program keep the reason in the history)."""
-        return self.needs_reason or self.target == Stage.WITHDRAWN
-
-    @property
-    def shown(self) -> bool:
-        """Is the move shown at all? What the user can do, and for a partner the pipeline
-        moves that wait on the program team; never a control the role cannot use."""
-        return self.allowed or self.waits_for_program_team
-
-
-def integration_moves(*, integration: Integration, user) -> list[Move]:
-    """Every move out of the current stage with whether `user` may make it and what blocks it."""
-    moves = [
-        _move(integration, fsm_transition, user)
-        for fsm_transition in integration.get_available_stage_transitions()
-    ]
-    return sorted(moves, key=_move_order)
-
-
-def integration_move(*, integration: Integration, user, to: str) -> Move | None:
-    """The move of `integration` to stage `to`, as `user` sees it; None when the state machine
-    has no such move from the current stage."""
-    return next(
-        (
-            _move(integration, fsm_transition, user)
-            for fsm_transition in integration.get_available_stage_transitions()
-            if fsm_transition.target == to
-        ),
-        None,
-    )
-
-
-def _move(integration: Integration, fsm_transition, user) -> Move:
-    guard = guards.guard_for(integration.stage, fsm_transition.target)
-    allowed = fsm_transition.has_perm(integration, user)
-    target = fsm_transition.target
-    unmet = [u for u in guard(integration, "") if u.code != "reason_required"]
-    return Move(
-        name=fsm_transition.name,
-        label=fsm_transition.custom.get("label", fsm_transition.name),
-        target=target,
-        allowed=allowed,
-        unmet=unmet,
-        needs_reason=guard is guards.reason_required,
-        who=fsm_transition.custom.get("who", "program staff"),
-        source=integration.stage,
-        confirm=allowed
-        and (
-            target in CONFIRMED_MOVES
-            or (target == Stage.REVIEW and not unmet and not _evidence_passed(integration))
-        ),
-        waits_for_program_team=not allowed
-        and target in PIPELINE
-        and user is not None
-        and not is_program_staff(user),
-    )
-
-
-def _evidence_passed(integration: Integration) -> bool:
-    return review_selectors.integration_evidence_run_status(integration) == "passed"
-
-
-def move_consequences(
-    integration: Integration, move: Move, *, user, board: bool = False
-) -> list[str]:
-    """What a move will do, in plain sentences, for its confirmation: the first sentence says
-    what happens, the others what follows from it."""
-    name, source, target = integration.name, Stage(move.source).label, move.target_label
-    if move.target == Stage.WITHDRAWN:
-        lines = [
-            f"“{name}” will be withdrawn from the program. This is final: nobody, not even "
-            "the program team, can bring it back; a new intake would start over."
-        ]
-    elif move.target == Stage.REJECTED:
-        lines = [
-            f"“{name}” will be rejected. This is final: it leaves the pipeline for good, and "
-            "the partner reads your reason."
-        ]
-    elif move.target == Stage.DELISTED:
-        lines = [
-            f"“{name}” will be delisted: it leaves the public directory at once, and only "
-            "program staff can list it again."
-        ]
-    elif move.target == Stage.REVIEW and not _evidence_passed(integration):
-        status = review_selectors.integration_evidence_run_status(integration)
-        lines = [
-            f"“{name}” will be submitted for review although its evidence target's latest "
-            f"verification run {'did not pass (' + status + ')' if status else 'has not finished'}"
-            ". The program team will review it as it is; only they can send it back to "
-            "development."
-        ]
-    else:
-        lines = [f"“{name}” will move from {source} to {target}."]
-    if integration.stage in LISTED and move.target not in LISTED:
-        lines.append("Its badges are suspended while it is not listed.")
-    lines.append("The partner's people are told by e-mail.")
-    if board:
-        back = reverse_transition(move.target, move.source)
-        if back is not None and back.has_perm(integration, user):
-            lines.append("You can undo it for a few seconds afterwards.")
-        else:
-            lines.append(f"It cannot be undone: your role has no move back to {source}.")
-    return lines
-
-
-def reverse_transition(source: str, target: str):
-    """The state machine's transition from `source` to `target`, if it has one (no query)."""
-    field = Integration._meta.get_field("stage")
-    return next(
-        (
-            t
-            for t in field.get_all_transitions(Integration)
-            if t.source == source and t.target == target
-        ),
-        None,
-    )
-
-
-@dataclass(frozen=True)
-class UndoOffer:
-    """Whether the person who made a stage move may still undo it: `refusal` says why not
-    (the few seconds passed, it moved since, the state machine has no way back for their role,
-    the way back's guard is unmet), else it is "" and `note` goes in the history."""
-
-    row: StageTransition
-    until: datetime
-    refusal: str
-    note: str
-
-    @property
-    def possible(self) -> bool:
-        return not self.refusal
-
-
-def undo_offer(*, row: StageTransition | None, user, now=None) -> UndoOffer | None:
-    """The undo of the stage move `row` for `user`: None when it is not theirs to undo (not a
-    stage move, or made by someone else). The move back is a real move through
-    `integration_transition`, so its role and guard apply (the note satisfies a guard that
-    wants a reason)."""
-    if row is None or not row.is_stage or not row.from_stage or user is None:
-        return None
-    if row.actor_id is None or row.actor_id != user.pk:
-        return None
-    now = now or timezone.now()
-    until = row.at + timedelta(seconds=settings.VIP_UNDO_SECONDS)
-    integration = row.integration
-    moved, back = Stage(row.to_stage).label, Stage(row.from_stage).label
-    note = f"Undoes the move to {moved}."
-    latest = (
-        integration.history.filter(field=STAGE_FIELD).order_by("-at", "-pk").values_list("pk")[:1]
-    )
-    if now > until:
-        refusal = "The few seconds to undo this move have passed."
-    elif integration.stage != row.to_stage or [row.pk] != [pk for (pk,) in latest]:
-        refusal = "It has moved again since."
-    else:
-        way_back = reverse_transition(row.to_stage, row.from_stage)
-        if way_back is None:
-            refusal = f"This move cannot be undone: there is no move back from {moved} to {back}."
-        elif not way_back.has_perm(integration, user):
-            refusal = (
-                "This move cannot be undone: only "
-                f"{way_back.custom.get('who', 'program staff')} can move it back to {back}."
-            )
-        else:
-            unmet = guards.guard_for(row.to_stage, row.from_stage)(integration, note)
-            refusal = (
-                f"This move cannot be undone yet: moving back to {back} needs "
-                + " ".join(u.message for u in unmet)
-                if unmet
-                else ""
-            )
-    return UndoOffer(row=row, until=until, refusal=refusal, note=note)
-
-
-def _move_order(move: Move) -> tuple[int, int]:
-    """Forward along the pipeline first, then back, then off the pipeline."""
-    if move.target in PIPELINE:
-        return (0, -PIPELINE.index(move.target))
-    return (1, 0)
-
-
-def integration_next_step(integration: Integration, user) -> Move | None:
-    """The move forward along the pipeline from the current stage, if there is one (only its
-    guard is evaluated)."""
-    stages = list(PIPELINE)
-    if integration.stage not in stages or integration.stage == Stage.SUPPORT:
-        return None
-    following = stages[stages.index(integration.stage) + 1]
-    return next(
-        (
-            _move(integration, fsm_transition, user)
-            for fsm_transition in integration.get_available_stage_transitions()
-            if fsm_transition.target == following
-        ),
-        None,
-    )
-
-
-# --- The dashboard -------------------------------------------------------------------------
-
-
-def with_pipeline_facts(integrations: QuerySet[Integration]) -> QuerySet[Integration]:
-    """`integrations` annotated with everything the checklist and the next step read (guards
-    and selectors use the `fact_*` annotations when they are there), so a list of them costs
-    a fixed number of queries whatever its length."""
-    outer = OuterRef("pk")
-    return review_selectors.with_review_facts(integrations).annotate(
-        fact_reached_review=Exists(
-            StageTransition.objects.filter(integration=outer, to_stage=Stage.REVIEW)
-        ),
-        fact_has_overlaps=Exists(IntegrationOverlap.objects.filter(integration=outer)),
-    )
-
-
-def dashboard_integrations(user, *, search: str = "") -> QuerySet[Integration]:
-    """The dashboard: a partner's integrations, or those assigned to a staff member; most
-    recently moved first; `search` matches the name, the summary or the partner's name."""
-    integrations = integrations_visible_to(user)
-    if is_program_staff(user):
-        integrations = integrations.filter(assignee=user)
-    return with_pipeline_facts(matching(integrations, search)).order_by("-stage_changed_at", "-pk")

@@ -11,18 +11,14 @@ from accounts.access import (
     is_member,
     is_owner,
     may_act_for,
-    partner_emails,
     staff_users,
 )
 from accounts.models import Membership, User
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
-from badges.services import badges_refresh
 from config.errors import DomainError
-from integrations import guards
 from integrations.models import (
     INTAKE_FIELDS,
-    LISTED,
     PARTNER_FIELDS,
     PARTNER_STAFF_FIELDS,
     REVIEWED_FIELDS,
@@ -34,12 +30,8 @@ from integrations.models import (
     StageTransition,
 )
 from integrations.overlap import find_overlaps
-from integrations.selectors import integration_named, integration_reached_review, undo_offer
-from support_sla.models import BusinessCalendar, default_working_days
-from support_sla.services import calendar_update, calendar_values
+from integrations.selectors import integration_named, integration_reached_review
 
-# The partner's support calendar, kept by support_sla (Python weekday numbers, dates).
-CALENDAR_FIELDS = ("working_days", "closures")
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
 
 
@@ -56,17 +48,13 @@ def _unique_slug(name: str) -> str:
 
 
 def partner_create(*, owner: User, name: str, **fields) -> Partner:
-    """Create a partner organisation with `owner` as its first owner, and its support
-    calendar (Monday to Friday without closures unless `working_days`/`closures` say)."""
-    unknown = set(fields) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS, *CALENDAR_FIELDS}
+    """Create a partner organisation with `owner` as its first owner. Its support calendar
+    is support_sla's: pipeline.services.partner_create creates both."""
+    unknown = set(fields) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
     if set(PARTNER_STAFF_FIELDS) & set(fields) and not is_program_staff(owner):
         raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
-    working_days, closures = calendar_values(
-        working_days=fields.pop("working_days", default_working_days()),
-        closures=fields.pop("closures", []),
-    )
     name = name.strip()
     if Partner.objects.filter(name__iexact=name).exists():
         raise DomainError.invalid(
@@ -78,9 +66,6 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
             partner = Partner.objects.create(name=name, slug=_unique_slug(name), **fields)
             Membership.objects.create(partner=partner, user=owner, role=Membership.Role.OWNER)
             forget_partner_roles(owner)
-            BusinessCalendar.objects.create(
-                partner=partner, working_days=working_days, closures=closures
-            )
     except IntegrityError as error:
         raise DomainError.invalid(
             f"A partner called “{name}” already exists.", code="partner_exists"
@@ -89,15 +74,14 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
 
 
 def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
-    """Owners edit their partner's details and support calendar; only program staff record
-    MNDA and agreement. Support settings (time zone, holiday region, working days, closures)
-    apply to SLA clocks that start after the change: running clocks keep theirs."""
+    """Owners edit their partner's details; only program staff record MNDA and agreement.
+    (The support calendar is support_sla's: pipeline.services.partner_update changes both.)"""
     staff = is_program_staff(actor)
     if not staff and not is_owner(actor, partner):
         raise DomainError.forbidden("Only an owner of this partner can change it.")
     if not staff and set(PARTNER_STAFF_FIELDS) & set(data):
         raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
-    unknown = set(data) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS, *CALENDAR_FIELDS}
+    unknown = set(data) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
     if "name" in data:
@@ -106,15 +90,11 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
             raise DomainError.invalid(
                 f"A partner called “{data['name']}” already exists.", code="partner_exists"
             )
-    calendar = {field: value for field, value in data.items() if field in CALENDAR_FIELDS}
-    data = {field: value for field, value in data.items() if field not in CALENDAR_FIELDS}
     with transaction.atomic():
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
         for field, value in data.items():
             setattr(locked, field, value)
         locked.save(update_fields=list(data))  # only what changed: nothing stale written back
-        if calendar:
-            calendar_update(partner=locked, actor=actor, **calendar)
     return locked
 
 
@@ -304,92 +284,3 @@ def history_record(
         note=note,
         **values,
     )
-
-
-# --- Transitions ---------------------------------------------------------------------------
-
-
-def integration_transition(
-    *, integration: Integration, to: str, actor: User | None, note: str = ""
-) -> StageTransition:
-    """Move `integration` to stage `to`: the only way a stage changes.
-
-    Locks the row, so of two racing requests exactly one wins and the other sees the new
-    stage and gets a conflict; checks who may move it and the guard; writes the history row
-    in the same transaction; tells the partner after commit. `actor=None` is the system.
-    Badges follow the listing in the same transaction: leaving `release`/`support` suspends
-    them (`not_listed`), coming back lets them be active again if nothing else holds them.
-    """
-    if to not in Stage.values:
-        raise DomainError.invalid(f"“{to}” is not a stage.", code="unknown_stage")
-    with transaction.atomic():
-        locked = (
-            Integration.objects.select_for_update().select_related("partner").get(pk=integration.pk)
-        )
-        source = locked.stage
-        fsm_transition = next(
-            (t for t in locked.get_available_stage_transitions() if t.target == to), None
-        )
-        if fsm_transition is None:
-            raise DomainError(
-                f"An integration in {Stage(source).label} cannot move to {Stage(to).label}.",
-                code="conflict" if source != integration.stage else "invalid_transition",
-            )
-        if not fsm_transition.has_perm(locked, actor):
-            raise DomainError.forbidden(
-                f"Your role cannot move an integration from {Stage(source).label} "
-                f"to {Stage(to).label}.",
-                code="not_allowed",
-            )
-        unmet = guards.guard_for(source, to)(locked, note)
-        if unmet:
-            raise DomainError(
-                f"The integration cannot move to {Stage(to).label} yet.",
-                code="guard_unmet",
-                unmet=unmet,
-            )
-        getattr(locked, fsm_transition.name)()
-        now = timezone.now()
-        locked.stage_changed_at = now
-        locked.save(update_fields=["stage", "stage_changed_at", "updated_at"])
-        row = history_record(
-            integration=locked,
-            field=STAGE_FIELD,
-            old=source,
-            new=to,
-            actor=actor,
-            at=now,
-            note=note,
-        )
-        if (source in LISTED) != (to in LISTED):
-            badges_refresh(integration=locked)
-        notify(
-            "stage_changed",
-            to=partner_emails(locked.partner),
-            context={"integration": locked, "transition": row},
-            key=f"transition:{row.pk}",
-            link=reverse("integration_detail", args=[locked.pk]),
-            actor=actor,
-        )
-    integration.refresh_from_db(fields=["stage", "stage_changed_at", "updated_at"])
-    return row
-
-
-def integration_undo(*, row: StageTransition, actor: User, now=None) -> StageTransition:
-    """Undo the stage move `row` within `VIP_UNDO_SECONDS`: only the person who made it, only
-    while it is the integration's latest move, and only when the state machine allows the move
-    back for their role (`selectors.undo_offer` says which); the move back is an ordinary
-    transition (history, badges, notifications), whose own lock settles a race."""
-    with transaction.atomic():
-        Integration.objects.select_for_update().get(pk=row.integration_id)
-        row = StageTransition.objects.select_related("integration").get(pk=row.pk)
-        offer = undo_offer(row=row, user=actor, now=now)
-        if offer is None:
-            raise DomainError.forbidden(
-                "Only the person who made a move can undo it.", code="not_your_move"
-            )
-        if not offer.possible:
-            raise DomainError(offer.refusal, code="undo_refused")
-        return integration_transition(
-            integration=row.integration, to=row.from_stage, actor=actor, note=offer.note
-        )

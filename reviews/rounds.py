@@ -1,8 +1,9 @@
 """Writes with rules for review rounds (DESIGN.md §5): staff open a round on an integration in
 `review`, add feedback items, resolve them and decide; the partner replies on each item.
 
-`changes_requested` moves the integration back to `develop` through the transition service, in
-the same transaction as the decision. Approving is refused while blocking feedback is open.
+A decision is taken by pipeline.services.review_decide: it closes the round here and, for
+`changes_requested`, moves the integration back to `develop` in the same transaction. Approving
+is refused while blocking feedback is open (the same rule stops the move to release).
 """
 
 from django.db import IntegrityError, transaction
@@ -14,9 +15,7 @@ from accounts.models import User
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
 from config.errors import DomainError, Unmet
-from integrations.guards import blocking_feedback_unmet
 from integrations.models import Integration, Stage
-from integrations.services import integration_transition
 from reviews import selectors
 from reviews.models import FeedbackItem, FeedbackReply, ReviewRound
 
@@ -39,6 +38,18 @@ def _require_text(value: str, field: str) -> str:
             "Write something first.", errors={field: ["This field may not be blank."]}
         )
     return value
+
+
+def blocking_feedback_unmet(open_blocking: int) -> list[Unmet]:
+    """Open blocking review feedback (`open_blocking` items): it stops both approval and
+    release."""
+    if open_blocking:
+        return [
+            Unmet(
+                "blocking_feedback", f"{open_blocking} blocking review feedback item(s) still open."
+            )
+        ]
+    return []
 
 
 def round_open_unmet(integration: Integration) -> list[Unmet]:
@@ -153,12 +164,12 @@ def feedback_resolve(*, item: FeedbackItem, actor: User) -> FeedbackItem:
     return item
 
 
-def round_decide(
+def round_close(
     *, review_round: ReviewRound, actor: User, decision: str, summary: str = ""
 ) -> ReviewRound:
-    """Close an open round. `approved` needs every blocking item of the integration resolved;
-    `changes_requested` moves the integration back to `develop` (history row, e-mail) in the
-    same transaction, or nothing happens. Runs finished since the round opened are linked."""
+    """Close an open round with `decision` (pipeline.services.review_decide calls this, in the
+    transaction that also moves the stage). `approved` needs every blocking item of the
+    integration resolved. Runs finished since the round opened are linked."""
     _require_staff(actor, "decide review rounds")
     if decision not in DECISIONS:
         raise DomainError.invalid(
@@ -171,7 +182,9 @@ def round_decide(
         Integration.objects.select_for_update().get(pk=integration.pk)
         locked = _lock_open_round(review_round)
         if decision == ReviewRound.Status.APPROVED and (
-            unmet := blocking_feedback_unmet(integration)
+            unmet := blocking_feedback_unmet(
+                selectors.integration_open_blocking_feedback(integration)
+            )
         ):
             raise DomainError(
                 "Resolve the blocking feedback before approving.",
@@ -184,13 +197,6 @@ def round_decide(
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decision_summary", "decided_by", "decided_at"])
         locked.runs.add(*selectors.runs_finished_since(integration, locked.opened_at))
-        if decision == ReviewRound.Status.CHANGES_REQUESTED:
-            integration_transition(
-                integration=integration,
-                to=Stage.DEVELOP,
-                actor=actor,
-                note=locked.decision_summary or "The review asked for changes.",
-            )
         notify(
             "review_decision",
             to=partner_emails(integration.partner),

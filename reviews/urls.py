@@ -3,7 +3,6 @@ from django.urls import path
 from reviews import views
 
 urlpatterns = [
-    path("review/board/", views.board, name="review_board"),
     path("integrations/<int:pk>/targets/new/", views.target_new, name="target_new"),
     path(
         "integrations/<int:pk>/targets/test-connection/",
@@ -26,7 +25,6 @@ urlpatterns = [
     path("review/queue/<int:pk>/assign/", views.review_assign, name="review_assign"),
     path("integrations/<int:pk>/reviews/", views.review_rounds, name="review_rounds"),
     path("integrations/<int:pk>/reviews/open/", views.review_round_open, name="review_round_open"),
-    path("review/rounds/<int:pk>/decide/", views.review_round_decide, name="review_round_decide"),
     path("review/rounds/<int:pk>/feedback/", views.review_feedback_add, name="review_feedback_add"),
     path(
         "review/feedback/<int:pk>/reply/", views.review_feedback_reply, name="review_feedback_reply"

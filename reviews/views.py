@@ -1,5 +1,6 @@
-"""HTML pages for reviewing: the kanban board and queue, verification targets and runs, and
-the review rounds' actions on the integration page."""
+"""HTML pages for reviewing: the review queue, verification targets and runs, and the review
+rounds' actions on the integration page (a decision, which moves the stage too, is
+pipeline.views.review_round_decide)."""
 
 from allauth.core import ratelimit
 from django import forms
@@ -21,11 +22,10 @@ from config.http import refuse, safe_next, show_domain_error
 from config.sorting import sort_of, sorted_by
 from integrations import selectors
 from integrations import services as integration_services
-from integrations.models import PIPELINE, Category, Stage
+from integrations.models import Category
 from reviews import rounds, services
 from reviews import selectors as review_selectors
 from reviews.forms import (
-    DecisionForm,
     FeedbackForm,
     MountFormSet,
     ReplyForm,
@@ -34,46 +34,13 @@ from reviews.forms import (
     WaiverForm,
     target_initial,
 )
-from reviews.models import ReviewRound, RunStatus
+from reviews.models import RunStatus
 from reviews.targets import PLAIN_COLUMNS, SECRET_FIELDS
 
 
 def _staff_only(request) -> None:
     if not is_program_staff(request.user):
-        raise PermissionDenied("The board is for program staff.")
-
-
-@login_required
-def board(request):
-    """A column per stage with counts; cards move through the same transition service."""
-    _staff_only(request)
-    category = request.GET.get("category", "")
-    if category not in Category.values:
-        category = ""
-    stage = request.GET.get("stage", "")
-    context = {"category": category, "categories": Category.choices, "pipeline": PIPELINE}
-    if stage in PIPELINE:
-        page = Paginator(
-            selectors.integrations_in_stage(stage=stage, category=category), 100
-        ).get_page(request.GET.get("page"))
-        return render(
-            request,
-            "reviews/board_stage.html",
-            {
-                **context,
-                "stage": Stage(stage),
-                "page": page,
-                "targets": selectors.stage_targets(stage),
-            },
-        )
-    return render(
-        request,
-        "reviews/board.html",
-        {**context, "columns": selectors.board_columns(category=category)},
-    )
-
-
-# --- Targets -----------------------------------------------------------------------------------
+        raise PermissionDenied("This page is for program staff.")
 
 
 def _form_errors(error: DomainError, form: TargetForm, mounts, rows: list[int]) -> None:
@@ -498,7 +465,7 @@ def review_rounds(request, pk: int):
     return render(request, "reviews/_rounds.html", rounds_context(integration))
 
 
-def _round_action(request, integration_id: int, form: forms.Form, act, done: str):
+def round_action(request, integration_id: int, form: forms.Form, act, done: str):
     """Validate `form`, call `act(cleaned_data)`, and go back to the integration's rounds."""
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -517,7 +484,7 @@ def _round_action(request, integration_id: int, form: forms.Form, act, done: str
 @require_POST
 def review_round_open(request, pk: int):
     integration = selectors.integration_for(request.user, pk)
-    return _round_action(
+    return round_action(
         request,
         integration.pk,
         RoundOpenForm(request.POST),
@@ -532,7 +499,7 @@ def review_round_open(request, pk: int):
 @require_POST
 def review_feedback_add(request, pk: int):
     review_round = review_selectors.round_for(request.user, pk)
-    return _round_action(
+    return round_action(
         request,
         review_round.integration_id,
         FeedbackForm(request.POST),
@@ -548,31 +515,9 @@ def review_feedback_add(request, pk: int):
 
 @login_required
 @require_POST
-def review_round_decide(request, pk: int):
-    review_round = review_selectors.round_for(request.user, pk)
-    form = DecisionForm(request.POST)
-    done = "Review round decided."
-    if form.is_valid():
-        done = f"Review round decided: {ReviewRound.Status(form.cleaned_data['decision']).label}."
-    return _round_action(
-        request,
-        review_round.integration_id,
-        form,
-        lambda data: rounds.round_decide(
-            review_round=review_round,
-            actor=request.user,
-            decision=data["decision"],
-            summary=data["summary"],
-        ),
-        done,
-    )
-
-
-@login_required
-@require_POST
 def review_feedback_reply(request, pk: int):
     item = review_selectors.feedback_for(request.user, pk)
-    return _round_action(
+    return round_action(
         request,
         item.round.integration_id,
         ReplyForm(request.POST),
@@ -585,7 +530,7 @@ def review_feedback_reply(request, pk: int):
 @require_POST
 def review_feedback_resolve(request, pk: int):
     item = review_selectors.feedback_for(request.user, pk)
-    return _round_action(
+    return round_action(
         request,
         item.round.integration_id,
         forms.Form(request.POST),

@@ -9,5 +9,4 @@ urlpatterns = [
     path("support/issues/<int:pk>/severity/", views.issue_severity, name="support_issue_severity"),
     path("support/issues/<int:pk>/comments/", views.issue_comment, name="support_issue_comment"),
     path("integrations/<int:pk>/support/new/", views.issue_new, name="support_issue_new"),
-    path("partners/<slug:slug>/calendar/", views.calendar_edit, name="partner_calendar"),
 ]

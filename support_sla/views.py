@@ -1,4 +1,5 @@
-"""HTML pages for support: the queue, an issue with its clock, opening issues, the calendar."""
+"""HTML pages for support: the queue, an issue with its clock, opening issues. (The calendar
+is edited on the partner page: pipeline.views.calendar_edit.)"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +8,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import push_url
 
 from accounts.roles import is_program_staff
 from config.confirm import Confirmation, confirmation_page, reason_form
@@ -15,11 +15,9 @@ from config.errors import DomainError
 from config.forms import posted
 from config.http import show_domain_error
 from config.sorting import position, sort_of, sorted_by
-from integrations.selectors import integration_for, partner_for
-from integrations.views import partner_page
+from integrations.selectors import integration_for
 from support_sla import selectors, services
 from support_sla.forms import (
-    CalendarForm,
     CommentForm,
     IssueForm,
     PauseForm,
@@ -254,39 +252,3 @@ def issue_comment(request, pk: int):
     else:
         messages.error(request, "Write a comment first.")
     return redirect("support_issue", pk=pk)
-
-
-@login_required
-@require_POST
-def calendar_edit(request, slug: str):
-    """The partner page's calendar form. A refused calendar shows the partner page again
-    (400) with the errors under the fields."""
-    partner, may_write = partner_for(request.user, slug)
-    form = CalendarForm(request.POST)
-    if form.is_valid():
-        try:
-            services.calendar_update(
-                partner=partner,
-                actor=request.user,
-                working_days=form.cleaned_data["working_days"],
-                closures=form.cleaned_data["closures"],
-            )
-        except DomainError as error:
-            if error.status == 403 or not error.errors:
-                show_domain_error(request, error)
-                return redirect("partner_detail", slug=slug)
-            for field, messages_ in error.errors.items():
-                form.add_error(field if field in form.fields else None, messages_)
-        else:
-            messages.success(
-                request,
-                "Support calendar saved; it applies to SLA clocks that start from now on.",
-            )
-            return redirect("partner_detail", slug=slug)
-    if not may_write:
-        messages.error(request, "Only an owner of this partner can change its calendar.")
-        return redirect("partner_detail", slug=slug)
-    return push_url(
-        partner_page(request, partner, may_write, calendar=form, status=400),
-        reverse("partner_detail", args=[slug]),
-    )

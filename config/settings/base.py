@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "reviews",
     "badges",
     "support_sla",
+    "pipeline",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 
 from accounts import services as account_services
 from accounts.access import is_member, is_owner, partner_role
-from integrations.services import partner_create
+from pipeline.services import partner_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from accounts.services import partner_invite
 from badges.models import Badge
 from badges.services import badge_revoke, badges_refresh
 from integrations.models import Stage
-from integrations.services import integration_intake, integration_transition
+from integrations.services import integration_intake
+from pipeline.services import integration_transition, review_decide
 from reviews import rounds
 from reviews.services import runs_reap
 from support_sla import services as support_services
@@ -67,7 +68,7 @@ def test_review_feedback_replies_and_decisions(partner, everyone, owner, member,
     review_round = ReviewRoundFactory(integration=integration, opened_by=reviewer)
     item = rounds.feedback_add(review_round=review_round, actor=reviewer, body="Add docs.")
     rounds.feedback_reply(item=item, actor=member, body="Added.")
-    rounds.round_decide(review_round=review_round, actor=reviewer, decision="approved")
+    review_decide(review_round=review_round, actor=reviewer, decision="approved")
     partner_people = sorted([member.email, owner.email])
     assert recipients("review_feedback") == partner_people
     assert recipients("review_reply") == [reviewer.email]
@@ -165,7 +166,7 @@ def test_no_event_ever_reaches_another_partners_people(
     integration = IntegrationFactory(partner=partner, stage=Stage.REVIEW)
     review_round = ReviewRoundFactory(integration=integration, opened_by=reviewer)
     rounds.feedback_add(review_round=review_round, actor=reviewer, body="Fix.")
-    rounds.round_decide(review_round=review_round, actor=reviewer, decision="changes_requested")
+    review_decide(review_round=review_round, actor=reviewer, decision="changes_requested")
     VerificationRunFactory(
         target__integration=integration,
         status="running",

@@ -14,7 +14,8 @@ from accounts.models import Notification
 from accounts.notifications import EVENT_GROUPS, NOT_IN_APP, send_due_notifications
 from accounts.selectors import NOTIFICATION_KINDS, unread_count
 from integrations.models import Stage
-from integrations.services import integration_intake, integration_transition
+from integrations.services import integration_intake
+from pipeline.services import integration_transition
 from support_sla import services as support_services
 from tests.factories import IntegrationFactory
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, NotificationSettings
 from integrations.models import Stage
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 
 pytestmark = pytest.mark.django_db
 LIST = "/notifications/"

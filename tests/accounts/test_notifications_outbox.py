@@ -15,7 +15,7 @@ from accounts.models import Notification, NotificationSettings
 from accounts.tasks import send_due_notifications, send_notification
 from config.celery_app import app as celery_app
 from integrations.models import Stage
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tests.processes import run_with_broker_down, wait_for
@@ -214,7 +214,7 @@ def test_a_broker_down_at_commit_loses_nothing_beat_sends_it_later(
     rows stay pending; beat's job sends them here later, once."""
     script = (
         "from accounts.models import User; from integrations.models import Integration;"
-        "from integrations.services import integration_transition;"
+        "from pipeline.services import integration_transition;"
         f"integration = Integration.objects.get(pk={integration.pk});"
         f"reviewer = User.objects.get(pk={reviewer.pk});"
         "integration_transition(integration=integration, to='enable', actor=reviewer)"

@@ -12,7 +12,7 @@ from badges import services
 from badges.eligibility import badge_eligibility
 from badges.models import Badge, BadgeEvent
 from integrations.models import Integration, Stage
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 from reviews import services as review_services
 from support_sla.models import StandingRecord
 from support_sla.standing import standing_refresh

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from integrations.models import Stage
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 from tests.factories import IntegrationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -10,8 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from config.errors import DomainError
-from integrations import services
 from integrations.models import Stage
+from pipeline import services
 from reviews.models import ReviewRound
 from tests.factories import (
     IntegrationFactory,
@@ -159,7 +159,7 @@ def test_a_move_that_moved_on_cannot_be_undone(client_as, reviewer, supported):
 
 
 def test_the_undo_offer_is_computed_at_its_time(reviewer, supported):
-    from integrations.selectors import undo_offer
+    from pipeline.selectors import undo_offer
 
     row = services.integration_transition(
         integration=supported, to="delisted", actor=reviewer, note="x"

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from integrations import selectors
 from integrations.models import IntegrationOverlap, Stage, StageTransition
-from integrations.views import DASHBOARD_PAGE_SIZE
+from pipeline import selectors as pipeline_selectors
+from pipeline.views import DASHBOARD_PAGE_SIZE
 from tests.factories import (
     FeedbackItemFactory,
     IntegrationFactory,
@@ -155,5 +156,5 @@ def test_the_list_shows_the_same_checklist_and_next_step_as_the_integration_page
     rows = client.get(DASHBOARD).context["rows"]
     for row in rows:
         fresh = selectors.integration_for(owner, row["integration"].pk)  # no annotations
-        assert row["checklist"] == selectors.integration_checklist(fresh)
-        assert row["next_step"] == selectors.integration_next_step(fresh, owner)
+        assert row["checklist"] == pipeline_selectors.integration_checklist(fresh)
+        assert row["next_step"] == pipeline_selectors.integration_next_step(fresh, owner)

@@ -7,11 +7,12 @@ from accounts.models import Notification, User
 from accounts.roles import is_admin, is_reviewer
 from badges.models import Badge, BadgeStatus, StatusReason
 from badges.services import badges_refresh, reverify_due
-from integrations.metrics import program_metrics
 from integrations.models import LISTED, Integration, Partner, Stage, StageTransition
-from integrations.selectors import integration_checklist, integration_support_standing
+from pipeline.metrics import program_metrics
+from pipeline.selectors import integration_checklist
 from reviews.models import FINISHED_RUN_STATUSES, VerificationRun
 from support_sla.models import SlaEvent, Standing, StandingRecord, SupportIssue
+from support_sla.selectors import integration_support_standing
 from support_sla.standing import compute_standing
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_demo_data_shows_a_paused_a_reopened_and_a_breached_support_issue(capsys
 # --- Consistency: what the demo shows agrees with itself -----------------------------------
 
 # The checklist items (integrations.selectors.integration_checklist) a stage cannot be reached
-# without: the guards of the moves into it (integrations/guards.py) and the records staff make.
+# without: the guards of the moves into it (pipeline/guards.py) and the records staff make.
 # "support" is ongoing (a failing standing unticks it), not a condition of any move.
 RELEASED = {"intake", "developed", "feedback_addressed", "credentials", "demo", "agreement"}
 NEEDED_BY_STAGE = {

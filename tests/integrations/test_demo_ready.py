@@ -12,7 +12,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
 
 from config.celery_app import app as celery_app
-from integrations.management.commands import demo_ready
+from pipeline.management.commands import demo_ready
 from reviews.management.commands.demo_vault import Command as DemoVault
 from tests.vault import BAO, ROOT_TOKEN, BaoServer
 

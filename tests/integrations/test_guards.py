@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from integrations.models import Stage
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 from tests.factories import (
     FeedbackItemFactory,
     IntegrationFactory,

@@ -6,7 +6,8 @@ import pytest
 
 from config.errors import DomainError
 from integrations.models import Stage, StageTransition
-from integrations.services import history_record, integration_transition, integration_update
+from integrations.services import history_record, integration_update
+from pipeline.services import integration_transition
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db

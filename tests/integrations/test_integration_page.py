@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import Stage
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 from tests.factories import IntegrationFactory, VerificationRunFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from integrations.views import PARTNER_PAGE_SIZE
+from pipeline.views import PARTNER_PAGE_SIZE
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db

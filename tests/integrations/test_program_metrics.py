@@ -10,9 +10,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from integrations.metrics import program_metrics
 from integrations.models import Stage, StageTransition
 from integrations.services import history_record
+from pipeline.metrics import program_metrics
 from reviews.models import RunStatus
 from support_sla.models import Severity, SlaEvent, SupportIssue
 from tests.factories import IntegrationFactory, PartnerFactory, VerificationRunFactory

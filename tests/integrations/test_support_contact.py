@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from config.errors import DomainError
 from integrations.models import Stage
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 from tests.factories import IntegrationFactory, ReviewRoundFactory, VerificationRunFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.core import mail
 from django.db import transaction
 
 from config.errors import DomainError
-from integrations import guards
 from integrations.models import Integration, Stage, StageTransition
-from integrations.services import integration_transition
+from pipeline import guards
+from pipeline.services import integration_transition
 from tests.concurrency import at_once
 from tests.factories import IntegrationFactory, MembershipFactory, VerificationRunFactory
 

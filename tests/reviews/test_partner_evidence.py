@@ -13,8 +13,8 @@ import pytest
 
 from accounts.services import api_token_create
 from badges.eligibility import badge_eligibility
-from integrations.guards import review_to_release
 from integrations.models import Stage
+from pipeline.guards import review_to_release
 from reviews.models import PartnerEvidence
 from reviews.verification.registry import CATALOGUE_VERSION
 from tests.factories import IntegrationFactory

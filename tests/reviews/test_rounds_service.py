@@ -8,8 +8,9 @@ from django.core import mail
 from django.utils import timezone
 
 from config.errors import DomainError, Unmet
-from integrations import guards
 from integrations.models import Stage
+from pipeline import guards
+from pipeline.services import review_decide
 from reviews import rounds, selectors
 from reviews.models import FeedbackReply, ReviewRound
 from tests.factories import (
@@ -69,7 +70,7 @@ def test_a_round_opens_only_while_the_integration_is_in_review(partner, reviewer
 def test_only_one_round_is_open_at_a_time(in_review, reviewer, admin, open_round):
     error = refused(rounds.round_open, integration=in_review, actor=admin)
     assert (error.status, error.code) == (409, "round_open")
-    rounds.round_decide(review_round=open_round, actor=reviewer, decision="approved")
+    review_decide(review_round=open_round, actor=reviewer, decision="approved")
     assert rounds.round_open(integration=in_review, actor=admin).status == "open"
     assert in_review.review_rounds.count() == 2
 
@@ -192,7 +193,7 @@ def test_a_staff_reply_is_recorded_without_an_email(
 
 def test_replies_stay_possible_after_changes_were_requested(item, owner, reviewer):
     """The partner answers the requested changes while back in development."""
-    rounds.round_decide(review_round=item.round, actor=reviewer, decision="changes_requested")
+    review_decide(review_round=item.round, actor=reviewer, decision="changes_requested")
     rounds.feedback_reply(item=item, actor=owner, body="Fixed.")
     assert item.replies.count() == 1
 
@@ -241,7 +242,7 @@ def test_changes_requested_moves_the_integration_back_to_develop(
 ):
     integration = open_round.integration
     with django_capture_on_commit_callbacks(execute=True):
-        decided = rounds.round_decide(
+        decided = review_decide(
             review_round=open_round,
             actor=reviewer,
             decision="changes_requested",
@@ -274,7 +275,7 @@ def test_changes_requested_is_all_or_nothing(open_round, reviewer, monkeypatch):
         lambda integration, note: [Unmet("nope", "Not today.")],
     )
     error = refused(
-        rounds.round_decide,
+        review_decide,
         review_round=open_round,
         actor=reviewer,
         decision="changes_requested",
@@ -288,9 +289,7 @@ def test_changes_requested_is_all_or_nothing(open_round, reviewer, monkeypatch):
 def test_approval_is_refused_while_blocking_feedback_is_open(open_round, reviewer):
     blocking = FeedbackItemFactory(round=open_round, blocking=True)
     FeedbackItemFactory(round=open_round, blocking=False)  # open, but not blocking
-    error = refused(
-        rounds.round_decide, review_round=open_round, actor=reviewer, decision="approved"
-    )
+    error = refused(review_decide, review_round=open_round, actor=reviewer, decision="approved")
     assert (error.status, error.code) == (409, "blocking_feedback")
     assert [u.code for u in error.unmet] == ["blocking_feedback"]
     assert "1 blocking" in error.unmet[0].message
@@ -298,7 +297,7 @@ def test_approval_is_refused_while_blocking_feedback_is_open(open_round, reviewe
     assert open_round.status == "open"
 
     rounds.feedback_resolve(item=blocking, actor=reviewer)
-    approved = rounds.round_decide(
+    approved = review_decide(
         review_round=open_round, actor=reviewer, decision="approved", summary="Good work."
     )
     assert approved.status == "approved"
@@ -314,7 +313,7 @@ def test_open_blocking_feedback_of_an_earlier_round_also_blocks_approval(in_revi
     )
     FeedbackItemFactory(round=earlier, blocking=True)
     current = rounds.round_open(integration=in_review, actor=reviewer)
-    error = refused(rounds.round_decide, review_round=current, actor=reviewer, decision="approved")
+    error = refused(review_decide, review_round=current, actor=reviewer, decision="approved")
     assert error.code == "blocking_feedback"
 
 
@@ -322,7 +321,7 @@ def test_approval_emails_the_partners_people(
     open_round, reviewer, owner, member, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        rounds.round_decide(review_round=open_round, actor=reviewer, decision="approved")
+        review_decide(review_round=open_round, actor=reviewer, decision="approved")
     assert sorted(m.to for m in mail.outbox) == [[member.email], [owner.email]]
     message = mail.outbox[0]
     assert message.subject.endswith(f"{open_round.integration.name}: review approved")
@@ -334,28 +333,26 @@ def test_deciding_links_the_runs_finished_since_the_round_opened(in_review, revi
     review_round = rounds.round_open(integration=in_review, actor=reviewer)
     after = VerificationRunFactory(target=target)
     VerificationRunFactory(target=target, status="queued", finished_at=None)
-    rounds.round_decide(review_round=review_round, actor=reviewer, decision="approved")
+    review_decide(review_round=review_round, actor=reviewer, decision="approved")
     assert set(review_round.runs.all()) == {before, after}
 
 
 @pytest.mark.parametrize("role", ["owner", "member", "outsider"])
 def test_partners_cannot_decide(people, open_round, role):
-    error = refused(
-        rounds.round_decide, review_round=open_round, actor=people[role], decision="approved"
-    )
+    error = refused(review_decide, review_round=open_round, actor=people[role], decision="approved")
     assert error.status == 403
     open_round.refresh_from_db()
     assert open_round.status == "open"
 
 
 def test_a_round_is_decided_once(open_round, reviewer, admin):
-    rounds.round_decide(review_round=open_round, actor=reviewer, decision="approved")
+    review_decide(review_round=open_round, actor=reviewer, decision="approved")
     error = refused(
-        rounds.round_decide, review_round=open_round, actor=admin, decision="changes_requested"
+        review_decide, review_round=open_round, actor=admin, decision="changes_requested"
     )
     assert (error.status, error.code) == (409, "round_closed")
 
 
 def test_an_unknown_decision_is_invalid(open_round, reviewer):
-    error = refused(rounds.round_decide, review_round=open_round, actor=reviewer, decision="open")
+    error = refused(review_decide, review_round=open_round, actor=reviewer, decision="open")
     assert (error.status, list(error.errors)) == (400, ["decision"])

@@ -9,7 +9,7 @@ from django.core import mail
 
 from badges.models import Badge, BadgeStatus
 from config.errors import DomainError
-from integrations.services import integration_transition
+from pipeline.services import integration_transition
 from support_sla import services, sweep
 from support_sla.models import StandingRecord
 from support_sla.selectors import integration_has_open_breached_critical, sla_compliance

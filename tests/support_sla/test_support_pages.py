@@ -157,7 +157,7 @@ def test_empty_support_queues_say_what_to_do(client_as, owner, supported):
 
 
 def test_the_integration_page_links_to_all_its_issues(client_as, owner, supported):
-    from integrations.views import RECENT_ISSUES
+    from pipeline.views import RECENT_ISSUES
 
     for n in range(RECENT_ISSUES + 1):
         services.issue_open(integration=supported, actor=owner, data=issue_data(title=f"B{n}"))

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import EmailState, Notification
 from config.celery_app import app
-from integrations.management.commands.demo_data import account_lines
+from pipeline.management.commands.demo_data import account_lines
 from reviews.management.commands.demo_vault import (
     DEMO_MOUNTS,
     DEMO_NAMESPACE,

@@ -3,7 +3,7 @@
 from django import template
 
 from integrations.models import StageTransition
-from integrations.selectors import undo_offer
+from pipeline.selectors import undo_offer
 
 register = template.Library()
 

@@ -1,15 +1,18 @@
-"""REST API for partners, integrations, transitions and history (DESIGN.md §9)."""
+"""REST API for partners, integrations, transitions, history and review decisions (DESIGN.md
+§9)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.access import staff_users
 from accounts.limits import RateLimited, over_limit
 from config.api import RATE_LIMITED
-from integrations import selectors, services
+from integrations import selectors as integration_selectors
+from integrations import services as integration_services
 from integrations.filters import IntegrationFilter
 from integrations.models import (
     INTAKE_FIELDS,
@@ -22,6 +25,9 @@ from integrations.models import (
     VaultEdition,
 )
 from integrations.validators import validate_support_region, validate_time_zone
+from pipeline import selectors, services
+from reviews import selectors as review_selectors
+from reviews.rounds_api import DecisionSerializer, ReviewRoundSerializer, parsed, round_data
 from support_sla.selectors import Standing, integration_support_standing, partner_calendar
 
 # --- Partners --------------------------------------------------------------------------------
@@ -110,7 +116,7 @@ class PartnerViewSet(
 
     def get_queryset(self):
         return (
-            selectors.partners_for_user(self.request.user)
+            integration_selectors.partners_for_user(self.request.user)
             .select_related("calendar")
             .order_by("name")
         )
@@ -211,7 +217,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["partner"].queryset = selectors.partners_for_user(request.user)
+            self.fields["partner"].queryset = integration_selectors.partners_for_user(request.user)
         if self.instance is not None and not isinstance(self.instance, list):
             self.fields["partner"].read_only = True
 
@@ -230,10 +236,10 @@ class IntegrationSerializer(serializers.ModelSerializer):
     def get_checklist(self, instance: Integration) -> list[dict]:
         return ChecklistItemSerializer(selectors.integration_checklist(instance), many=True).data
 
-    def _overlaps(self, instance: Integration) -> selectors.Overlaps:
+    def _overlaps(self, instance: Integration) -> integration_selectors.Overlaps:
         cache = self.context.setdefault("_overlaps", {})
         if instance.pk not in cache:
-            cache[instance.pk] = selectors.overlaps_for_viewer(
+            cache[instance.pk] = integration_selectors.overlaps_for_viewer(
                 instance, self.context["request"].user
             )
         return cache[instance.pk]
@@ -304,7 +310,7 @@ class IntegrationViewSet(
 
     def get_queryset(self):
         return (
-            selectors.integrations_visible_to(self.request.user)
+            integration_selectors.integrations_visible_to(self.request.user)
             .prefetch_related("badges")
             .order_by("-created_at", "-pk")
         )
@@ -314,7 +320,9 @@ class IntegrationViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        staff_only = (services.INTEGRATION_STAFF_FIELDS | {"overlaps_acknowledged"}) & set(data)
+        staff_only = (
+            integration_services.INTEGRATION_STAFF_FIELDS | {"overlaps_acknowledged"}
+        ) & set(data)
         if staff_only:
             raise serializers.ValidationError(
                 {field: ["Set by program staff after the intake."] for field in staff_only}
@@ -322,12 +330,12 @@ class IntegrationViewSet(
         partner = data.pop("partner")
         if over_limit(self.request, action="intake", partner=partner):
             raise RateLimited
-        serializer.instance = services.integration_intake(
+        serializer.instance = integration_services.integration_intake(
             partner=partner, actor=self.request.user, data=data
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.integration_update(
+        serializer.instance = integration_services.integration_update(
             integration=serializer.instance,
             actor=self.request.user,
             data=dict(serializer.validated_data),
@@ -355,3 +363,19 @@ class IntegrationViewSet(
         rows = integration.history.select_related("actor").order_by("at", "pk")
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(HistorySerializer(page, many=True).data)
+
+
+class ReviewDecideView(APIView):
+    @extend_schema(request=DecisionSerializer, responses=ReviewRoundSerializer)
+    def post(self, request, pk: int):
+        """Close the round: `changes_requested` moves the integration back to `develop`;
+        `approved` is a 409 with `unmet` while blocking feedback is open."""
+        review_round = review_selectors.round_for(request.user, pk)
+        data = parsed(DecisionSerializer, request.data)
+        services.review_decide(
+            review_round=review_round,
+            actor=request.user,
+            decision=data["decision"],
+            summary=data["summary"],
+        )
+        return Response(round_data(review_round))

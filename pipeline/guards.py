@@ -11,6 +11,7 @@ from config.errors import Unmet
 from integrations.models import AUTHENTICATING_CATEGORIES, AuthMethod, Integration, Stage
 from reviews import selectors as review_selectors
 from reviews.models import ReviewRound, RunStatus
+from reviews.rounds import blocking_feedback_unmet
 from support_sla.models import Standing
 from support_sla.standing import compute_standing
 
@@ -34,7 +35,7 @@ def intake_missing(integration: Integration) -> list[str]:
 
 def has_overlaps(integration: Integration) -> bool:
     """Similar existing integrations were found (the `fact_has_overlaps` annotation of
-    integrations.selectors.with_pipeline_facts when a list page has it)."""
+    pipeline.selectors.with_pipeline_facts when a list page has it)."""
     if hasattr(integration, "fact_has_overlaps"):
         return integration.fact_has_overlaps
     return integration.overlaps.exists()
@@ -87,16 +88,6 @@ def develop_to_review(integration: Integration, note: str) -> list[Unmet]:
     if not review_selectors.integration_has_finished_run(integration):
         unmet.append(Unmet("no_run", "Run a verification against your target at least once."))
     return unmet
-
-
-def blocking_feedback_unmet(integration: Integration) -> list[Unmet]:
-    """Open blocking review feedback: it stops both approval and release."""
-    blocking = review_selectors.integration_open_blocking_feedback(integration)
-    if blocking:
-        return [
-            Unmet("blocking_feedback", f"{blocking} blocking review feedback item(s) still open.")
-        ]
-    return []
 
 
 def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
@@ -162,7 +153,9 @@ def review_to_release(integration: Integration, note: str) -> list[Unmet]:
                 "The latest review round must end with the decision “approved”.",
             )
         )
-    unmet.extend(blocking_feedback_unmet(integration))
+    unmet.extend(
+        blocking_feedback_unmet(review_selectors.integration_open_blocking_feedback(integration))
+    )
     if integration.demo_done_at is None:
         unmet.append(Unmet("demo_missing", "Record that the integration was demonstrated."))
     if integration.partner.agreement_executed_at is None:

@@ -1,5 +1,6 @@
 """REST API for review rounds, feedback and replies (DESIGN.md §9). The rules are in
-reviews.rounds; these views parse, call a service and serialise."""
+reviews.rounds; these views parse, call a service and serialise. A decision changes the
+stage too: its endpoint is pipeline.api.ReviewDecideView."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -94,13 +95,13 @@ class ReplyInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX)
 
 
-def _parsed(serializer_class, data) -> dict:
+def parsed(serializer_class, data) -> dict:
     body = serializer_class(data=data)
     body.is_valid(raise_exception=True)
     return body.validated_data
 
 
-def _round_data(review_round: ReviewRound) -> dict:
+def round_data(review_round: ReviewRound) -> dict:
     """A round as the list shows it (re-read with its feedback, replies and runs)."""
     fresh = selectors.rounds_for_integration_page(review_round.integration).get(pk=review_round.pk)
     return ReviewRoundSerializer(fresh).data
@@ -121,27 +122,11 @@ class IntegrationReviewsView(generics.ListAPIView):
     @extend_schema(request=RoundOpenSerializer, responses={201: ReviewRoundSerializer})
     def post(self, request, integration_pk: int):
         integration = integration_for(request.user, integration_pk)
-        data = _parsed(RoundOpenSerializer, request.data)
+        data = parsed(RoundOpenSerializer, request.data)
         review_round = rounds.round_open(
             integration=integration, actor=request.user, summary=data["summary"]
         )
-        return Response(_round_data(review_round), status=status.HTTP_201_CREATED)
-
-
-class ReviewDecideView(APIView):
-    @extend_schema(request=DecisionSerializer, responses=ReviewRoundSerializer)
-    def post(self, request, pk: int):
-        """Close the round: `changes_requested` moves the integration back to `develop`;
-        `approved` is a 409 with `unmet` while blocking feedback is open."""
-        review_round = selectors.round_for(request.user, pk)
-        data = _parsed(DecisionSerializer, request.data)
-        rounds.round_decide(
-            review_round=review_round,
-            actor=request.user,
-            decision=data["decision"],
-            summary=data["summary"],
-        )
-        return Response(_round_data(review_round))
+        return Response(round_data(review_round), status=status.HTTP_201_CREATED)
 
 
 class ReviewFeedbackView(APIView):
@@ -149,7 +134,7 @@ class ReviewFeedbackView(APIView):
     def post(self, request, pk: int):
         """Add a feedback item to an open round (staff)."""
         review_round = selectors.round_for(request.user, pk)
-        data = _parsed(FeedbackInputSerializer, request.data)
+        data = parsed(FeedbackInputSerializer, request.data)
         item = rounds.feedback_add(
             review_round=review_round,
             actor=request.user,
@@ -174,6 +159,6 @@ class FeedbackRepliesView(APIView):
     def post(self, request, pk: int):
         """Answer a feedback item that is not resolved (the partner's people, staff)."""
         item = selectors.feedback_for(request.user, pk)
-        data = _parsed(ReplyInputSerializer, request.data)
+        data = parsed(ReplyInputSerializer, request.data)
         reply = rounds.feedback_reply(item=item, actor=request.user, body=data["body"])
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)

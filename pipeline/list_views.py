@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from accounts.roles import is_program_staff
 from config.sorting import sort_of, sorted_by
-from integrations import metrics, selectors
+from integrations import selectors as integration_selectors
 from integrations.filters import IntegrationFilter
-from integrations.metrics_api import ProgramMetricsSerializer
 from integrations.models import Category, Integration, Stage
+from pipeline import metrics, selectors
+from pipeline.metrics_api import ProgramMetricsSerializer
 from support_sla.selectors import integration_support_standing
 
 LIST_PAGE = 50
@@ -79,7 +80,7 @@ def integration_list(request):
             "filtered": any(request.GET.get(name) for name in filters.filters),
             "stages": Stage.choices,
             "categories": Category.choices,
-            "partners": selectors.partners_for_user(request.user)
+            "partners": integration_selectors.partners_for_user(request.user)
             .order_by("name")
             .values("slug", "name"),
             "export_query": query.urlencode(),

@@ -23,7 +23,6 @@ from accounts.roles import ADMINS, REVIEWERS
 from badges.models import Badge, BadgeEvent, BadgeKind, BadgeStatus
 from badges.services import badges_refresh
 from config.celery_app import app as celery_app
-from integrations.metrics import PASS_RATE_WEEKS
 from integrations.models import (
     PIPELINE,
     STAGE_FIELD,
@@ -33,6 +32,7 @@ from integrations.models import (
     StageTransition,
 )
 from integrations.services import overlaps_refresh
+from pipeline.metrics import PASS_RATE_WEEKS
 from reviews.management.commands.demo_vault import DEMO_NAMESPACE, DEMO_TARGETS
 from reviews.models import (
     CheckResult,

@@ -1,14 +1,14 @@
 from django.urls import path
 
-from integrations import reports, views
+from pipeline import list_views, views
 
 urlpatterns = [
     path("engage/", views.engage, name="engage"),
     path("engage/similar/", views.engage_similar, name="engage_similar"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("integrations/", reports.integration_list, name="integration_list"),
-    path("integrations/export.csv", reports.integration_export, name="integration_export"),
-    path("program/", reports.program_metrics, name="program_metrics"),
+    path("integrations/", list_views.integration_list, name="integration_list"),
+    path("integrations/export.csv", list_views.integration_export, name="integration_export"),
+    path("program/", list_views.program_metrics, name="program_metrics"),
     path("integrations/<int:pk>/", views.integration_detail, name="integration_detail"),
     path("integrations/<int:pk>/edit/", views.integration_edit, name="integration_edit"),
     path(
@@ -33,6 +33,9 @@ urlpatterns = [
         name="integration_recheck_overlaps",
     ),
     path("partners/<slug:slug>/", views.partner_detail, name="partner_detail"),
+    path("partners/<slug:slug>/calendar/", views.calendar_edit, name="partner_calendar"),
     path("directory/", views.directory, name="directory"),
     path("directory/<slug:slug>/", views.directory_partner, name="directory_partner"),
+    path("review/board/", views.board, name="review_board"),
+    path("review/rounds/<int:pk>/decide/", views.review_round_decide, name="review_round_decide"),
 ]

@@ -21,7 +21,8 @@ from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
 from config.forms import posted
 from config.http import refuse, safe_next, show_domain_error
-from integrations import selectors, services
+from integrations import selectors as integration_selectors
+from integrations import services as integration_services
 from integrations.forms import (
     IntakeForm,
     NewPartnerInlineForm,
@@ -31,11 +32,15 @@ from integrations.forms import (
     TransitionForm,
 )
 from integrations.models import PIPELINE, Category, Partner, Stage
+from pipeline import selectors, services
 from reviews import rounds as review_rounds
 from reviews import selectors as review_selectors
+from reviews.forms import DecisionForm
+from reviews.models import ReviewRound
+from reviews.views import round_action
 from support_sla import selectors as support_selectors
 from support_sla import services as support_services
-from support_sla.forms import calendar_form
+from support_sla.forms import CalendarForm, calendar_form
 from support_sla.models import Standing
 
 NEW_PARTNER = "__new__"
@@ -47,7 +52,7 @@ NEW_PARTNER = "__new__"
 @login_required
 def engage(request):
     """The intake webform: pick or create the partner organisation, describe the integration."""
-    partners = list(selectors.partners_for_user(request.user).order_by("name"))
+    partners = list(integration_selectors.partners_for_user(request.user).order_by("name"))
     chosen = request.POST.get("partner") or (partners[0].slug if partners else NEW_PARTNER)
     form = IntakeForm(posted(request), initial={"contact_email": request.user.email})
     partner_form = NewPartnerInlineForm(request.POST if chosen == NEW_PARTNER else None)
@@ -66,12 +71,12 @@ def engage(request):
                         partner = services.partner_create(
                             owner=request.user, **partner_form.cleaned_data
                         )
-                    integration = services.integration_intake(
+                    integration = integration_services.integration_intake(
                         partner=partner, actor=request.user, data=form.cleaned_data
                     )
             except DomainError as error:
                 if error.code == "duplicate_name":
-                    duplicate = selectors.integration_named(
+                    duplicate = integration_selectors.integration_named(
                         partner=partner, name=form.cleaned_data["name"]
                     )
                 _errors_on_form(request, form, error)
@@ -134,18 +139,22 @@ def engage_similar(request):
         return render(request, "integrations/_similar.html", {"waiting": "category"})
     if over_limit(request, action="intake_hint"):
         return render(request, "integrations/_similar.html", {"paused": True}, status=429)
-    partner = selectors.partners_for_user(request.user).filter(slug=data["partner"]).first()
-    overlaps = selectors.similar_work_for_viewer(
+    partner = (
+        integration_selectors.partners_for_user(request.user).filter(slug=data["partner"]).first()
+    )
+    overlaps = integration_selectors.similar_work_for_viewer(
         user=request.user,
         name=data["name"],
         category=data["category"],
         description=data["description"],
         partner=partner or Partner(name=data["new_partner_name"]),
     )
-    duplicate = partner and selectors.integration_named(partner=partner, name=data["name"])
+    duplicate = partner and integration_selectors.integration_named(
+        partner=partner, name=data["name"]
+    )
     if duplicate:  # said apart, above the rest: it is not similar work, it is refused
         shown = [overlap for overlap in overlaps.shown if overlap.id != duplicate.pk]
-        overlaps = selectors.Overlaps(shown=shown, unreleased=overlaps.unreleased)
+        overlaps = integration_selectors.Overlaps(shown=shown, unreleased=overlaps.unreleased)
     return render(
         request,
         "integrations/_similar.html",
@@ -197,7 +206,7 @@ RECENT_ISSUES = 20
 
 @login_required
 def integration_detail(request, pk: int):
-    integration = selectors.integration_for(request.user, pk)
+    integration = integration_selectors.integration_for(request.user, pk)
     records = None
     if is_program_staff(request.user):
         records = ProgramRecordsForm(
@@ -213,7 +222,7 @@ def integration_detail(request, pk: int):
 
 
 def _detail_page(request, integration, records_form, status: int = 200):
-    standing = selectors.integration_support_standing(integration)
+    standing = support_selectors.integration_support_standing(integration)
     return render(
         request,
         "integrations/detail.html",
@@ -221,7 +230,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "integration": integration,
             "checklist": selectors.integration_checklist(integration),
             "history": integration.history.select_related("actor").order_by("-at", "-pk"),
-            "overlaps": selectors.overlaps_for_viewer(integration, request.user),
+            "overlaps": integration_selectors.overlaps_for_viewer(integration, request.user),
             "moves": [
                 move
                 for move in selectors.integration_moves(integration=integration, user=request.user)
@@ -256,13 +265,13 @@ def _detail_page(request, integration, records_form, status: int = 200):
 
 @login_required
 def integration_edit(request, pk: int):
-    integration = selectors.integration_for(request.user, pk)
+    integration = integration_selectors.integration_for(request.user, pk)
     form = IntakeForm(posted(request), instance=integration)
     if request.method == "POST" and form.is_valid():
         changed = {field: form.cleaned_data[field] for field in form.changed_data}
         try:
-            services.integration_update(
-                integration=selectors.integration_for(request.user, pk),
+            integration_services.integration_update(
+                integration=integration_selectors.integration_for(request.user, pk),
                 actor=request.user,
                 data=changed,
             )
@@ -278,7 +287,7 @@ def integration_edit(request, pk: int):
             "integration": integration,
             "form": form,
             "reviewed_fields_locked": not is_program_staff(request.user)
-            and selectors.integration_reached_review(integration),
+            and integration_selectors.integration_reached_review(integration),
         },
     )
 
@@ -289,7 +298,7 @@ def integration_transition(request, pk: int):
     """Every stage change from a page (integration page, board, dashboard) comes through here.
     GET is its confirmation (a dialog, or a page without JavaScript) for the moves that ask
     first; POST moves. `undo=1` (the board) offers to undo the move for a few seconds."""
-    integration = selectors.integration_for(request.user, pk)
+    integration = integration_selectors.integration_for(request.user, pk)
     if request.method == "GET":
         return _transition_confirmation(request, integration)
     form = TransitionForm(request.POST)
@@ -367,8 +376,8 @@ def _transition_confirmation(request, integration):
 @login_required
 @require_POST
 def integration_undo(request, pk: int):
-    """The board's "Undo" of a move just made (integrations.services.integration_undo)."""
-    integration = selectors.integration_for(request.user, pk)
+    """The board's "Undo" of a move just made (pipeline.services.integration_undo)."""
+    integration = integration_selectors.integration_for(request.user, pk)
     back = safe_next(request, reverse("review_board"))
     row_id = request.POST.get("row", "")
     row = (
@@ -396,7 +405,7 @@ def integration_undo(request, pk: int):
 @require_POST
 def integration_records(request, pk: int):
     """Staff record demo, MNDA, agreement, plugin portal URL and assignee."""
-    integration = selectors.integration_for(request.user, pk)
+    integration = integration_selectors.integration_for(request.user, pk)
     if not is_program_staff(request.user):
         raise PermissionDenied
     form = ProgramRecordsForm(request.POST)
@@ -409,7 +418,7 @@ def integration_records(request, pk: int):
         )
     data = form.cleaned_data
     with transaction.atomic():
-        services.integration_update(
+        integration_services.integration_update(
             integration=integration,
             actor=request.user,
             data={key: data[key] for key in ("demo_done_at", "plugin_portal_url", "assignee")},
@@ -426,9 +435,11 @@ def integration_records(request, pk: int):
 @login_required
 @require_POST
 def integration_acknowledge_overlaps(request, pk: int):
-    integration = selectors.integration_for(request.user, pk)
+    integration = integration_selectors.integration_for(request.user, pk)
     try:
-        services.integration_acknowledge_overlaps(integration=integration, actor=request.user)
+        integration_services.integration_acknowledge_overlaps(
+            integration=integration, actor=request.user
+        )
     except DomainError as error:
         raise PermissionDenied(error.message) from error
     messages.success(request, "Overlaps acknowledged.")
@@ -439,9 +450,9 @@ def integration_acknowledge_overlaps(request, pk: int):
 @require_POST
 def integration_recheck_overlaps(request, pk: int):
     """Staff score the overlaps again (a partner's edits never do: see the service)."""
-    integration = selectors.integration_for(request.user, pk)
+    integration = integration_selectors.integration_for(request.user, pk)
     try:
-        overlaps = services.integration_recheck_overlaps(
+        overlaps = integration_services.integration_recheck_overlaps(
             integration=integration, actor=request.user
         )
     except DomainError as error:
@@ -462,7 +473,7 @@ PARTNER_PAGE_SIZE = 20
 @login_required
 def partner_detail(request, slug: str):
     """Members, invitations and details of one partner (edit and invite: owners)."""
-    partner, may_write = selectors.partner_for(request.user, slug)
+    partner, may_write = integration_selectors.partner_for(request.user, slug)
     form = PartnerForm(posted(request), instance=partner) if may_write else None
     if request.method == "POST":
         if form is None:
@@ -511,6 +522,42 @@ def partner_page(request, partner, may_write: bool, *, form=None, calendar=None,
     )
 
 
+@login_required
+@require_POST
+def calendar_edit(request, slug: str):
+    """The partner page's calendar form. A refused calendar shows the partner page again
+    (400) with the errors under the fields."""
+    partner, may_write = integration_selectors.partner_for(request.user, slug)
+    form = CalendarForm(request.POST)
+    if form.is_valid():
+        try:
+            support_services.calendar_update(
+                partner=partner,
+                actor=request.user,
+                working_days=form.cleaned_data["working_days"],
+                closures=form.cleaned_data["closures"],
+            )
+        except DomainError as error:
+            if error.status == 403 or not error.errors:
+                show_domain_error(request, error)
+                return redirect("partner_detail", slug=slug)
+            for field, messages_ in error.errors.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(
+                request,
+                "Support calendar saved; it applies to SLA clocks that start from now on.",
+            )
+            return redirect("partner_detail", slug=slug)
+    if not may_write:
+        messages.error(request, "Only an owner of this partner can change its calendar.")
+        return redirect("partner_detail", slug=slug)
+    return push_url(
+        partner_page(request, partner, may_write, calendar=form, status=400),
+        reverse("partner_detail", args=[slug]),
+    )
+
+
 # --- Public directory ----------------------------------------------------------------------
 
 
@@ -538,4 +585,63 @@ def directory_partner(request, slug: str):
         request,
         "integrations/directory_partner.html",
         {"partner": partner, "integrations": integrations},
+    )
+
+
+# --- The review board and decisions -------------------------------------------------------
+
+
+@login_required
+def board(request):
+    """A column per stage with counts; cards move through the same transition service."""
+    if not is_program_staff(request.user):
+        raise PermissionDenied("The board is for program staff.")
+    category = request.GET.get("category", "")
+    if category not in Category.values:
+        category = ""
+    stage = request.GET.get("stage", "")
+    context = {"category": category, "categories": Category.choices, "pipeline": PIPELINE}
+    if stage in PIPELINE:
+        page = Paginator(
+            selectors.integrations_in_stage(stage=stage, category=category), 100
+        ).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "reviews/board_stage.html",
+            {
+                **context,
+                "stage": Stage(stage),
+                "page": page,
+                "targets": selectors.stage_targets(stage),
+            },
+        )
+    return render(
+        request,
+        "reviews/board.html",
+        {**context, "columns": selectors.board_columns(category=category)},
+    )
+
+
+# --- Targets -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def review_round_decide(request, pk: int):
+    review_round = review_selectors.round_for(request.user, pk)
+    form = DecisionForm(request.POST)
+    done = "Review round decided."
+    if form.is_valid():
+        done = f"Review round decided: {ReviewRound.Status(form.cleaned_data['decision']).label}."
+    return round_action(
+        request,
+        review_round.integration_id,
+        form,
+        lambda data: services.review_decide(
+            review_round=review_round,
+            actor=request.user,
+            decision=data["decision"],
+            summary=data["summary"],
+        ),
+        done,
     )

@@ -1,5 +1,5 @@
 """GET /api/v1/program/metrics/ (program staff): the figures of the /program/ page, from the
-same selectors (integrations.metrics). The page renders its charts from this serializer's
+same selectors (pipeline.metrics). The page renders its charts from this serializer's
 output too, so the page and the API cannot disagree."""
 
 from drf_spectacular.utils import extend_schema
@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import is_program_staff
 from config.errors import DomainError
-from integrations import metrics
+from pipeline import metrics
 
 
 class StageCountSerializer(serializers.Serializer):
