@@ -29,6 +29,7 @@ from badges.models import (
 from config.errors import DomainError
 from integrations.models import LISTED, Integration, Stage
 from reviews import selectors as review_selectors
+from reviews import services as review_services
 from reviews.models import RunPurpose, RunStatus, VerificationRun
 from support_sla.models import Standing, StandingRecord
 
@@ -285,8 +286,6 @@ def reverify_due(*, now=None) -> int:
     started (or since its oldest live badge was issued), whatever other runs happened: the
     partner's own runs do not put it off (they count as verdicts all the same). Beat calls
     this hourly. Returns how many runs were queued."""
-    from reviews import services as review_services
-
     now = now or timezone.now()
     due_before = now - timedelta(days=settings.VIP_REVERIFY_DAYS)
     queued = 0

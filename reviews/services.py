@@ -39,6 +39,7 @@ from reviews.models import (
     VerificationTarget,
     Waiver,
 )
+from reviews.signals import evidence_target_archived, run_finished
 from reviews.targets import TargetError, clean_target
 from reviews.verification.base import EngineSettings, context_for
 from reviews.verification.egress import resolution_problem
@@ -206,8 +207,6 @@ def target_archive(*, target: VerificationTarget, actor) -> None:
     (`evidence_archived`). Before review the oldest remaining target becomes the evidence
     target; from review on none does until program staff choose one, so deleting a failing
     evidence target never hands the review or the badges to another target by itself."""
-    from badges.services import badges_refresh
-
     _check_member_or_staff(actor, target.integration)
     if selectors.open_run_of(target) is not None:
         raise DomainError("Cancel the queued or running verification first.", code="run_open")
@@ -235,7 +234,7 @@ def target_archive(*, target: VerificationTarget, actor) -> None:
                 actor=actor,
                 note=f"The evidence target “{target.name}” was deleted.",
             )
-        badges_refresh(integration=integration)
+            evidence_target_archived.send(sender=VerificationTarget, integration=integration)
 
 
 # The history's field for a change of evidence target.
@@ -671,9 +670,7 @@ def _finish(
             "target", "integration__partner", "requested_by"
         ).get(pk=run_id)
         _notify_finished(run)
-    from badges.services import evidence_run_finished
-
-    evidence_run_finished(run=run)  # a run of the evidence target: its badges follow it
+    run_finished.send(sender=VerificationRun, run=run)  # the evidence target's: badges follow
     return True
 
 

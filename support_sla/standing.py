@@ -1,7 +1,7 @@
 """Support standing (DESIGN.md §7), computed from recorded breaches, and what a change of
-standing does: `failing` suspends the integration's badges and proposes delisting; out of
-`failing` the badges are active again if nothing else holds them (badges.services.
-badges_refresh: never revoked ones, never while the integration is not listed)."""
+standing does: it announces the change (`support_sla.signals.standing_changed`; badges
+follow it: `failing` suspends them, out of `failing` they are active again if nothing else
+holds them) and `failing` proposes delisting to the admins."""
 
 from datetime import timedelta
 
@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from accounts.access import admin_users, emails
 from accounts.notifications import notify
+from integrations.models import Integration
 from support_sla.models import STOPPED, Severity, SlaEvent, Standing, StandingRecord
+from support_sla.signals import standing_changed
 
 FAILING_BREACHES = 3
 CRITICAL_GRACE = timedelta(hours=48)
@@ -59,8 +61,6 @@ def compute_standing(integration, now=None) -> tuple[str, str]:
 
 def standing_refresh(integration, now=None) -> str:
     """Recompute and store the standing; act once on a change (badges, delisting proposal)."""
-    from badges.services import badges_refresh
-
     with transaction.atomic():
         record, _ = StandingRecord.objects.select_for_update().get_or_create(
             integration=integration
@@ -79,7 +79,7 @@ def standing_refresh(integration, now=None) -> str:
         record.save()
         if previous == standing:
             return standing
-        badges_refresh(integration=integration)  # failing suspends; good lets them back
+        standing_changed.send(sender=StandingRecord, integration=integration, standing=standing)
         if standing == Standing.FAILING:
             notify(
                 "standing_failing",
@@ -94,8 +94,6 @@ def standing_refresh(integration, now=None) -> str:
 def standings_refresh_stale(now=None) -> int:
     """Recompute the standings the SLA sweep marked (`StandingRecord.stale`), each once.
     Returns how many."""
-    from integrations.models import Integration
-
     stale = StandingRecord.objects.filter(stale=True).values("integration")
     integrations = list(Integration.objects.filter(pk__in=stale).select_related("partner"))
     for integration in integrations:
