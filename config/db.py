@@ -1,10 +1,12 @@
 """Database expressions the apps' selectors share, written for PostgreSQL (production and the
-tests) and SQLite (the demo): elapsed seconds between two datetimes, and a median aggregate."""
+tests) and SQLite (the demo): elapsed seconds between two datetimes, a median aggregate, and the
+number of rows of a correlated subquery."""
 
 import statistics
 
 from django.db.backends.signals import connection_created
-from django.db.models import Aggregate, FloatField, Func
+from django.db.models import Aggregate, F, FloatField, Func, IntegerField, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 
 class SecondsBetween(Func):
@@ -28,6 +30,13 @@ class SecondsBetween(Func):
             template="((julianday(%(expressions)s)) * 86400.0)",
             arg_joiner=") - julianday(",
         )
+
+
+def count_of(queryset: QuerySet) -> Coalesce:
+    """The number of rows of `queryset` (correlated with OuterRef), as one scalar subquery:
+    `SELECT COUNT(pk) … WHERE …` with no GROUP BY, 0 when there are none."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class Median(Aggregate):

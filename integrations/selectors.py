@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import FloatField, IntegerField, Q, QuerySet, Value
+from django.db.models import Exists, FloatField, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Floor
 from django.http import Http404
 
@@ -14,8 +14,10 @@ from integrations.models import (
     REVIEWED_STAGES,
     STAGE_FIELD,
     Integration,
+    IntegrationOverlap,
     Partner,
     Stage,
+    StageTransition,
 )
 from integrations.overlap import find_overlaps
 
@@ -62,15 +64,35 @@ def partner_for(user, slug: str) -> tuple[Partner, bool]:
     return partner, may_write
 
 
-def integration_reached_review(integration: Integration) -> bool:
+def reached_review(*, stage: str, ever_in_review: bool) -> bool:
     """Is the integration in review or past it, or was it ever in review? From then on only
     program staff change what the review verified (its `REVIEWED_FIELDS` and its evidence
     target)."""
-    if integration.stage in REVIEWED_STAGES:
-        return True
-    if hasattr(integration, "fact_reached_review"):
-        return integration.fact_reached_review
-    return integration.history.filter(field=STAGE_FIELD, to_stage=Stage.REVIEW).exists()
+    return stage in REVIEWED_STAGES or ever_in_review
+
+
+def _review_moves(integration):
+    """The history's moves into review (`integration` may be an OuterRef)."""
+    return StageTransition.objects.filter(
+        integration=integration, field=STAGE_FIELD, to_stage=Stage.REVIEW
+    )
+
+
+def integration_reached_review(integration: Integration) -> bool:
+    return (
+        reached_review(stage=integration.stage, ever_in_review=False)
+        or _review_moves(integration).exists()
+    )
+
+
+def integration_facts(integration) -> dict:
+    """What the pipeline asks of an integration's own records, as database expressions of
+    `integration` (an `OuterRef("pk")`): whether it was ever in review (for `reached_review`)
+    and whether similar existing integrations were found."""
+    return {
+        "ever_in_review": Exists(_review_moves(integration)),
+        "has_overlaps": Exists(IntegrationOverlap.objects.filter(integration=integration)),
+    }
 
 
 def matching(integrations: QuerySet[Integration], text: str) -> QuerySet[Integration]:

@@ -26,6 +26,7 @@ from integrations.models import (
 )
 from integrations.validators import validate_support_region, validate_time_zone
 from pipeline import selectors, services
+from pipeline.facts import facts_of
 from reviews import selectors as review_selectors
 from reviews.rounds_api import DecisionSerializer, ReviewRoundSerializer, parsed, round_data
 from support_sla.selectors import Standing, integration_support_standing, partner_calendar
@@ -234,7 +235,9 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ChecklistItemSerializer(many=True))
     def get_checklist(self, instance: Integration) -> list[dict]:
-        return ChecklistItemSerializer(selectors.integration_checklist(instance), many=True).data
+        return ChecklistItemSerializer(
+            selectors.integration_checklist(instance, facts_of(instance)), many=True
+        ).data
 
     def _overlaps(self, instance: Integration) -> integration_selectors.Overlaps:
         cache = self.context.setdefault("_overlaps", {})

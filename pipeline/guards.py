@@ -1,21 +1,22 @@
 """The guards of the pipeline (DESIGN.md §3, the "guard" column), one function per move.
 
-Each guard returns the conditions it finds unmet, each with a code and a message; an empty
-list means the move may happen. The transition service, the integration page (which shows
-unmet guards before anyone presses a button) and the board all call these, nothing else.
+Each guard is a plain function of `(integration, facts, note)` (facts: pipeline.facts.
+PipelineFacts, read in one query) and returns the conditions it finds unmet, each with a code
+and a message; an empty list means the move may happen. The transition service, the
+integration page (which shows unmet guards before anyone presses a button), the dashboard and
+the board's undo all call these, nothing else.
 """
 
 from collections.abc import Callable
 
 from config.errors import Unmet
 from integrations.models import AUTHENTICATING_CATEGORIES, AuthMethod, Integration, Stage
-from reviews import selectors as review_selectors
+from pipeline.facts import PipelineFacts
 from reviews.models import ReviewRound, RunStatus
 from reviews.rounds import blocking_feedback_unmet
 from support_sla.models import Standing
-from support_sla.standing import compute_standing
 
-Guard = Callable[[Integration, str], list[Unmet]]
+Guard = Callable[[Integration, PipelineFacts, str], list[Unmet]]
 
 INTAKE_REQUIRED = {
     "name": "a name",
@@ -33,26 +34,18 @@ def intake_missing(integration: Integration) -> list[str]:
     return [words for field, words in INTAKE_REQUIRED.items() if not getattr(integration, field)]
 
 
-def has_overlaps(integration: Integration) -> bool:
-    """Similar existing integrations were found (the `fact_has_overlaps` annotation of
-    pipeline.selectors.with_pipeline_facts when a list page has it)."""
-    if hasattr(integration, "fact_has_overlaps"):
-        return integration.fact_has_overlaps
-    return integration.overlaps.exists()
-
-
 def has_non_token_auth_method(integration: Integration) -> bool:
     return any(method != AuthMethod.TOKEN for method in integration.auth_methods or [])
 
 
-def engage_to_enable(integration: Integration, note: str) -> list[Unmet]:
+def engage_to_enable(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
     unmet = []
     missing = intake_missing(integration)
     if missing:
         unmet.append(
             Unmet("intake_incomplete", "The intake is missing " + ", ".join(missing) + ".")
         )
-    if has_overlaps(integration) and integration.overlaps_acknowledged_at is None:
+    if facts.has_overlaps and integration.overlaps_acknowledged_at is None:
         unmet.append(
             Unmet(
                 "overlaps_unacknowledged",
@@ -62,7 +55,7 @@ def engage_to_enable(integration: Integration, note: str) -> list[Unmet]:
     return unmet
 
 
-def develop_to_review(integration: Integration, note: str) -> list[Unmet]:
+def develop_to_review(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
     unmet = []
     if not integration.docs_url:
         unmet.append(Unmet("docs_missing", "Add the URL of the integration's documentation."))
@@ -78,21 +71,20 @@ def develop_to_review(integration: Integration, note: str) -> list[Unmet]:
                 "(AppRole, JWT/OIDC, TLS certificates, userpass or Kubernetes).",
             )
         )
-    if not review_selectors.integration_has_target_with_credentials(integration):
+    if not facts.has_target_with_credentials:
         unmet.append(
             Unmet(
                 "no_target",
                 "Add a verification target with credentials for your test infrastructure.",
             )
         )
-    if not review_selectors.integration_has_finished_run(integration):
+    if not facts.has_finished_run:
         unmet.append(Unmet("no_run", "Run a verification against your target at least once."))
     return unmet
 
 
-def review_to_develop(integration: Integration, note: str) -> list[Unmet]:
-    latest_round = review_selectors.integration_latest_round_status(integration)
-    if latest_round != ReviewRound.Status.CHANGES_REQUESTED:
+def review_to_develop(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
+    if facts.latest_round_status != ReviewRound.Status.CHANGES_REQUESTED:
         return [
             Unmet(
                 "no_changes_requested",
@@ -115,26 +107,23 @@ def support_contact_unmet(integration: Integration) -> list[Unmet]:
     ]
 
 
-def evidence_unmet(integration: Integration) -> list[Unmet]:
+def evidence_unmet(facts: PipelineFacts) -> list[Unmet]:
     """The evidence target's latest finished run must have passed (DESIGN.md §4.2): not the
     newest passed run, not another target's run. Where the program cannot run one (a private
     HVN cluster), a reviewer may accept partner-run evidence in its place, with a written
     justification (reviews.services.evidence_accept); it stands in only while the program's
     own latest run did not fail (a run that reached the cluster and failed outweighs it), and
     badges never stand on it."""
-    status = review_selectors.integration_evidence_run_status(integration)
-    if status != RunStatus.FAILED and review_selectors.integration_has_accepted_evidence(
-        integration
-    ):
+    if facts.evidence_run_status != RunStatus.FAILED and facts.has_accepted_evidence:
         return []
-    if not review_selectors.integration_has_evidence_target(integration):
+    if not facts.has_evidence_target:
         return [
             Unmet(
                 "no_evidence_target",
                 "No evidence target: choose the verification target whose runs decide the review.",
             )
         ]
-    if status != RunStatus.PASSED:
+    if not facts.evidence_passed:
         return [
             Unmet(
                 "run_not_passed",
@@ -144,18 +133,16 @@ def evidence_unmet(integration: Integration) -> list[Unmet]:
     return []
 
 
-def review_to_release(integration: Integration, note: str) -> list[Unmet]:
-    unmet = evidence_unmet(integration)
-    if review_selectors.integration_latest_round_status(integration) != ReviewRound.Status.APPROVED:
+def review_to_release(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
+    unmet = evidence_unmet(facts)
+    if facts.latest_round_status != ReviewRound.Status.APPROVED:
         unmet.append(
             Unmet(
                 "review_not_approved",
                 "The latest review round must end with the decision “approved”.",
             )
         )
-    unmet.extend(
-        blocking_feedback_unmet(review_selectors.integration_open_blocking_feedback(integration))
-    )
+    unmet.extend(blocking_feedback_unmet(facts.open_blocking))
     if integration.demo_done_at is None:
         unmet.append(Unmet("demo_missing", "Record that the integration was demonstrated."))
     if integration.partner.agreement_executed_at is None:
@@ -164,32 +151,31 @@ def review_to_release(integration: Integration, note: str) -> list[Unmet]:
     return unmet
 
 
-def release_to_support(integration: Integration, note: str) -> list[Unmet]:
+def release_to_support(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
     if integration.is_plugin and not integration.plugin_portal_url:
         return [Unmet("plugin_portal_missing", "Set the plugin's URL on the plugin portal.")]
     return []
 
 
-def reason_required(integration: Integration, note: str) -> list[Unmet]:
+def reason_required(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
     if not note.strip():
         return [Unmet("reason_required", "Give a reason; the partner will read it.")]
     return []
 
 
-def delisted_to_support(integration: Integration, note: str) -> list[Unmet]:
-    standing, reason = compute_standing(integration)
-    if standing != Standing.GOOD:
+def delisted_to_support(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
+    if facts.standing != Standing.GOOD:
         return [
             Unmet(
                 "standing_not_good",
-                f"Support standing is {Standing(standing).label.lower()} ({reason}); "
+                f"Support standing is {facts.standing.label.lower()} ({facts.standing_reason}); "
                 "it must be good.",
             )
         ]
     return []
 
 
-def no_guard(integration: Integration, note: str) -> list[Unmet]:
+def no_guard(integration: Integration, facts: PipelineFacts, note: str) -> list[Unmet]:
     return []
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, DateTimeField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Count, DateTimeField, F, QuerySet, Value
 from django.utils import timezone
 
 from accounts.roles import is_program_staff
@@ -19,18 +19,16 @@ from integrations.models import (
     PIPELINE,
     STAGE_FIELD,
     Integration,
-    IntegrationOverlap,
     Stage,
     StageTransition,
 )
 from integrations.selectors import (
     days_between,
-    integration_reached_review,
     integrations_visible_to,
     matching,
 )
 from pipeline import guards
-from reviews import selectors as review_selectors
+from pipeline.facts import PipelineFacts, facts_of
 from reviews.models import ReviewRound
 from support_sla.selectors import Standing, integration_support_standing
 
@@ -60,27 +58,23 @@ class ChecklistItem:
     done: bool
 
 
-def integration_checklist(integration: Integration) -> list[ChecklistItem]:
+def integration_checklist(integration: Integration, facts: PipelineFacts) -> list[ChecklistItem]:
     """PROGRAM.md's checklist, computed from data (only demo and agreement are recorded)."""
-    stage = integration.stage
-    reached_review = integration_reached_review(integration)
     feedback_addressed = (
-        review_selectors.integration_latest_round_status(integration) == ReviewRound.Status.APPROVED
-        and review_selectors.integration_open_feedback(integration) == 0
+        facts.latest_round_status == ReviewRound.Status.APPROVED and facts.open_feedback == 0
     )
-    standing = integration_support_standing(integration)
     return [
         ChecklistItem("intake", "Intake webform filled in", not guards.intake_missing(integration)),
         ChecklistItem(
             "developed",
             "Developed and tested, with documentation; submitted for an initial review",
-            bool(integration.docs_url) and reached_review,
+            bool(integration.docs_url) and facts.reached_review,
         ),
         ChecklistItem("feedback_addressed", "Review feedback addressed", feedback_addressed),
         ChecklistItem(
             "credentials",
             "Credentials for the test infrastructure provided",
-            review_selectors.integration_has_target_with_credentials(integration),
+            facts.has_target_with_credentials,
         ),
         ChecklistItem("demo", "Integration demonstrated", integration.demo_done_at is not None),
         ChecklistItem(
@@ -91,7 +85,7 @@ def integration_checklist(integration: Integration) -> list[ChecklistItem]:
         ChecklistItem(
             "support",
             "Support commitment in place and ongoing",
-            stage in LISTED and standing != Standing.FAILING,
+            integration.is_listed and facts.recorded_standing != Standing.FAILING,
         ),
     ]
 
@@ -232,10 +226,13 @@ class Move:
         return self.allowed or self.waits_for_program_team
 
 
-def integration_moves(*, integration: Integration, user) -> list[Move]:
+def integration_moves(
+    *, integration: Integration, user, facts: PipelineFacts | None = None
+) -> list[Move]:
     """Every move out of the current stage with whether `user` may make it and what blocks it."""
+    facts = facts or facts_of(integration)
     moves = [
-        _move(integration, fsm_transition, user)
+        _move(integration, facts, fsm_transition, user)
         for fsm_transition in integration.get_available_stage_transitions()
     ]
     return sorted(moves, key=_move_order)
@@ -246,7 +243,7 @@ def integration_move(*, integration: Integration, user, to: str) -> Move | None:
     has no such move from the current stage."""
     return next(
         (
-            _move(integration, fsm_transition, user)
+            _move(integration, facts_of(integration), fsm_transition, user)
             for fsm_transition in integration.get_available_stage_transitions()
             if fsm_transition.target == to
         ),
@@ -254,11 +251,11 @@ def integration_move(*, integration: Integration, user, to: str) -> Move | None:
     )
 
 
-def _move(integration: Integration, fsm_transition, user) -> Move:
+def _move(integration: Integration, facts: PipelineFacts, fsm_transition, user) -> Move:
     guard = guards.guard_for(integration.stage, fsm_transition.target)
     allowed = fsm_transition.has_perm(integration, user)
     target = fsm_transition.target
-    unmet = [u for u in guard(integration, "") if u.code != "reason_required"]
+    unmet = [u for u in guard(integration, facts, "") if u.code != "reason_required"]
     return Move(
         name=fsm_transition.name,
         label=fsm_transition.custom.get("label", fsm_transition.name),
@@ -271,17 +268,13 @@ def _move(integration: Integration, fsm_transition, user) -> Move:
         confirm=allowed
         and (
             target in CONFIRMED_MOVES
-            or (target == Stage.REVIEW and not unmet and not _evidence_passed(integration))
+            or (target == Stage.REVIEW and not unmet and not facts.evidence_passed)
         ),
         waits_for_program_team=not allowed
         and target in PIPELINE
         and user is not None
         and not is_program_staff(user),
     )
-
-
-def _evidence_passed(integration: Integration) -> bool:
-    return review_selectors.integration_evidence_run_status(integration) == "passed"
 
 
 def move_consequences(
@@ -305,8 +298,8 @@ def move_consequences(
             f"“{name}” will be delisted: it leaves the public directory at once, and only "
             "program staff can list it again."
         ]
-    elif move.target == Stage.REVIEW and not _evidence_passed(integration):
-        status = review_selectors.integration_evidence_run_status(integration)
+    elif move.target == Stage.REVIEW and not (facts := facts_of(integration)).evidence_passed:
+        status = facts.evidence_run_status
         lines = [
             f"“{name}” will be submitted for review although its evidence target's latest "
             f"verification run {'did not pass (' + status + ')' if status else 'has not finished'}"
@@ -387,7 +380,9 @@ def undo_offer(*, row: StageTransition | None, user, now=None) -> UndoOffer | No
                 f"{way_back.custom.get('who', 'program staff')} can move it back to {back}."
             )
         else:
-            unmet = guards.guard_for(row.to_stage, row.from_stage)(integration, note)
+            unmet = guards.guard_for(row.to_stage, row.from_stage)(
+                integration, facts_of(integration), note
+            )
             refusal = (
                 f"This move cannot be undone yet: moving back to {back} needs "
                 + " ".join(u.message for u in unmet)
@@ -404,7 +399,7 @@ def _move_order(move: Move) -> tuple[int, int]:
     return (1, 0)
 
 
-def integration_next_step(integration: Integration, user) -> Move | None:
+def integration_next_step(integration: Integration, user, facts: PipelineFacts) -> Move | None:
     """The move forward along the pipeline from the current stage, if there is one (only its
     guard is evaluated)."""
     stages = list(PIPELINE)
@@ -413,24 +408,11 @@ def integration_next_step(integration: Integration, user) -> Move | None:
     following = stages[stages.index(integration.stage) + 1]
     return next(
         (
-            _move(integration, fsm_transition, user)
+            _move(integration, facts, fsm_transition, user)
             for fsm_transition in integration.get_available_stage_transitions()
             if fsm_transition.target == following
         ),
         None,
-    )
-
-
-def with_pipeline_facts(integrations: QuerySet[Integration]) -> QuerySet[Integration]:
-    """`integrations` annotated with everything the checklist and the next step read (guards
-    and selectors use the `fact_*` annotations when they are there), so a list of them costs
-    a fixed number of queries whatever its length."""
-    outer = OuterRef("pk")
-    return review_selectors.with_review_facts(integrations).annotate(
-        fact_reached_review=Exists(
-            StageTransition.objects.filter(integration=outer, to_stage=Stage.REVIEW)
-        ),
-        fact_has_overlaps=Exists(IntegrationOverlap.objects.filter(integration=outer)),
     )
 
 
@@ -440,4 +422,4 @@ def dashboard_integrations(user, *, search: str = "") -> QuerySet[Integration]:
     integrations = integrations_visible_to(user)
     if is_program_staff(user):
         integrations = integrations.filter(assignee=user)
-    return with_pipeline_facts(matching(integrations, search)).order_by("-stage_changed_at", "-pk")
+    return matching(integrations, search).order_by("-stage_changed_at", "-pk")

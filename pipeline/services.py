@@ -15,6 +15,7 @@ from integrations import services as integration_services
 from integrations.models import LISTED, STAGE_FIELD, Integration, Partner, Stage, StageTransition
 from integrations.services import history_record
 from pipeline import guards
+from pipeline.facts import facts_of
 from pipeline.selectors import undo_offer
 from reviews.models import ReviewRound
 from reviews.rounds import round_close
@@ -87,7 +88,7 @@ def integration_transition(
                 f"to {Stage(to).label}.",
                 code="not_allowed",
             )
-        unmet = guards.guard_for(source, to)(locked, note)
+        unmet = guards.guard_for(source, to)(locked, facts_of(locked), note)
         if unmet:
             raise DomainError(
                 f"The integration cannot move to {Stage(to).label} yet.",

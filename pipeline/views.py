@@ -33,6 +33,7 @@ from integrations.forms import (
 )
 from integrations.models import PIPELINE, Category, Partner, Stage
 from pipeline import selectors, services
+from pipeline.facts import facts_for, facts_of
 from reviews import rounds as review_rounds
 from reviews import selectors as review_selectors
 from reviews.forms import DecisionForm
@@ -177,11 +178,12 @@ def dashboard(request):
     page = Paginator(
         selectors.dashboard_integrations(user, search=search), DASHBOARD_PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    facts = facts_for(page.object_list)
     rows = [
         {
             "integration": integration,
-            "checklist": selectors.integration_checklist(integration),
-            "next_step": selectors.integration_next_step(integration, user),
+            "checklist": selectors.integration_checklist(integration, facts[integration.pk]),
+            "next_step": selectors.integration_next_step(integration, user, facts[integration.pk]),
             "progress": _progress(integration.stage),
             "hidden_from_directory": selectors.hidden_from_directory(integration),
         }
@@ -223,17 +225,20 @@ def integration_detail(request, pk: int):
 
 def _detail_page(request, integration, records_form, status: int = 200):
     standing = support_selectors.integration_support_standing(integration)
+    facts = facts_of(integration)
     return render(
         request,
         "integrations/detail.html",
         {
             "integration": integration,
-            "checklist": selectors.integration_checklist(integration),
+            "checklist": selectors.integration_checklist(integration, facts),
             "history": integration.history.select_related("actor").order_by("-at", "-pk"),
             "overlaps": integration_selectors.overlaps_for_viewer(integration, request.user),
             "moves": [
                 move
-                for move in selectors.integration_moves(integration=integration, user=request.user)
+                for move in selectors.integration_moves(
+                    integration=integration, user=request.user, facts=facts
+                )
                 if move.shown
             ],
             "progress": _progress(integration.stage),
@@ -249,7 +254,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "support_issue_count": integration.support_issues.count(),
             "may_open_issue": support_services.may_open_issue(integration),
             "targets": review_selectors.targets_of(integration),
-            "has_evidence_target": review_selectors.integration_has_evidence_target(integration),
+            "has_evidence_target": facts.has_evidence_target,
             "may_choose_evidence": review_selectors.may_choose_evidence(request.user, integration),
             "runs": integration.runs.select_related("target")[:RECENT_RUNS],
             "run_count": integration.runs.count(),

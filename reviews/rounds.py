@@ -183,7 +183,7 @@ def round_close(
         locked = _lock_open_round(review_round)
         if decision == ReviewRound.Status.APPROVED and (
             unmet := blocking_feedback_unmet(
-                selectors.integration_open_blocking_feedback(integration)
+                selectors.review_facts_of(integration)["open_blocking"]
             )
         ):
             raise DomainError(

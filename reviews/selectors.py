@@ -8,20 +8,20 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import is_owner, staff_users, visible_through_partner
 from accounts.models import User
 from accounts.roles import is_program_staff
+from config.db import count_of
 from integrations import selectors as integration_selectors
 from integrations.models import Integration, Stage
 from reviews.models import (
@@ -199,76 +199,8 @@ def _evidence_targets(integration):
 # --- What the pipeline's guards read ---------------------------------------------------------
 
 
-# Each reads the `fact_*` annotation that with_review_facts() puts on a list's integrations when
-# it is there (a list page then costs no query per row), and asks the database otherwise.
-
-
-def integration_has_target_with_credentials(integration) -> bool:
-    if hasattr(integration, "fact_has_target_with_credentials"):
-        return integration.fact_has_target_with_credentials
-    return targets_of(integration).exclude(credentials_ciphertext="").exists()
-
-
-def integration_has_finished_run(integration) -> bool:
-    if hasattr(integration, "fact_has_finished_run"):
-        return integration.fact_has_finished_run
-    return _finished_runs(integration).exists()
-
-
-def integration_has_evidence_target(integration) -> bool:
-    if hasattr(integration, "fact_has_evidence_target"):
-        return integration.fact_has_evidence_target
-    return _evidence_targets(integration).exists()
-
-
-def integration_evidence_run_status(integration) -> str | None:
-    """The status of the evidence target's latest finished run (`verdict_runs`), or None."""
-    if hasattr(integration, "fact_evidence_run_status"):
-        return integration.fact_evidence_run_status
-    return _evidence_runs(integration).values_list("status", flat=True).first()
-
-
-def _accepted_evidence(integration) -> QuerySet[PartnerEvidence]:
-    return PartnerEvidence.objects.filter(
-        integration=integration, accepted_at__isnull=False, status=RunStatus.PASSED
-    )
-
-
-def integration_has_accepted_evidence(integration) -> bool:
-    """A reviewer accepted partner-run evidence in place of a program run (for release)."""
-    if hasattr(integration, "fact_has_accepted_evidence"):
-        return integration.fact_has_accepted_evidence
-    return _accepted_evidence(integration).exists()
-
-
-def integration_latest_round_status(integration) -> str | None:
-    if hasattr(integration, "fact_latest_round_status"):
-        return integration.fact_latest_round_status
-    return _latest_rounds(integration).values_list("status", flat=True).first()
-
-
-def integration_open_blocking_feedback(integration) -> int:
-    if hasattr(integration, "fact_open_blocking"):
-        return integration.fact_open_blocking
-    return _open_feedback(integration).filter(blocking=True).count()
-
-
-def integration_open_feedback(integration) -> int:
-    if hasattr(integration, "fact_open_feedback"):
-        return integration.fact_open_feedback
-    return _open_feedback(integration).count()
-
-
 def _finished_runs(integration):
     return VerificationRun.objects.filter(integration=integration, status__in=FINISHED_RUN_STATUSES)
-
-
-def _latest_runs(integration):
-    return (
-        VerificationRun.objects.filter(integration=integration)
-        .exclude(status=RunStatus.CANCELLED)
-        .order_by("-queued_at", "-pk")
-    )
 
 
 def _latest_rounds(integration):
@@ -279,23 +211,52 @@ def _open_feedback(integration):
     return FeedbackItem.objects.filter(round__integration=integration, resolved_at__isnull=True)
 
 
-def with_review_facts(integrations: QuerySet[Integration]) -> QuerySet[Integration]:
-    """`integrations` annotated with what the guards and the checklist ask of reviews: one
-    query for the whole list instead of several per integration."""
-    outer = OuterRef("pk")
-    return integrations.annotate(
-        fact_has_target_with_credentials=Exists(
-            VerificationTarget.objects.filter(integration=outer, archived_at__isnull=True).exclude(
-                credentials_ciphertext=""
-            )
+def _latest_runs(integration):
+    return (
+        VerificationRun.objects.filter(integration=integration)
+        .exclude(status=RunStatus.CANCELLED)
+        .order_by("-queued_at", "-pk")
+    )
+
+
+def _accepted_evidence(integration) -> QuerySet[PartnerEvidence]:
+    return PartnerEvidence.objects.filter(
+        integration=integration, accepted_at__isnull=False, status=RunStatus.PASSED
+    )
+
+
+def review_facts(integration) -> dict:
+    """What the pipeline's guards and checklist ask of reviews, as database expressions of
+    `integration` (an `OuterRef("pk")` of an Integration query): pipeline.facts reads them
+    for a whole list in one query, and for one integration with the same query.
+
+    - `has_target_with_credentials`: a live target holds credentials;
+    - `has_finished_run`: any run of any target finished (passed, failed or errored);
+    - `has_evidence_target`, `evidence_run_status`: the evidence target, and the status of its
+      latest finished run (`verdict_runs`), or None;
+    - `has_accepted_evidence`: a reviewer accepted partner-run evidence in place of a program run;
+    - `latest_round_status`, `open_feedback`, `open_blocking`: the latest review round's status,
+      the feedback still open and how much of it blocks release."""
+    return {
+        "has_target_with_credentials": Exists(
+            VerificationTarget.objects.filter(
+                integration=integration, archived_at__isnull=True
+            ).exclude(credentials_ciphertext="")
         ),
-        fact_has_finished_run=Exists(_finished_runs(outer)),
-        fact_has_evidence_target=Exists(_evidence_targets(outer)),
-        fact_evidence_run_status=Subquery(_evidence_runs(outer).values("status")[:1]),
-        fact_has_accepted_evidence=Exists(_accepted_evidence(outer)),
-        fact_latest_round_status=Subquery(_latest_rounds(outer).values("status")[:1]),
-        fact_open_feedback=_count(_open_feedback(outer)),
-        fact_open_blocking=_count(_open_feedback(outer).filter(blocking=True)),
+        "has_finished_run": Exists(_finished_runs(integration)),
+        "has_evidence_target": Exists(_evidence_targets(integration)),
+        "evidence_run_status": Subquery(_evidence_runs(integration).values("status")[:1]),
+        "has_accepted_evidence": Exists(_accepted_evidence(integration)),
+        "latest_round_status": Subquery(_latest_rounds(integration).values("status")[:1]),
+        "open_feedback": count_of(_open_feedback(integration)),
+        "open_blocking": count_of(_open_feedback(integration).filter(blocking=True)),
+    }
+
+
+def review_facts_of(integration) -> dict:
+    """`review_facts` of one integration (one query)."""
+    return (
+        Integration.objects.filter(pk=integration.pk).values(**review_facts(OuterRef("pk"))).get()
     )
 
 
@@ -391,8 +352,8 @@ def review_queue(
         .annotate(
             latest_run_id=Subquery(_latest_runs(outer).values("pk")[:1]),
             latest_run_status=Subquery(_latest_runs(outer).values("status")[:1]),
-            open_feedback=_count(_open_feedback(outer)),
-            open_blocking=_count(_open_feedback(outer).filter(blocking=True)),
+            open_feedback=count_of(_open_feedback(outer)),
+            open_blocking=count_of(_open_feedback(outer).filter(blocking=True)),
         )
         .order_by("stage_changed_at", "pk")
     )
@@ -406,12 +367,6 @@ def review_queue(
     elif assignee.isdecimal():
         queryset = queryset.filter(assignee_id=int(assignee))
     return queryset
-
-
-def _count(queryset: QuerySet) -> Coalesce:
-    """The number of rows of a correlated `queryset`, as an annotation (one subquery)."""
-    counted = queryset.order_by().values("round__integration").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def program_staff_users() -> QuerySet[User]:

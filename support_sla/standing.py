@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import admin_users, emails
 from accounts.notifications import notify
+from config.db import count_of
 from integrations.models import Integration
 from support_sla.models import STOPPED, Severity, SlaEvent, Standing, StandingRecord
 from support_sla.signals import standing_changed
@@ -21,16 +22,16 @@ FAILING_BREACHES = 3
 CRITICAL_GRACE = timedelta(hours=48)
 
 
-def compute_standing(integration, now=None) -> tuple[str, str]:
-    """(standing, reason in words): `failing` if a breached critical issue is still open 48 h
-    after its due time or there were ≥ 3 breaches in 90 days; `at_risk` on any breach in 90
-    days; `good` otherwise."""
+def standing_facts(integration, now=None) -> dict:
+    """What the standing is computed from, as database expressions of `integration` (an
+    `OuterRef("pk")` of an Integration query) at `now`: the SLA breaches in the last
+    VIP_SLA_STANDING_DAYS days, and the title of the first breached critical issue still open
+    48 hours after its breach (None when there is none)."""
     now = now or timezone.now()
-    days = settings.VIP_SLA_STANDING_DAYS
     breaches = SlaEvent.objects.filter(
         issue__integration=integration,
         kind=SlaEvent.Kind.BREACH,
-        at__gte=now - timedelta(days=days),
+        at__gte=now - timedelta(days=settings.VIP_SLA_STANDING_DAYS),
     )
     stale_critical = (
         SlaEvent.objects.filter(
@@ -42,21 +43,39 @@ def compute_standing(integration, now=None) -> tuple[str, str]:
             issue__severity=Severity.CRITICAL,
         )
         .exclude(issue__status__in=STOPPED)
-        .select_related("issue")
-        .first()
+        .order_by("at", "pk")
     )
+    return {
+        "breaches": count_of(breaches),
+        "stale_critical": Subquery(stale_critical.values("issue__title")[:1]),
+    }
+
+
+def standing_from(*, breaches: int, stale_critical: str | None) -> tuple[Standing, str]:
+    """(standing, reason in words): `failing` if a breached critical issue is still open 48 h
+    after its breach or there were ≥ 3 breaches in VIP_SLA_STANDING_DAYS days; `at_risk` on any
+    breach in those days; `good` otherwise."""
+    days = settings.VIP_SLA_STANDING_DAYS
     if stale_critical is not None:
         return Standing.FAILING, (
-            f"The critical issue “{stale_critical.issue.title}” is still open 48 hours after "
-            "its SLA breach."
+            f"The critical issue “{stale_critical}” is still open 48 hours after its SLA breach."
         )
-    count = breaches.count()
-    if count >= FAILING_BREACHES:
-        return Standing.FAILING, f"{count} SLA breaches in the last {days} days."
-    if count:
-        plural = "es" if count > 1 else ""
-        return Standing.AT_RISK, f"{count} SLA breach{plural} in the last {days} days."
+    if breaches >= FAILING_BREACHES:
+        return Standing.FAILING, f"{breaches} SLA breaches in the last {days} days."
+    if breaches:
+        plural = "es" if breaches > 1 else ""
+        return Standing.AT_RISK, f"{breaches} SLA breach{plural} in the last {days} days."
     return Standing.GOOD, ""
+
+
+def compute_standing(integration, now=None) -> tuple[Standing, str]:
+    """The integration's standing at `now` (`standing_from` its `standing_facts`; one query)."""
+    facts = (
+        Integration.objects.filter(pk=integration.pk)
+        .values(**standing_facts(OuterRef("pk"), now))
+        .get()
+    )
+    return standing_from(**facts)
 
 
 def standing_refresh(integration, now=None) -> str:

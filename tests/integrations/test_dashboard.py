@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from integrations import selectors
 from integrations.models import IntegrationOverlap, Stage, StageTransition
 from pipeline import selectors as pipeline_selectors
+from pipeline.facts import facts_of
 from pipeline.views import DASHBOARD_PAGE_SIZE
 from tests.factories import (
     FeedbackItemFactory,
@@ -150,11 +151,13 @@ def test_staff_dashboard_queries_do_not_grow_either(
 def test_the_list_shows_the_same_checklist_and_next_step_as_the_integration_page(
     client_as, owner, partner
 ):
-    """The annotations the dashboard reads give the answers the per-integration queries give."""
+    """The facts the dashboard reads for its whole page in one query give the answers the
+    integration page reads for one (pipeline.facts: facts_for and facts_of)."""
     client = client_as(owner)
     busy_integrations(partner, 5)
     rows = client.get(DASHBOARD).context["rows"]
     for row in rows:
-        fresh = selectors.integration_for(owner, row["integration"].pk)  # no annotations
-        assert row["checklist"] == pipeline_selectors.integration_checklist(fresh)
-        assert row["next_step"] == pipeline_selectors.integration_next_step(fresh, owner)
+        fresh = selectors.integration_for(owner, row["integration"].pk)
+        facts = facts_of(fresh)
+        assert row["checklist"] == pipeline_selectors.integration_checklist(fresh, facts)
+        assert row["next_step"] == pipeline_selectors.integration_next_step(fresh, owner, facts)

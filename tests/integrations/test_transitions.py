@@ -82,9 +82,9 @@ def test_two_racing_transitions_exactly_one_wins(monkeypatch):
     VerificationRunFactory(target__integration=integration)
     slow = guards.GUARDS[(Stage.DEVELOP, Stage.REVIEW)]
 
-    def slow_guard(integration, note):
+    def slow_guard(integration, facts, note):
         time.sleep(0.3)
-        return slow(integration, note)
+        return slow(integration, facts, note)
 
     monkeypatch.setitem(guards.GUARDS, (Stage.DEVELOP, Stage.REVIEW), slow_guard)
 

@@ -14,6 +14,7 @@ import pytest
 from accounts.services import api_token_create
 from badges.eligibility import badge_eligibility
 from integrations.models import Stage
+from pipeline.facts import facts_of
 from pipeline.guards import review_to_release
 from reviews.models import PartnerEvidence
 from reviews.verification.registry import CATALOGUE_VERSION
@@ -136,7 +137,9 @@ def test_partner_run_evidence_never_counts_as_a_program_run(api, owner, partner,
         assert "no_evidence" in codes
     in_review = IntegrationFactory(partner=partner, stage=Stage.REVIEW, category="runtime")
     api.post(url(in_review), document(), format="json")
-    assert "no_evidence_target" in {u.code for u in review_to_release(in_review, "")}
+    assert "no_evidence_target" in {
+        u.code for u in review_to_release(in_review, facts_of(in_review), "")
+    }
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -216,7 +219,9 @@ def accept_url(evidence) -> str:
 def test_a_reviewer_accepts_evidence_in_place_of_an_unreachable_program_run(
     api, owner, reviewer, private_cluster
 ):
-    assert "run_not_passed" in {u.code for u in review_to_release(private_cluster, "")}
+    assert "run_not_passed" in {
+        u.code for u in review_to_release(private_cluster, facts_of(private_cluster), "")
+    }
     evidence = api.as_user(owner).post(url(private_cluster), document(), format="json").json()
     justification = "Private HVN cluster; partner-run evidence and live demo reviewed."
     response = api.as_user(reviewer).post(
@@ -227,7 +232,7 @@ def test_a_reviewer_accepts_evidence_in_place_of_an_unreachable_program_run(
         "reviewer@vip.example",
         justification,
     )
-    codes = {u.code for u in review_to_release(private_cluster, "")}
+    codes = {u.code for u in review_to_release(private_cluster, facts_of(private_cluster), "")}
     assert not codes & {"run_not_passed", "no_evidence_target"}
     history = api.get(f"/api/v1/integrations/{private_cluster.pk}/history/").json()
     rows = history["results"] if isinstance(history, dict) else history
@@ -252,7 +257,9 @@ def test_a_failing_program_run_outweighs_accepted_evidence(api, owner, reviewer,
     )
     target = private_cluster.targets.get()
     VerificationRunFactory(target=target, status="failed", reason="auth.login: …")
-    assert "run_not_passed" in {u.code for u in review_to_release(private_cluster, "")}
+    assert "run_not_passed" in {
+        u.code for u in review_to_release(private_cluster, facts_of(private_cluster), "")
+    }
 
 
 @pytest.mark.django_db

@@ -272,7 +272,7 @@ def test_changes_requested_is_all_or_nothing(open_round, reviewer, monkeypatch):
     monkeypatch.setitem(
         guards.GUARDS,
         (Stage.REVIEW, Stage.DEVELOP),
-        lambda integration, note: [Unmet("nope", "Not today.")],
+        lambda integration, facts, note: [Unmet("nope", "Not today.")],
     )
     error = refused(
         review_decide,
