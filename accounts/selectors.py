@@ -5,7 +5,6 @@ from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import Notification, User
-from integrations.models import Integration
 
 # The kinds of in-app notification, as the list's filter names them (every event of
 # accounts.notifications.EVENT_GROUPS that is in the in-app list).
@@ -48,10 +47,10 @@ def notification_integrations(user: User) -> list[tuple[int, str]]:
     """(id, name) of the integrations the user's notifications are about, by name: the
     list's filter by integration."""
     return list(
-        Integration.objects.filter(notifications__user=user)
+        Notification.objects.filter(user=user, integration__isnull=False)
+        .values_list("integration", "integration__name")
         .distinct()
-        .order_by("name", "pk")
-        .values_list("pk", "name")
+        .order_by("integration__name", "integration")
     )
 
 

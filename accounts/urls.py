@@ -9,7 +9,6 @@ urlpatterns = [
     path("notifications/", views.notification_settings, name="notification_settings"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("invitations/<str:key>/", views.invitation_accept, name="invitation_accept"),
-    path("partners/<slug:slug>/invite/", views.partner_invite, name="partner_invite"),
 ]
 
 # Mounted at the site root by config/urls.py.

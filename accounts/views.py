@@ -17,18 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.forms import (
     ApiTokenForm,
-    InvitationForm,
     NotificationFilterForm,
     NotificationSettingsForm,
 )
-from accounts.limits import over_limit
 from accounts.models import ApiToken, Notification
 from accounts.notifications import emails_off
 from config.confirm import Confirmation, confirmation_page
 from config.errors import DomainError
 from config.forms import posted
 from config.http import safe_next, show_domain_error
-from integrations.selectors import partner_for
 
 
 @never_cache  # the page may show a new key once: never keep it in a cache
@@ -88,31 +85,6 @@ def token_revoke(request, pk: int):
     services.api_token_revoke(token=token, user=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("profile")
-
-
-@login_required
-@require_POST
-def partner_invite(request, slug: str):
-    partner, _ = partner_for(request.user, slug)
-    form = InvitationForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("partner_detail", slug=slug)
-    if over_limit(request, action="invite", partner=partner):
-        return ratelimit.respond_429(request)
-    try:
-        invitation, _link = services.partner_invite(
-            partner=partner,
-            email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"],
-            invited_by=request.user,
-        )
-    except DomainError as error:
-        show_domain_error(request, error)
-    else:
-        messages.success(request, f"Invitation sent to {invitation.email}.")
-    return redirect("partner_detail", slug=slug)
 
 
 def invitation_accept(request, key: str):

@@ -34,6 +34,8 @@ urlpatterns = [
     ),
     path("partners/<slug:slug>/", views.partner_detail, name="partner_detail"),
     path("partners/<slug:slug>/calendar/", views.calendar_edit, name="partner_calendar"),
+    # Under accounts/, where it always was (accounts holds invitations; the page is a partner's).
+    path("accounts/partners/<slug:slug>/invite/", views.partner_invite, name="partner_invite"),
     path("directory/", views.directory, name="directory"),
     path("directory/<slug:slug>/", views.directory_partner, name="directory_partner"),
     path("review/board/", views.board, name="review_board"),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
+from accounts import services as account_services
 from accounts.forms import InvitationForm
 from accounts.limits import over_limit
 from accounts.roles import is_program_staff
@@ -561,6 +562,31 @@ def calendar_edit(request, slug: str):
         partner_page(request, partner, may_write, calendar=form, status=400),
         reverse("partner_detail", args=[slug]),
     )
+
+
+@login_required
+@require_POST
+def partner_invite(request, slug: str):
+    partner, _ = integration_selectors.partner_for(request.user, slug)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("partner_detail", slug=slug)
+    if over_limit(request, action="invite", partner=partner):
+        return ratelimit.respond_429(request)
+    try:
+        invitation, _link = account_services.partner_invite(
+            partner=partner,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+        )
+    except DomainError as error:
+        show_domain_error(request, error)
+    else:
+        messages.success(request, f"Invitation sent to {invitation.email}.")
+    return redirect("partner_detail", slug=slug)
 
 
 # --- Public directory ----------------------------------------------------------------------
