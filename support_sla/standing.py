@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import admin_users, emails
 from accounts.notifications import notify
-from support_sla.models import STOPPED, Severity, SlaEvent, Standing, StandingRecord
+from support_sla.clocks import open_critical_breaches
+from support_sla.models import SlaEvent, Standing, StandingRecord
 
 FAILING_BREACHES = 3
 CRITICAL_GRACE = timedelta(hours=48)
@@ -30,16 +30,11 @@ def compute_standing(integration, now=None) -> tuple[str, str]:
         kind=SlaEvent.Kind.BREACH,
         at__gte=now - timedelta(days=days),
     )
+    # A breached critical clock still open (clocks.Clock.breached_critical_open) 48 h on.
     stale_critical = (
-        SlaEvent.objects.filter(
-            issue__integration=integration,
-            kind=SlaEvent.Kind.BREACH,
-            severity=Severity.CRITICAL,
-            at__lte=now - CRITICAL_GRACE,
-            cycle=F("issue__cycle"),
-            issue__severity=Severity.CRITICAL,
+        open_critical_breaches(
+            SlaEvent.objects.filter(issue__integration=integration, at__lte=now - CRITICAL_GRACE)
         )
-        .exclude(issue__status__in=STOPPED)
         .select_related("issue")
         .first()
     )

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from config.templatetags.vip import timestamp
 from config.timezones import valid_zone
-from support_sla.clocks import due_at_end_of_day
+from support_sla.clocks import due_at_end_of_day, duration_words
 
 register = template.Library()
 
@@ -39,16 +39,4 @@ def due_time(issue, style: str = "long", zone: str = ""):
 @register.filter
 def duration(seconds):
     """Seconds as "2 d 3 h", "5 h 10 min" or "12 min"; negative means overdue."""
-    if seconds is None:
-        return "—"
-    sign, seconds = ("overdue by " if seconds < 0 else ""), abs(int(seconds))
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes = rest // 60
-    if days:
-        text = f"{days} d {hours} h"
-    elif hours:
-        text = f"{hours} h {minutes} min"
-    else:
-        text = f"{minutes} min"
-    return sign + text
+    return duration_words(seconds)
