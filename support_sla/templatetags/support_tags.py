@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from config.templatetags.vip import timestamp
 from config.timezones import valid_zone
-from support_sla.clocks import due_at_end_of_day, duration_words
+from support_sla.clocks import due_at_end_of_day
 
 register = template.Library()
 
@@ -34,9 +34,3 @@ def due_time(issue, style: str = "long", zone: str = ""):
     return format_html(
         '<time datetime="{}">{}, end of business day (24:00 {})</time>', iso, words, end.tzname()
     )
-
-
-@register.filter
-def duration(seconds):
-    """Seconds as "2 d 3 h", "5 h 10 min" or "12 min"; negative means overdue."""
-    return duration_words(seconds)
