@@ -242,7 +242,7 @@ def _advance(
 ) -> tuple[IssueComment | None, list[SlaEvent]]:
     """One issue's catch-up in memory, as its clock says (`clocks.Clock`): the resumption
     comment if its pause ran out, the events due by now (not saved), and its next action."""
-    if issue.status not in CLOCKED:
+    if not issue.is_open:
         return None, []
     kinds, critical = recorded
     calendar = clocks.clock_calendar(issue) if issue.is_paused else None
