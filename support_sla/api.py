@@ -68,20 +68,28 @@ class SupportIssueSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_pause_ends_at(self, issue: SupportIssue):
         """While paused: when the pause reaches its limit and the clock runs again by itself."""
-        if not issue.is_paused or issue.next_action_at is None:
-            return None
-        return serializers.DateTimeField().to_representation(issue.next_action_at)
+        return _datetime(clock_now(issue).pause_ends_at)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, issue: SupportIssue):
         """When the clock runs out; none while paused (the pause moves it)."""
-        if issue.is_paused or issue.due_at is None:
-            return None
-        return serializers.DateTimeField().to_representation(issue.due_at)
+        return _datetime(clock_now(issue).shown_due_at)
 
     @extend_schema_field(SlaSerializer)
     def get_sla(self, issue: SupportIssue) -> dict:
-        return clocks.sla_of(issue, timezone.now(), selectors.recorded_of(issue)).as_dict()
+        return clock_now(issue).as_api()
+
+
+def clock_now(issue: SupportIssue) -> clocks.Clock:
+    """The issue's clock (clocks.Clock), read once per issue and response."""
+    clock = getattr(issue, "clock", None)
+    if clock is None:
+        clock = issue.clock = clocks.clock_of(issue, timezone.now())
+    return clock
+
+
+def _datetime(value):
+    return None if value is None else serializers.DateTimeField().to_representation(value)
 
 
 class SupportIssueDetailSerializer(SupportIssueSerializer):

@@ -130,6 +130,20 @@ class SupportIssue(models.Model):
     def is_running(self) -> bool:
         return self.status in RUNNING
 
+    @property
+    def is_stopped(self) -> bool:
+        """Resolved or closed: the clock stopped (it can be reopened)."""
+        return self.status in STOPPED
+
+    @property
+    def is_open(self) -> bool:
+        """Not resolved or closed: running or paused."""
+        return self.status in CLOCKED
+
+    @property
+    def is_critical(self) -> bool:
+        return self.severity == Severity.CRITICAL
+
 
 class IssueComment(models.Model):
     """The issue's thread, written by the partner's people and program staff (author), or by

@@ -1,7 +1,7 @@
 """Reads about support: standing, breaches, the issues a user may see, SLA compliance."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -9,10 +9,16 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import visible_through_partner
-from support_sla.clocks import pause_allowance, paused_so_far, sla_of
+from support_sla.clocks import (
+    REOPEN_WINDOW,
+    clock_of,
+    duration_words,
+    open_critical_breaches,
+    pause_allowance,
+    paused_so_far,
+)
 from support_sla.models import (
     RUNNING,
-    STOPPED,
     BusinessCalendar,
     IssueStatus,
     Severity,
@@ -43,54 +49,36 @@ def integration_support_standing(integration) -> str:
 
 
 def integration_has_open_breached_critical(integration) -> bool:
-    """Is a critical support issue of this integration breached and still open?"""
-    return (
-        SlaEvent.objects.filter(
-            issue__integration=integration,
-            kind=SlaEvent.Kind.BREACH,
-            severity=Severity.CRITICAL,
-            cycle=F("issue__cycle"),
-            issue__severity=Severity.CRITICAL,
-        )
-        .exclude(issue__status__in=STOPPED)
-        .exists()
+    """Is a critical support issue of this integration breached and still open
+    (clocks.Clock.breached_critical_open)?"""
+    return open_critical_breaches(SlaEvent.objects.filter(issue__integration=integration)).exists()
+
+
+def _event_in_cycle(kind: str, **more):
+    return Exists(
+        SlaEvent.objects.filter(issue=OuterRef("pk"), cycle=OuterRef("cycle"), kind=kind, **more)
     )
 
 
-def _event_in_cycle(kind: str):
-    return Exists(SlaEvent.objects.filter(issue=OuterRef("pk"), cycle=OuterRef("cycle"), kind=kind))
-
-
 def issues_with_sla() -> QuerySet[SupportIssue]:
-    """Issues annotated with whether this cycle was warned or breached (for lists: no query
-    per row)."""
+    """Issues annotated with whether this cycle was warned, breached (on a critical clock) or
+    escalated, what their clocks read (clocks.recorded_of; for lists: no query per row)."""
     return SupportIssue.objects.select_related(
         "integration__partner", "reporter", "assignee"
     ).annotate(
         was_warned=_event_in_cycle(SlaEvent.Kind.WARNING),
         was_breached=_event_in_cycle(SlaEvent.Kind.BREACH),
         was_escalated=_event_in_cycle(SlaEvent.Kind.ESCALATION),
+        was_breached_critical=_event_in_cycle(SlaEvent.Kind.BREACH, severity=Severity.CRITICAL),
     )
 
 
 def filter_breached(issues: QuerySet[SupportIssue], breached: bool, now=None):
     """Issues whose current cycle is breached (recorded, or running past its due time; the
-    same rule as clocks.sla_of), or not. `issues` comes from issues_with_sla()."""
+    same rule as clocks.Clock.breached), or not. `issues` comes from issues_with_sla()."""
     now = now or timezone.now()
     condition = Q(was_breached=True) | Q(status__in=RUNNING, due_at__lte=now)
     return issues.filter(condition) if breached else issues.exclude(condition)
-
-
-def recorded_of(issue: SupportIssue) -> set[str]:
-    """The event kinds recorded in the issue's current cycle (from the annotations if any)."""
-    if hasattr(issue, "was_warned"):
-        flags = {
-            SlaEvent.Kind.WARNING: issue.was_warned,
-            SlaEvent.Kind.BREACH: issue.was_breached,
-            SlaEvent.Kind.ESCALATION: issue.was_escalated,
-        }
-        return {kind for kind, flag in flags.items() if flag}
-    return set(issue.events.filter(cycle=issue.cycle).values_list("kind", flat=True))
 
 
 def issues_visible_to(user) -> QuerySet[SupportIssue]:
@@ -167,44 +155,36 @@ def breaches_by_partner(*, limit: int = 10, since=None) -> list[PartnerBreaches]
 
 
 def with_clock(issues, now=None) -> list[SupportIssue]:
-    """The issues, each with its SLA clock as `issue.sla` (for pages)."""
+    """The issues, each with its SLA clock at `now` as `issue.clock` (clocks.Clock, for
+    pages)."""
     now = now or timezone.now()
     issues = list(issues)
     for issue in issues:
-        issue.sla = sla_of(issue, now, recorded_of(issue))
+        issue.clock = clock_of(issue, now)
     return issues
 
 
 @dataclass(frozen=True)
 class PauseUse:
-    """How much of its pause allowance an issue's cycle used, in words, and when an ongoing
-    pause runs out at the latest."""
+    """How much of its pause allowance an issue's cycle used, in words (when an ongoing
+    pause runs out is `Clock.pause_ends_at`)."""
 
     used: str
     allowed: str
-    ends_at: datetime | None
 
 
 def pause_of(issue: SupportIssue) -> PauseUse:
-    from support_sla.templatetags.support_tags import duration
-
     used, allowed = min(paused_so_far(issue), pause_allowance(issue)), pause_allowance(issue)
     if issue.severity == Severity.CRITICAL:
-        words = duration(used), duration(allowed)
+        words = duration_words(used), duration_words(allowed)
     else:
         words = f"{round(used, 2):g} business days", f"{round(allowed, 2):g} business days"
-    return PauseUse(
-        used=words[0] if used else "nothing",
-        allowed=words[1],
-        ends_at=issue.next_action_at if issue.is_paused else None,
-    )
+    return PauseUse(used=words[0] if used else "nothing", allowed=words[1])
 
 
 def status_change_consequences(issue: SupportIssue, status: str, now=None) -> list[str]:
     """What changing `issue`'s status to `status` does to it and its SLA clock, in sentences,
     for the change's confirmation (the rules are support_sla.services' and clocks')."""
-    from support_sla.clocks import REOPEN_WINDOW
-
     title = issue.title
     if status == IssueStatus.WAITING_ON_REPORTER:
         pause = pause_of(issue)
@@ -225,7 +205,7 @@ def status_change_consequences(issue: SupportIssue, status: str, now=None) -> li
         if issue.status == IssueStatus.WAITING_ON_REPORTER:
             return [f"“{title}” will be acknowledged: its SLA clock runs again."]
         return [f"“{title}” will be acknowledged: its SLA clock keeps running."]
-    if status == IssueStatus.OPEN and issue.status in STOPPED:
+    if status == IssueStatus.OPEN and issue.is_stopped:
         now = now or timezone.now()
         resolved_at = issue.resolved_at or issue.closed_at
         if resolved_at is not None and now - resolved_at <= REOPEN_WINDOW:

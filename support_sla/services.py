@@ -233,7 +233,7 @@ def _change_status(issue: SupportIssue, status: str, now, *, actor, comment: str
         issue.resolved_at = now
     if status == IssueStatus.CLOSED:
         issue.closed_at = now
-    if status == IssueStatus.OPEN and issue.status in (IssueStatus.RESOLVED, IssueStatus.CLOSED):
+    if status == IssueStatus.OPEN and issue.is_stopped:
         clocks.reopen(issue, now, clocks.calendar_of(issue.integration.partner))
         issue.resolved_at = issue.closed_at = None
     issue.status = status

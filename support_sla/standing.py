@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +15,8 @@ from accounts.access import admin_users, emails
 from accounts.notifications import notify
 from config.db import count_of
 from integrations.models import Integration
-from support_sla.models import STOPPED, Severity, SlaEvent, Standing, StandingRecord
+from support_sla.clocks import open_critical_breaches
+from support_sla.models import SlaEvent, Standing, StandingRecord
 from support_sla.signals import standing_changed
 
 FAILING_BREACHES = 3
@@ -33,18 +34,10 @@ def standing_facts(integration, now=None) -> dict:
         kind=SlaEvent.Kind.BREACH,
         at__gte=now - timedelta(days=settings.VIP_SLA_STANDING_DAYS),
     )
-    stale_critical = (
-        SlaEvent.objects.filter(
-            issue__integration=integration,
-            kind=SlaEvent.Kind.BREACH,
-            severity=Severity.CRITICAL,
-            at__lte=now - CRITICAL_GRACE,
-            cycle=F("issue__cycle"),
-            issue__severity=Severity.CRITICAL,
-        )
-        .exclude(issue__status__in=STOPPED)
-        .order_by("at", "pk")
-    )
+    # A breached critical clock still open (clocks.Clock.breached_critical_open) 48 h on.
+    stale_critical = open_critical_breaches(
+        SlaEvent.objects.filter(issue__integration=integration, at__lte=now - CRITICAL_GRACE)
+    ).order_by("at", "pk")
     return {
         "breaches": count_of(breaches),
         "stale_critical": Subquery(stale_critical.values("issue__title")[:1]),

@@ -30,11 +30,11 @@ from accounts.models import User
 from accounts.notifications import Notice, notify_many
 from integrations.models import Integration
 from support_sla import clocks
-from support_sla.clocks import EVENT_TIMES
 from support_sla.models import (
     CLOCKED,
     IssueComment,
     IssueStatus,
+    Severity,
     SlaEvent,
     StandingRecord,
     SupportIssue,
@@ -220,34 +220,41 @@ def _catch_up_many(issues: list[SupportIssue], now: datetime) -> tuple[list[SlaE
     return events, {comment.issue_id for comment in comments}
 
 
-def _recorded_kinds(issues: list[SupportIssue]) -> dict[int, set[str]]:
+def _recorded_kinds(issues: list[SupportIssue]) -> dict[int, tuple[set[str], bool]]:
+    """What each issue's current cycle recorded: the event kinds, and whether its breach was
+    recorded on a critical clock (one query for the batch)."""
     cycles = {issue.pk: issue.cycle for issue in issues}
-    recorded: dict[int, set[str]] = {pk: set() for pk in cycles}
+    recorded: dict[int, tuple[set[str], bool]] = {pk: (set(), False) for pk in cycles}
     rows = SlaEvent.objects.filter(issue_id__in=list(cycles)).values_list(
-        "issue_id", "cycle", "kind"
+        "issue_id", "cycle", "kind", "severity"
     )
-    for issue_id, cycle, kind in rows:
+    for issue_id, cycle, kind, severity in rows:
         if cycle == cycles[issue_id]:
-            recorded[issue_id].add(kind)
+            kinds, critical = recorded[issue_id]
+            kinds.add(kind)
+            critical = critical or (kind, severity) == (SlaEvent.Kind.BREACH, Severity.CRITICAL)
+            recorded[issue_id] = kinds, critical
     return recorded
 
 
 def _advance(
-    issue: SupportIssue, now: datetime, recorded: set[str]
+    issue: SupportIssue, now: datetime, recorded: tuple[set[str], bool]
 ) -> tuple[IssueComment | None, list[SlaEvent]]:
-    """One issue's catch-up in memory: the resumption comment if its pause ran out, the
-    events due by now (not saved), and its next action."""
-    if issue.status not in CLOCKED:
+    """One issue's catch-up in memory, as its clock says (`clocks.Clock`): the resumption
+    comment if its pause ran out, the events due by now (not saved), and its next action."""
+    if not issue.is_open:
         return None, []
+    kinds, critical = recorded
+    calendar = clocks.clock_calendar(issue) if issue.is_paused else None
+    clock = clocks.clock_of(issue, now, kinds, critical_breach=critical, calendar=calendar)
     comment = None
-    if issue.is_paused:
-        calendar = clocks.clock_calendar(issue)
-        ends = clocks.pause_ends_at(issue, calendar)
-        if ends is None or ends > now:
+    if clock.is_paused:
+        if not clock.pause_ran_out:
             return None, []
+        ends = clock.pause_ends_at
         clocks.resume(issue, ends, calendar)
         issue.status = IssueStatus.ACKNOWLEDGED
-        clocks.reschedule(issue, calendar, recorded)
+        clocks.reschedule(issue, calendar, kinds, now)
         comment = IssueComment(
             issue=issue,
             author=None,
@@ -255,28 +262,19 @@ def _advance(
             clock=IssueComment.Clock.RESUMED,
             created_at=ends,
         )
-    events = []
-    for kind, field in EVENT_TIMES.items():
-        at = getattr(issue, field)
-        if kind in recorded or at is None or at > now:
-            continue
-        events.append(
-            SlaEvent(
-                issue=issue,
-                kind=kind,
-                cycle=issue.cycle,
-                at=at,
-                severity=issue.severity,
-                recorded_at=now,
-            )
+        clock = clocks.clock_of(issue, now, kinds, critical_breach=critical)
+    events = [
+        SlaEvent(
+            issue=issue,
+            kind=due.kind,
+            cycle=issue.cycle,
+            at=due.at,
+            severity=issue.severity,
+            recorded_at=now,
         )
-        recorded.add(kind)
-    pending = [
-        getattr(issue, field)
-        for kind, field in EVENT_TIMES.items()
-        if kind not in recorded and getattr(issue, field) is not None
+        for due in clock.due_events
     ]
-    issue.next_action_at = min(pending) if pending else None
+    issue.next_action_at = clock.recording_due().next_action_at
     return comment, events
 
 

@@ -15,6 +15,7 @@ from config.errors import DomainError
 from config.forms import posted
 from config.http import show_domain_error
 from config.sorting import position, sort_of, sorted_by
+from integrations.models import Stage
 from integrations.selectors import integration_for
 from support_sla import selectors, services
 from support_sla.forms import (
@@ -24,7 +25,7 @@ from support_sla.forms import (
     SeverityForm,
     StatusForm,
 )
-from support_sla.models import IssueStatus, Severity, StandingRecord
+from support_sla.models import STOPPED, IssueStatus, Severity, Standing, StandingRecord
 
 QUEUE_PAGE = 50
 # The support queue's sortable columns (config/sorting.py); by default the least time left first.
@@ -43,7 +44,7 @@ def support_queue(request):
     issues = selectors.issues_visible_to(request.user)
     status = request.GET.get("status", "active")
     if status == "active":
-        issues = issues.exclude(status__in=[IssueStatus.RESOLVED, IssueStatus.CLOSED])
+        issues = issues.exclude(status__in=STOPPED)
     elif status in IssueStatus.values:
         issues = issues.filter(status=status)
     severity = request.GET.get("severity", "")
@@ -71,7 +72,7 @@ def support_queue(request):
     proposals = []
     if is_program_staff(request.user):
         proposals = StandingRecord.objects.filter(
-            standing="failing", integration__stage="support"
+            standing=Standing.FAILING, integration__stage=Stage.SUPPORT
         ).select_related("integration__partner")
     return render(
         request,
@@ -110,7 +111,7 @@ def issue_detail(request, pk: int):
             "events": issue.events.order_by("at"),
             # Waiting on the reporter has its own form: it needs a comment.
             "next_statuses": [
-                (value, STATUS_ACTIONS[value])
+                (value, _status_action(issue, value))
                 for value in IssueStatus.values
                 if value in next_statuses and value != IssueStatus.WAITING_ON_REPORTER
             ],
@@ -216,7 +217,7 @@ def _status_confirmation(request, issue):
                 required=pausing,
                 max_length=20_000,
             ),
-            danger=status in (IssueStatus.RESOLVED, IssueStatus.CLOSED),
+            danger=status in STOPPED,
         ),
     )
 
@@ -229,6 +230,14 @@ STATUS_ACTIONS = {
     IssueStatus.CLOSED: "Close",
     IssueStatus.OPEN: "Reopen",
 }
+
+
+def _status_action(issue, status: str) -> str:
+    """The issue page's button for a status change: back to open from waiting on the
+    reporter resumes the clock."""
+    if status == IssueStatus.OPEN and issue.is_paused:
+        return "Resume the clock"
+    return STATUS_ACTIONS[status]
 
 
 @login_required
