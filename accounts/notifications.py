@@ -6,8 +6,8 @@ body.txt, body.html) once and records one row per recipient in the caller's tran
 change that rolls back leaves no row, and the unique (key, e-mail) pair records an event
 occurrence once however often it is reported. `notify_many` does the same for many
 occurrences with one insert (the SLA sweep's batches). After commit one Celery task per
-`QUEUE_CHUNK` rows (`accounts.tasks.send_notifications`) e-mails them, each as
-`notification_send`; a beat job (`send_due_notifications`) picks up rows still pending a while
+`QUEUE_CHUNK` rows (`accounts.tasks.notifications_send`) e-mails them, each as
+`notification_send`; a beat job (`notifications_send_due`) picks up rows still pending a while
 later — the broker was down at commit, a delivery failed — so
 nothing is lost. Rows whose group the recipient turned off are recorded `skipped`: they stay
 in the in-app list but are not e-mailed.
@@ -15,7 +15,7 @@ in the in-app list but are not e-mailed.
 Digests: events in DIGESTS reach each recipient by e-mail at most once per
 `VIP_INTAKE_DIGEST_MINUTES` (15). A row whose recipient got one of them (or its digest) by
 e-mail less than that ago is recorded `held` (it is in the in-app list at once), due when the
-window closes; beat (`send_due_notifications`) then sums each recipient's held rows up in one
+window closes; beat (`notifications_send_due`) then sums each recipient's held rows up in one
 digest e-mail, itself an outbox row, and marks them `digested`. Forty intakes in two seconds
 are two e-mails per staff member, not forty: the first, and one digest of the other 39.
 
@@ -346,13 +346,13 @@ def send_due_digests(*, now=None) -> int:
 def _queue(notification_ids: list[int]) -> None:
     """After commit: one task per `QUEUE_CHUNK` rows, with one producer (a sweep's batch hands
     over hundreds). A broker that is down loses nothing: beat sends them."""
-    from accounts.tasks import send_notifications
+    from accounts.tasks import notifications_send
 
     try:
-        with send_notifications.app.producer_or_acquire() as producer:
+        with notifications_send.app.producer_or_acquire() as producer:
             for start in range(0, len(notification_ids), QUEUE_CHUNK):
                 chunk = notification_ids[start : start + QUEUE_CHUNK]
-                send_notifications.apply_async((chunk,), producer=producer)
+                notifications_send.apply_async((chunk,), producer=producer)
     except BrokerError:
         logger.warning(
             "task queue unavailable: %d notification(s) wait for the beat job",
@@ -390,12 +390,12 @@ def notification_send(*, notification_id: int) -> str | None:
     return row.email_state
 
 
-def send_due_notifications(*, now=None, batch: int = BATCH) -> int:
+def notifications_send_due(*, now=None, batch: int = BATCH) -> int:
     """Beat: record the digests now due (send_due_digests), then queue the rows still pending
     past their time (the broker was down at commit, a worker died, a delivery failed and waits
     for its retry). Each is leased for PICKUP_AFTER so the next beat does not queue it again
     meanwhile. Returns how many were queued."""
-    from accounts.tasks import send_notification
+    from accounts import tasks  # tasks import this module: the one way round is at call time
 
     now = now or timezone.now()
     send_due_digests(now=now)
@@ -408,7 +408,7 @@ def send_due_notifications(*, now=None, batch: int = BATCH) -> int:
         next_attempt_at=now + PICKUP_AFTER
     )
     for notification_id in due:
-        send_notification.delay(notification_id)
+        tasks.notification_send.delay(notification_id)
     return len(due)
 
 

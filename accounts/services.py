@@ -175,7 +175,7 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
-def purge_expired_credentials(*, older_than_days: int = 30) -> tuple[int, int]:
+def credentials_purge_expired(*, older_than_days: int = 30) -> tuple[int, int]:
     """Delete tokens and unused invitations that expired more than `older_than_days` ago."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     tokens, _ = ApiToken.objects.filter(expires_at__lt=cutoff).delete()

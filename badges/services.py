@@ -280,7 +280,7 @@ def evidence_run_finished(*, run: VerificationRun) -> None:
 # --- Continuous re-verification -----------------------------------------------------------
 
 
-def reverify_due(*, now=None) -> int:
+def badges_reverify_due(*, now=None) -> int:
     """Queue a re-verification of the evidence target of every integration with an active or
     suspended badge once VIP_REVERIFY_DAYS have passed since its last re-verification that
     started (or since its oldest live badge was issued), whatever other runs happened: the

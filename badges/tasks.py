@@ -4,6 +4,6 @@ from badges import services
 
 
 @shared_task
-def reverify_due() -> int:
+def badges_reverify_due() -> int:
     """Queue the re-verifications that are due (every VIP_REVERIFY_DAYS per evidence target)."""
-    return services.reverify_due()
+    return services.badges_reverify_due()

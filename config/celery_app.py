@@ -19,22 +19,22 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    "reviews-reap-runs": {"task": "reviews.tasks.reap_runs", "schedule": 60.0},
+    "reviews-reap-runs": {"task": "reviews.tasks.runs_reap", "schedule": 60.0},
     "support-sla-sweep": {"task": "support_sla.tasks.sla_sweep", "schedule": 60.0},
     "support-refresh-standings": {
-        "task": "support_sla.tasks.refresh_standings",
+        "task": "support_sla.tasks.standings_refresh",
         "schedule": crontab(minute=5, hour="*/6"),
     },
     "badges-reverify-due": {
-        "task": "badges.tasks.reverify_due",
+        "task": "badges.tasks.badges_reverify_due",
         "schedule": crontab(minute=40),  # hourly; each target is re-run every VIP_REVERIFY_DAYS
     },
     "accounts-send-due-notifications": {
-        "task": "accounts.tasks.send_due_notifications",
+        "task": "accounts.tasks.notifications_send_due",
         "schedule": 60.0,  # the outbox rows a lost task or a failed delivery left pending
     },
     "accounts-purge-expired-credentials": {
-        "task": "accounts.tasks.purge_expired_credentials",
+        "task": "accounts.tasks.credentials_purge_expired",
         "schedule": crontab(minute=17, hour=3),
     },
 }

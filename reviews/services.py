@@ -457,10 +457,10 @@ QUEUE_UNAVAILABLE = "The task queue is unavailable, so the run could not start. 
 def _enqueue(run_id: int) -> bool:
     """Hand the run to the workers; if the broker refuses it, end the run `error` with the
     reason (it never stays `queued` with nobody to run it) and say so."""
-    from reviews.tasks import run_verification
+    from reviews import tasks  # tasks import this module: the one way round is at call time
 
     try:
-        run_verification.delay(run_id)
+        tasks.run_execute.delay(run_id)
     except BrokerError:
         logger.exception("could not queue verification run %s", run_id)
         _finish(run_id, was=RunStatus.QUEUED, status=RunStatus.ERROR, reason=QUEUE_UNAVAILABLE)

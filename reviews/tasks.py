@@ -14,7 +14,7 @@ from reviews import services
     soft_time_limit=settings.VIP_RUN_TIME_LIMIT + 15,
     time_limit=settings.VIP_RUN_TIME_LIMIT + 30,
 )
-def run_verification(run_id: int) -> str | None:
+def run_execute(run_id: int) -> str | None:
     """One verification run. Idempotent: see services.run_execute. (In the verification
     queue's thread pool, config.celery_app closes each thread's database connection after.)"""
     try:
@@ -25,5 +25,5 @@ def run_verification(run_id: int) -> str | None:
 
 
 @shared_task
-def reap_runs() -> int:
+def runs_reap() -> int:
     return services.runs_reap()

@@ -103,6 +103,22 @@ def standing_refresh(integration, now=None) -> str:
     return standing
 
 
+def standings_refresh(now=None) -> int:
+    """Standings change with time too (breaches leave the window): refresh every integration
+    that has a breach or a standing other than good. Beat calls this every 6 hours. Returns how
+    many."""
+    integrations = Integration.objects.filter(
+        pk__in=SlaEvent.objects.filter(kind=SlaEvent.Kind.BREACH).values("issue__integration")
+    ) | Integration.objects.filter(
+        pk__in=StandingRecord.objects.exclude(standing=Standing.GOOD).values("integration")
+    )
+    count = 0
+    for integration in integrations.distinct():
+        standing_refresh(integration, now)
+        count += 1
+    return count
+
+
 def standings_refresh_stale(now=None) -> int:
     """Recompute the standings the SLA sweep marked (`StandingRecord.stale`), each once.
     Returns how many."""

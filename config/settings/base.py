@@ -393,7 +393,7 @@ CELERY_TASK_QUEUES = (
     Queue("celery", routing_key="celery"),
     Queue("verification", routing_key="verification"),
 )
-CELERY_TASK_ROUTES = {"reviews.tasks.run_verification": {"queue": "verification"}}
+CELERY_TASK_ROUTES = {"reviews.tasks.run_execute": {"queue": "verification"}}
 VIP_VERIFY_CONCURRENCY = env.int("VIP_VERIFY_CONCURRENCY", default=20)
 # Keep each worker's database connection across tasks, like web requests do (CONN_MAX_AGE);
 # celery_app closes connections that are too old or unusable before each task instead.

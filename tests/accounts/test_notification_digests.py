@@ -62,14 +62,14 @@ def test_the_rest_come_in_one_digest_when_the_window_closes(
         time_machine.travel(flood + window - timedelta(seconds=1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        notifications.send_due_notifications()
+        notifications.notifications_send_due()
     assert len(mails_to(reviewer.email)) == 1  # not yet
     with (
         time_machine.travel(flood + window, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        notifications.send_due_notifications()
-        notifications.send_due_notifications()  # a second beat finds nothing more to do
+        notifications.notifications_send_due()
+        notifications.notifications_send_due()  # a second beat finds nothing more to do
     for person in (reviewer, admin):
         _first, digest = mails_to(person.email)
         assert digest.subject == "[VIP Tracker] 39 more new intakes"
@@ -91,7 +91,7 @@ def test_the_window_starts_again_after_a_digest(
         time_machine.travel(flood + window, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        notifications.send_due_notifications()
+        notifications.notifications_send_due()
     with (
         time_machine.travel(flood + window + timedelta(minutes=1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
@@ -135,7 +135,7 @@ def test_staff_who_turned_pipeline_mail_off_get_no_digest(
         time_machine.travel(start + timedelta(days=1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        notifications.send_due_notifications()
+        notifications.notifications_send_due()
     digest = Notification.objects.get(email=reviewer.email, event="intake_digest")
     assert digest.email_state == EmailState.SKIPPED
     assert len(mails_to(reviewer.email)) == 1

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Notification
-from accounts.notifications import EVENT_GROUPS, NOT_IN_APP, send_due_notifications
+from accounts.notifications import EVENT_GROUPS, NOT_IN_APP, notifications_send_due
 from accounts.selectors import NOTIFICATION_KINDS, unread_count
 from integrations.models import Stage
 from integrations.services import integration_intake
@@ -157,7 +157,7 @@ def test_emails_are_not_grouped_and_go_out_once(
         for stage in (Stage.ENABLE, Stage.DEVELOP, Stage.WITHDRAWN):
             integration_transition(integration=integration, to=stage, actor=reviewer)
     assert len([m for m in mail.outbox if m.to == [owner.email]]) == 3
-    send_due_notifications(now=timezone.now() + timedelta(hours=1))
+    notifications_send_due(now=timezone.now() + timedelta(hours=1))
     assert len([m for m in mail.outbox if m.to == [owner.email]]) == 3
     assert len(items(owner)) == 1
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts import notifications
 from accounts.models import Notification, NotificationSettings
-from accounts.tasks import send_due_notifications, send_notification
+from accounts.tasks import notification_send, notifications_send_due
 from config.celery_app import app as celery_app
 from integrations.models import Stage
 from pipeline.services import integration_transition
@@ -89,9 +89,9 @@ def test_the_task_run_twice_or_retried_sends_once(
         move(integration, reviewer)
     (row,) = rows()
     assert len(mail.outbox) == 1
-    assert send_notification.delay(row.pk).get() is None  # a duplicated task: nothing to do
-    assert send_notification.apply(args=[row.pk], retries=1).get() is None  # a retry
-    assert notifications.send_due_notifications(now=timezone.now() + timedelta(hours=1)) == 0
+    assert notification_send.delay(row.pk).get() is None  # a duplicated task: nothing to do
+    assert notification_send.apply(args=[row.pk], retries=1).get() is None  # a retry
+    assert notifications.notifications_send_due(now=timezone.now() + timedelta(hours=1)) == 0
     assert len(mail.outbox) == 1
     row.refresh_from_db()
     assert (row.email_state, row.attempts) == ("sent", 1)
@@ -114,9 +114,9 @@ def test_a_failing_mail_server_is_retried_by_beat_then_gives_up(
     assert (row.email_state, row.attempts) == ("pending", 1)
     assert row.last_error == "ConnectionRefusedError: mail server down"
     # Not due yet: the beat job leaves it alone.
-    assert notifications.send_due_notifications(now=timezone.now()) == 0
+    assert notifications.notifications_send_due(now=timezone.now()) == 0
     monkeypatch.setattr(notifications, "deliver", real_deliver)
-    assert notifications.send_due_notifications(now=row.next_attempt_at) == 1
+    assert notifications.notifications_send_due(now=row.next_attempt_at) == 1
     row.refresh_from_db()
     assert (row.email_state, row.attempts) == ("sent", 2)
     assert [m.to for m in mail.outbox] == [[owner.email]]
@@ -124,14 +124,14 @@ def test_a_failing_mail_server_is_retried_by_beat_then_gives_up(
     monkeypatch.setattr(notifications, "deliver", refused)
     Notification.objects.filter(pk=row.pk).update(email_state="pending", attempts=0)
     for _ in range(notifications.MAX_ATTEMPTS):
-        send_notification.delay(row.pk)
+        notification_send.delay(row.pk)
     row.refresh_from_db()
     assert (row.email_state, row.attempts, row.next_attempt_at) == (
         "failed",
         notifications.MAX_ATTEMPTS,
         None,
     )
-    assert notifications.send_due_notifications(now=timezone.now() + timedelta(days=1)) == 0
+    assert notifications.notifications_send_due(now=timezone.now() + timedelta(days=1)) == 0
 
 
 def test_an_email_turned_off_is_skipped_but_listed_in_the_app(
@@ -227,17 +227,17 @@ def test_a_broker_down_at_commit_loses_nothing_beat_sends_it_later(
         (owner.email, "pending"),
     ]
     assert mail.outbox == []
-    assert send_due_notifications.delay().get() == 0  # not yet: its task may still come
+    assert notifications_send_due.delay().get() == 0  # not yet: its task may still come
     later = timezone.now() + notifications.PICKUP_AFTER
-    assert notifications.send_due_notifications(now=later) == 2
-    assert notifications.send_due_notifications(now=later + timedelta(hours=1)) == 0
+    assert notifications.notifications_send_due(now=later) == 2
+    assert notifications.notifications_send_due(now=later + timedelta(hours=1)) == 0
     assert sorted(m.to[0] for m in mail.outbox) == [member.email, owner.email]
     assert set(rows().values_list("email_state", flat=True)) == {"sent"}
 
 
 def test_the_beat_job_is_scheduled():
     schedule = celery_app.conf.beat_schedule["accounts-send-due-notifications"]
-    assert schedule["task"] == "accounts.tasks.send_due_notifications"
+    assert schedule["task"] == "accounts.tasks.notifications_send_due"
     assert schedule["schedule"] <= 60
 
 
@@ -249,8 +249,8 @@ def test_a_real_worker_sends_each_row_once_even_when_its_task_is_queued_again(
         move(integration, reviewer)  # autocommit: queued at once
         wait_for(lambda: len(mail.outbox) == 1)
         (row,) = rows()
-        send_notification.delay(row.pk)  # the same row queued twice more
-        send_notification.delay(row.pk)
+        notification_send.delay(row.pk)  # the same row queued twice more
+        notification_send.delay(row.pk)
         move(integration, reviewer, to=Stage.DEVELOP)  # a later e-mail, queued behind them
         wait_for(lambda: len(mail.outbox) == 2)
     assert [m.subject.split(" moved to ")[1] for m in mail.outbox] == ["Enable", "Develop & test"]

@@ -55,7 +55,7 @@ class Clock:
         """Queued re-verifications; `run=False` leaves them queued (no worker takes them)."""
         self.now += timedelta(days=days)
         with time_machine.travel(self.now, tick=True), self.capture(execute=run):
-            return services.reverify_due()
+            return services.badges_reverify_due()
 
     def partner_runs(self, target, actor, days: float) -> VerificationRun:
         """The partner's own verification of `target`, `days` later."""
@@ -178,7 +178,7 @@ def test_beat_schedules_the_job():
     from config.celery_app import app
 
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert "badges.tasks.reverify_due" in tasks
+    assert "badges.tasks.badges_reverify_due" in tasks
 
 
 # --- The dodges ------------------------------------------------------------------------------

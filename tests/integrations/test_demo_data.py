@@ -6,7 +6,7 @@ from django.core.management import call_command
 from accounts.models import Notification, User
 from accounts.roles import is_admin, is_reviewer
 from badges.models import Badge, BadgeStatus, StatusReason
-from badges.services import badges_refresh, reverify_due
+from badges.services import badges_refresh, badges_reverify_due
 from integrations.models import LISTED, Integration, Partner, Stage, StageTransition
 from pipeline.facts import facts_of
 from pipeline.metrics import program_metrics
@@ -164,7 +164,7 @@ def test_twelve_weeks_of_runs_passed_failed_and_error_on_simulated_platforms_onl
         assert run.results.exists()
         assert run.status == "passed" or run.reason
     # No live badge's re-verification is due when the demo starts (its targets are not real).
-    assert reverify_due() == 0
+    assert badges_reverify_due() == 0
 
 
 def test_support_issues_open_warned_paused_breached_and_resolved_with_their_standing():

@@ -8,7 +8,7 @@ import time_machine
 from integrations.models import Stage
 from support_sla import services as support_services
 from support_sla import sweep
-from support_sla.tasks import refresh_standings
+from support_sla.tasks import standings_refresh
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_a_failing_integration_leaves_the_directory_until_it_recovers(
     released.refresh_from_db()
     assert released.stage == Stage.RELEASE
     with time_machine.travel(opened + timedelta(days=93), tick=False):
-        refresh_standings()
+        standings_refresh()
         assert names(client.get("/directory/")) == ["Acme KMS", "Globex Sync"]
         assert client.get(f"/directory/{partner.slug}/").status_code == 200
         dashboard = client_as(owner).get("/dashboard/").content.decode()
