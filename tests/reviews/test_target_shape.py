@@ -89,12 +89,22 @@ def test_every_secret_on_the_page_is_write_only():
 
 
 @pytest.mark.django_db
-def test_editing_shows_no_secret_field_filled_in(bao):
+def test_editing_shows_no_secret_field_filled_in():
     target = IntegrationFactory().targets.create(
-        name="lab", kind="openbao", url=bao.url, auth_method="approle", auth_mount_path="approle"
+        name="lab",
+        kind="openbao",
+        url="https://vault.example.com",
+        auth_method="cert",
+        auth_mount_path="cert",
+        auth_role="web",
+        credentials_ciphertext="vault:v1:opaque",
+        plugin={"name": "p", "type": "secret", "probe": {"body": {"a": 1}, "expect": ["k"]}},
     )
     initial, _ = target_initial(target)
     assert not set(initial) & set(SECRET_PAGE_FIELDS)
+    assert initial["auth_role"] == "web"
+    assert initial["plugin_probe_body"] == '{"a": 1}'
+    assert initial["plugin_probe_expect"] == "k"
 
 
 def test_the_engine_logs_in_with_every_declared_method():
