@@ -20,85 +20,125 @@ from reviews.models import (
     Waiver,
 )
 from reviews.services import MAX_JUSTIFICATION
-from reviews.targets import METHOD_FIELDS, PLAIN_COLUMNS, PLUGIN_TYPES, PROBE_OPERATIONS
+from reviews.targets import (
+    AUTH_FIELDS,
+    LOGINS,
+    MOUNT_FIELDS,
+    MOUNTS,
+    PLUGIN_FIELDS,
+    PROBE_FIELDS,
+    PROBE_HELP,
+    TARGET_FIELDS,
+    Field,
+    login_fields,
+    mount_fields,
+)
 from reviews.verification.registry import WAIVABLE
 
 # --- Targets -----------------------------------------------------------------------------------
 
 
-class AuthInputSerializer(serializers.Serializer):
-    """The app's login. Secrets are write-only: they are encrypted and never returned."""
-
-    method = serializers.ChoiceField(choices=LOGIN_METHODS)
-    mount_path = serializers.CharField(required=False)
-    role = serializers.CharField(required=False)
-    role_id = serializers.CharField(required=False, write_only=True)
-    secret_id = serializers.CharField(required=False, write_only=True)
-    jwt = serializers.CharField(required=False, write_only=True)
-    client_cert = serializers.CharField(required=False, write_only=True)
-    client_key = serializers.CharField(required=False, write_only=True)
-    username = serializers.CharField(required=False, write_only=True)
-    password = serializers.CharField(required=False, write_only=True)
-    token = serializers.CharField(required=False, write_only=True)
-    login_path = serializers.CharField(
-        required=False, help_text="Method `plugin`: the path under the mount (default login)."
+def _described(f: Field, groups: dict[str, tuple[Field, ...]], what: str) -> str:
+    """A login's or a mount's own field: for which methods or types, and whether secret."""
+    names = " or ".join(
+        f"`{group}`" for group, fields in groups.items() if any(g.name == f.name for g in fields)
     )
-    login_body = serializers.JSONField(
-        required=False,
-        write_only=True,
-        help_text="Method `plugin`: the JSON object the plugin's login takes (secret).",
-    )
+    text = f"{what} {names}." + (f" {f.help}" if f.help else "")
+    return text + (" Secret: write-only." if f.secret else "")
 
 
-class MountSerializer(serializers.Serializer):
-    path = serializers.CharField()
-    type = serializers.ChoiceField(choices=MountType.choices)
-    writable_prefix = serializers.CharField(required=False)
-    key = serializers.CharField(required=False)
-    role = serializers.CharField(required=False)
-    common_name = serializers.CharField(required=False)
-    valid_principals = serializers.CharField(required=False)
+def _api_field(f: Field, *, choices=None, conditional: bool = False, help_text: str = ""):
+    """The serializer field documenting `f`. `conditional`: asked for by the chosen login
+    method or mount type only, so never required by the schema."""
+    kwargs = {"required": f.required and not conditional}
+    if f.secret:
+        kwargs["write_only"] = True
+    if help_text or f.help:
+        kwargs["help_text"] = help_text or f.help
+    if f.type == "choice":
+        return serializers.ChoiceField(choices=choices or f.choices, **kwargs)
+    if f.type == "bool":
+        return serializers.BooleanField(**kwargs)
+    if f.type == "json":
+        optional = not kwargs["required"] and not conditional
+        return serializers.JSONField(allow_null=optional, **kwargs)
+    if f.type == "list":
+        return serializers.ListField(child=serializers.CharField(), **kwargs)
+    if f.max_length:
+        kwargs["max_length"] = f.max_length
+    if f.blank:
+        kwargs["allow_blank"] = True
+    if f.type == "url":
+        return serializers.URLField(**kwargs)
+    return serializers.CharField(**kwargs)
 
 
-class ProbeSerializer(serializers.Serializer):
-    """What exercises a secrets-engine plugin: called with the app's token, its answer's
-    `data` must hold every key in `expect`."""
-
-    operation = serializers.ChoiceField(choices=PROBE_OPERATIONS)
-    path = serializers.CharField(allow_blank=True, help_text="Under the plugin's mount.")
-    body = serializers.JSONField(required=False, allow_null=True)
-    expect = serializers.ListField(child=serializers.CharField())
+def _serializer(name: str, doc: str, fields: dict) -> type[serializers.Serializer]:
+    return type(name, (serializers.Serializer,), {"__module__": __name__, "__doc__": doc, **fields})
 
 
-class PluginSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    type = serializers.ChoiceField(choices=PLUGIN_TYPES)
-    version = serializers.CharField()
-    sha256 = serializers.CharField(required=False, allow_blank=True)
-    mount_path = serializers.CharField()
-    probe = ProbeSerializer(
-        required=False, allow_null=True, help_text="Required for secret and database plugins."
-    )
+# The input serializers document the body reviews.targets declares (clean_target validates it);
+# the schema test holds them to exactly that declaration.
+# The choices' labels, by dotted name (the values are reviews.targets').
+CHOICES = {
+    "kind": TargetKind.choices,
+    "auth.method": LOGIN_METHODS,
+    "secret_mounts.*.type": MountType.choices,
+}
 
+AuthInputSerializer = _serializer(
+    "AuthInputSerializer",
+    "The app's login. Secrets are write-only: they are encrypted and never returned.",
+    {
+        **{f.name: _api_field(f, choices=CHOICES.get(f"auth.{f.name}")) for f in AUTH_FIELDS},
+        **{
+            f.name: _api_field(f, conditional=True, help_text=_described(f, LOGINS, "Method"))
+            for f in login_fields().values()
+        },
+    },
+)
 
-class TargetInputSerializer(serializers.Serializer):
-    """The body of POST and PATCH (documentation; reviews.targets.clean_target validates)."""
+MountSerializer = _serializer(
+    "MountSerializer",
+    "A secrets engine mount to round-trip: its path, its type, and what that type needs.",
+    {
+        **{
+            f.name: _api_field(f, choices=CHOICES.get(f"secret_mounts.*.{f.name}"))
+            for f in MOUNT_FIELDS
+        },
+        **{
+            f.name: _api_field(f, conditional=True, help_text=_described(f, MOUNTS, "Type"))
+            for f in mount_fields().values()
+        },
+    },
+)
 
-    name = serializers.CharField(max_length=100)
-    kind = serializers.ChoiceField(choices=TargetKind.choices)
-    url = serializers.URLField()
-    namespace = serializers.CharField(required=False, allow_blank=True)
-    ca_cert = serializers.CharField(required=False, allow_blank=True)
-    auth = AuthInputSerializer()
-    inspector_token = serializers.CharField(required=False, allow_blank=True, write_only=True)
-    remove_inspector = serializers.BooleanField(required=False)
-    secret_mounts = MountSerializer(many=True, required=False)
-    plugin = PluginSerializer(required=False, allow_null=True)
-    primary = serializers.BooleanField(
-        required=False,
-        help_text="PATCH `true` makes this the evidence target (DESIGN.md §4.2): a partner "
-        "owner or program staff before review, only program staff from review on.",
-    )
+ProbeSerializer = _serializer(
+    "ProbeSerializer",
+    "What exercises a secrets-engine plugin: called with the app's token, its answer's\n"
+    "`data` must hold every key in `expect`.",
+    {f.name: _api_field(f) for f in PROBE_FIELDS},
+)
+
+PluginSerializer = _serializer(
+    "PluginSerializer",
+    "The plugin an integration ships, as the catalog registers it.",
+    {
+        **{f.name: _api_field(f) for f in PLUGIN_FIELDS},
+        "probe": ProbeSerializer(required=False, allow_null=True, help_text=PROBE_HELP),
+    },
+)
+
+TargetInputSerializer = _serializer(
+    "TargetInputSerializer",
+    "The body of POST and PATCH (documentation; reviews.targets.clean_target validates).",
+    {
+        **{f.name: _api_field(f, choices=CHOICES.get(f.name)) for f in TARGET_FIELDS},
+        "auth": AuthInputSerializer(),
+        "secret_mounts": MountSerializer(many=True, required=False),
+        "plugin": PluginSerializer(required=False, allow_null=True),
+    },
+)
 
 
 class AuthOutputSerializer(serializers.Serializer):
@@ -141,8 +181,9 @@ class TargetSerializer(serializers.ModelSerializer):
             "mount_path": target.auth_mount_path,
             "credentials_set": target.credentials_set,
         }
-        for name in METHOD_FIELDS[target.auth_method]["plain"]:
-            auth[name] = getattr(target, PLAIN_COLUMNS[name])
+        for f in LOGINS[target.auth_method]:
+            if f.column:
+                auth[f.name] = getattr(target, f.column)
         return auth
 
 

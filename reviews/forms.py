@@ -1,5 +1,6 @@
-"""The target form. It only collects text: reviews.targets.clean_target validates (the same
-rules as the API), and the view maps its dotted error names back onto these fields."""
+"""The target page's forms, built from the target's shape in reviews.targets. They only
+collect text: reviews.targets.clean_target validates (the same rules as the API), and
+PAGE_FIELDS names the field that collected each of its dotted error names."""
 
 import json
 
@@ -10,17 +11,20 @@ from reviews import rounds
 from reviews.models import LOGIN_METHODS, MountType, ReviewRound, TargetKind
 from reviews.services import MAX_JUSTIFICATION
 from reviews.targets import (
-    MAX_URL,
-    METHOD_FIELDS,
+    AUTH_FIELDS,
+    LOGINS,
     MOUNT_FIELDS,
-    PLAIN_COLUMNS,
-    PLUGIN_TYPES,
-    PROBE_OPERATIONS,
-    SECRET_FIELDS,
+    MOUNTS,
+    PLUGIN_FIELDS,
+    PROBE_FIELDS,
+    TARGET_FIELDS,
+    Field,
+    body_fields,
+    login_fields,
+    methods_of,
+    mount_fields,
 )
 from reviews.verification.registry import WAIVABLE
-
-SECRET_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
 
 
 class SecretTextarea(forms.Textarea):
@@ -30,187 +34,183 @@ class SecretTextarea(forms.Textarea):
         return None
 
 
-PEM_WIDGET = forms.Textarea(attrs={"rows": 3, "class": "font-monospace", "spellcheck": "false"})
-JSON_WIDGET = forms.Textarea(attrs={"rows": 2, "class": "font-monospace", "spellcheck": "false"})
-PROBE_FIELDS = ("operation", "path", "body", "expect")
+_AUTH_COLUMNS = {f.name: f.column for f in (*AUTH_FIELDS, *login_fields().values()) if f.column}
 
 
-def _optional(label: str, widget=None, help_text: str = "") -> forms.CharField:
+def page_name(path: str) -> str:
+    """The target page's field for a dotted body name: a login's configuration by its model
+    column (`auth.role` → auth_role), a login secret by its own name (`auth.role_id` →
+    role_id), anything else with underscores (`plugin.probe.path` → plugin_probe_path)."""
+    group, _, name = path.rpartition(".")
+    if group == "auth":
+        return _AUTH_COLUMNS.get(name, name)
+    return path.replace(".", "_")
+
+
+# Every field of the page by the dotted name the API's errors use (mounts are a formset).
+PAGE_FIELDS = {
+    path: page_name(path)
+    for path in body_fields(page=True)
+    if not path.startswith("secret_mounts.")
+}
+SECRET_PAGE_FIELDS = tuple(
+    PAGE_FIELDS[path]
+    for path, f in body_fields(page=True).items()
+    if f.secret and path in PAGE_FIELDS
+)
+LOGIN_PAGE_FIELDS = {page_name(f"auth.{name}"): name for name in login_fields()}
+# The choices' labels, by dotted name (the values are reviews.targets').
+CHOICES = {
+    "kind": TargetKind.choices,
+    "auth.method": LOGIN_METHODS,
+    "secret_mounts.*.type": MountType.choices,
+}
+
+
+def _widget(f: Field) -> forms.Widget:
+    if f.pem or f.type == "json":
+        attrs = {"rows": 3 if f.pem else 2, "class": "font-monospace", "spellcheck": "false"}
+        if f.secret:
+            return SecretTextarea(attrs={**attrs, "autocomplete": "off"})
+        return forms.Textarea(attrs=attrs)
+    if f.secret:
+        return forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+    return forms.TextInput()
+
+
+def page_field(f: Field, path: str, *, required: bool = False) -> forms.Field:
+    """The form field collecting `f` (at dotted `path`). Only the cluster's own fields and the
+    login method are required on the page: the rest depends on what is chosen."""
+    if f.type == "bool":
+        return forms.BooleanField(label=f.label, required=False)
+    if f.type == "choice":
+        choices = CHOICES.get(path) or [(value, value) for value in f.choices]
+        if not required:
+            choices = [("", "—"), *choices]
+        return forms.ChoiceField(
+            label=f.label, choices=choices, required=required, help_text=f.help
+        )
     return forms.CharField(
-        label=label,
-        required=False,
-        widget=widget or forms.TextInput,
-        help_text=help_text,
+        label=f.label,
+        required=required,
+        max_length=f.max_length,
+        widget=_widget(f),
+        help_text=f.help,
         strip=True,
     )
 
 
-class TargetForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(max_length=100, help_text="For example “staging cluster”.")
-    kind = forms.ChoiceField(label="Kind of cluster", choices=TargetKind.choices)
-    url = forms.CharField(
-        label="Vault address",
-        max_length=MAX_URL,
-        help_text="For example https://vault.example.com:8200. HCP Vault needs https.",
-    )
-    namespace = _optional("Namespace", help_text="HCP Vault: admin, or a child such as admin/team.")
-    ca_cert = _optional(
-        "CA bundle (PEM)",
-        PEM_WIDGET,
-        "Only when the server's certificate is not signed by a publicly trusted CA.",
-    )
-    auth_method = forms.ChoiceField(label="How your app logs in", choices=LOGIN_METHODS)
-    auth_mount_path = _optional("Auth mount path", help_text="Defaults to the method's name.")
-    auth_role = _optional("Role")
-    auth_login_path = _optional("Login path", help_text="Under the auth mount; default login.")
-    role_id = _optional("Role ID", SECRET_WIDGET)
-    secret_id = _optional("Secret ID", SECRET_WIDGET)
-    jwt = _optional("JWT", SECRET_WIDGET)
-    client_cert = _optional("Client certificate (PEM)", PEM_WIDGET)
-    client_key = _optional(
-        "Client key (PEM)",
-        SecretTextarea(
-            attrs={
-                "rows": 3,
-                "class": "font-monospace",
-                "autocomplete": "off",
-                "spellcheck": "false",
-            }
-        ),
-    )
-    username = _optional("Username", SECRET_WIDGET)
-    password = _optional("Password", SECRET_WIDGET)
-    token = _optional("Token", SECRET_WIDGET)
-    login_body = _optional(
-        "Login body (JSON)",
-        SecretTextarea(
-            attrs={
-                "rows": 2,
-                "class": "font-monospace",
-                "autocomplete": "off",
-                "spellcheck": "false",
-            }
-        ),
-        'The JSON object your auth plugin\'s login takes, e.g. {"api_key": "…"}.',
-    )
-    inspector_token = _optional(
-        "Inspector token",
-        SECRET_WIDGET,
-        "Optional, read-only: lets the program read the plugin catalog, audit devices and mounts.",
-    )
-    remove_inspector = forms.BooleanField(label="Remove the inspector token", required=False)
-    plugin_name = _optional("Plugin name in the catalog")
-    plugin_type = forms.ChoiceField(
-        label="Plugin type",
-        required=False,
-        choices=[("", "—"), *((kind, kind) for kind in PLUGIN_TYPES)],
-    )
-    plugin_version = _optional("Plugin version")
-    plugin_sha256 = _optional("Plugin SHA-256")
-    plugin_mount_path = _optional("Plugin mount path")
-    plugin_probe_operation = forms.ChoiceField(
-        label="Probe operation",
-        required=False,
-        choices=[("", "—"), *((op, op) for op in PROBE_OPERATIONS)],
-        help_text="Secrets-engine plugins: what the program calls to see the plugin work.",
-    )
-    plugin_probe_path = _optional("Probe path", help_text="Under the plugin's mount.")
-    plugin_probe_body = _optional("Probe body (JSON, write only)", JSON_WIDGET)
-    plugin_probe_expect = _optional(
-        "Keys the answer must hold", help_text="Separated by commas, e.g. username, password."
-    )
+def _target_page_fields() -> dict[str, forms.Field]:
+    fields = body_fields(page=True)
+    top = {f.name for f in TARGET_FIELDS} | {f"auth.{f.name}" for f in AUTH_FIELDS}
+    return {
+        name: page_field(fields[path], path, required=path in top and fields[path].required)
+        for path, name in PAGE_FIELDS.items()
+    }
 
-    SECRET_FIELDS = SECRET_FIELDS  # the login fields, shown per method
-    PLAIN_FIELDS = tuple(PLAIN_COLUMNS.values())  # the login fields that are not secret
+
+# A plugin is declared once it is named, versioned or mounted (a type or a hash alone is not).
+PLUGIN_GIVEN = ("name", "version", "mount_path")
+
+
+class _TargetPage:
+    LOGIN_FIELDS = tuple(LOGIN_PAGE_FIELDS)  # shown per login method
 
     def method_of(self, name: str) -> list[str]:
         """The login methods a field belongs to (the form shows only the chosen method's)."""
-        return [
-            method
-            for method, spec in METHOD_FIELDS.items()
-            if name in spec["secret"] or any(PLAIN_COLUMNS[p] == name for p in spec["plain"])
-        ]
+        return methods_of(LOGIN_PAGE_FIELDS[name]) if name in LOGIN_PAGE_FIELDS else []
 
     def body(self) -> dict:
         """The target body of DESIGN.md §9, from what was typed."""
         data = self.cleaned_data
         method = data["auth_method"]
-        spec = METHOD_FIELDS[method]
-        auth = {"method": method, "mount_path": data["auth_mount_path"]}
-        for name in spec["secret"]:
-            if data.get(name):
-                auth[name] = data[name]
-        for name in spec["plain"]:
-            auth[name] = data[PLAIN_COLUMNS[name]]
+        auth = {f.name: data[page_name(f"auth.{f.name}")] for f in AUTH_FIELDS}
+        for f in LOGINS[method]:
+            value = data[page_name(f"auth.{f.name}")]
+            if value or not f.secret:
+                auth[f.name] = value
         plugin = None
-        if data["plugin_name"] or data["plugin_version"] or data["plugin_mount_path"]:
-            plugin = {
-                key: data[f"plugin_{key}"]
-                for key in ("name", "type", "version", "sha256", "mount_path")
-            }
-            if any(data[f"plugin_probe_{key}"] for key in PROBE_FIELDS):
-                plugin["probe"] = {key: data[f"plugin_probe_{key}"] for key in PROBE_FIELDS}
+        if any(data[f"plugin_{name}"] for name in PLUGIN_GIVEN):
+            plugin = {f.name: data[f"plugin_{f.name}"] for f in PLUGIN_FIELDS}
+            if any(data[f"plugin_probe_{f.name}"] for f in PROBE_FIELDS):
+                plugin["probe"] = {f.name: data[f"plugin_probe_{f.name}"] for f in PROBE_FIELDS}
         return {
-            "name": data["name"],
-            "kind": data["kind"],
-            "url": data["url"],
-            "namespace": data["namespace"],
-            "ca_cert": data["ca_cert"],
+            **{f.name: data[f.name] for f in TARGET_FIELDS if f.page},
             "auth": auth,
-            "inspector_token": data["inspector_token"],
-            "remove_inspector": data["remove_inspector"],
             "plugin": plugin,
         }
 
 
-class MountForm(BootstrapMixin, forms.Form):
-    path = _optional("Mount path")
-    type = forms.ChoiceField(label="Type", required=False, choices=[("", "—"), *MountType.choices])
-    writable_prefix = _optional("Writable prefix")
-    key = _optional("Key")
-    role = _optional("Role")
-    common_name = _optional("Common name")
-    valid_principals = _optional("Valid principals")
+TargetForm = type(
+    "TargetForm",
+    (BootstrapMixin, _TargetPage, forms.Form),
+    {
+        "__module__": __name__,
+        "__doc__": "A target as the page collects it.",
+        **_target_page_fields(),
+    },
+)
 
+
+class _MountRow:
     def entry(self) -> dict | None:
         data = self.cleaned_data
         if not data.get("path") and not data.get("type"):
             return None
         entry = {"path": data.get("path", ""), "type": data.get("type", "")}
-        for name in MOUNT_FIELDS.get(data.get("type"), ()):
-            entry[name] = data.get(name, "")
+        for f in MOUNTS.get(data.get("type"), ()):
+            entry[f.name] = data.get(f.name, "")
         return entry
 
 
+MountForm = type(
+    "MountForm",
+    (BootstrapMixin, _MountRow, forms.Form),
+    {
+        "__module__": __name__,
+        "__doc__": "One secret mount, a row of the page's mounts formset.",
+        **{
+            f.name: page_field(f, f"secret_mounts.*.{f.name}")
+            for f in (*MOUNT_FIELDS, *mount_fields().values())
+        },
+    },
+)
+
 MountFormSet = forms.formset_factory(MountForm, extra=2, max_num=20, validate_max=True)
+
+
+def _shown(f: Field, value) -> str:
+    if f.type == "json":
+        return json.dumps(value) if value else ""
+    if f.type == "list":
+        return ", ".join(value or [])
+    return value if value is not None else ""
 
 
 def target_initial(target) -> tuple[dict, list[dict]]:
     """Initial form values for editing a target: never its secrets."""
     plugin = target.plugin or {}
-    initial = {
-        "name": target.name,
-        "kind": target.kind,
-        "url": target.url,
-        "namespace": target.namespace,
-        "ca_cert": target.ca_cert,
-        "auth_method": target.auth_method,
-        "auth_mount_path": target.auth_mount_path,
-        "auth_role": target.auth_role,
-        "auth_login_path": target.auth_login_path,
-        **{
-            f"plugin_{key}": plugin.get(key, "")
-            for key in ("name", "type", "version", "sha256", "mount_path")
-        },
-    }
     probe = plugin.get("probe") or {}
-    if probe:
-        initial.update(
-            plugin_probe_operation=probe.get("operation", ""),
-            plugin_probe_path=probe.get("path", ""),
-            plugin_probe_body=json.dumps(probe["body"]) if probe.get("body") else "",
-            plugin_probe_expect=", ".join(probe.get("expect") or []),
-        )
+    stored = {
+        **{
+            f.name: getattr(target, f.name)
+            for f in TARGET_FIELDS
+            if f.page and not f.secret and f.type != "bool"
+        },
+        **{
+            f"auth.{f.name}": getattr(target, f.column)
+            for f in (*AUTH_FIELDS, *login_fields().values())
+            if f.column
+        },
+        **{f"plugin.{f.name}": plugin.get(f.name, "") for f in PLUGIN_FIELDS},
+        **{f"plugin.probe.{f.name}": probe.get(f.name) for f in PROBE_FIELDS if probe},
+    }
+    fields = body_fields(page=True)
+    initial = {
+        PAGE_FIELDS[path]: _shown(fields[path], value)
+        for path, value in stored.items()
+        if not fields[path].secret
+    }
     return initial, list(target.secret_mounts or [])
 
 

@@ -1,6 +1,12 @@
 """A verification target's shape, and cleaning one as a partner describes it (API body, form,
 or `vip-verify`'s target file), in one place.
 
+The shape is declared once, as tables of `Field`s: the cluster's (TARGET_FIELDS), the login's
+(AUTH_FIELDS, then LOGINS per method), a mount's (MOUNT_FIELDS, then MOUNTS per type) and a
+plugin's (PLUGIN_FIELDS, PROBE_FIELDS). clean_target reads them; so do the API's input
+serializers (reviews.api), the target page's form (reviews.forms) and the engine's logins
+(reviews.verification.auth.LOGINS); tests/reviews/test_target_shape.py holds each to them.
+
 Input follows DESIGN.md §9's target body. Output separates configuration (stored as is) from
 secrets (encrypted by the program Vault before they are stored). Field errors use dotted names
 (`auth.secret_id`, `secret_mounts.0.path`) in the API's `errors` object.
@@ -14,7 +20,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlparse
 
 from cryptography import x509
@@ -35,36 +41,6 @@ class TargetError(ValueError):
         self.errors = errors or {}
 
 
-# For each login method: fields that are configuration, and fields that are secret.
-METHOD_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "approle": {"plain": (), "secret": ("role_id", "secret_id")},
-    "jwt": {"plain": ("role",), "secret": ("jwt",)},
-    "cert": {"plain": ("role",), "secret": ("client_cert", "client_key")},
-    "userpass": {"plain": (), "secret": ("username", "password")},
-    "kubernetes": {"plain": ("role",), "secret": ("jwt",)},
-    "token": {"plain": (), "secret": ("token",)},
-    PLUGIN_LOGIN: {"plain": ("login_path",), "secret": ("login_body",)},
-}
-OPTIONAL_PLAIN = {
-    ("cert", "role"),  # cert login may pick the role by certificate
-    (PLUGIN_LOGIN, "login_path"),  # defaults to `login`
-}
-PLAIN_COLUMNS = {"role": "auth_role", "login_path": "auth_login_path"}
-JSON_SECRETS = {"login_body"}  # a JSON object (the body a plugin's login takes), not a string
-SECRET_FIELDS = frozenset(f for spec in METHOD_FIELDS.values() for f in spec["secret"])
-
-# What each secrets engine round-trip needs (DESIGN.md §9, "Mount fields").
-MOUNT_FIELDS: dict[str, tuple[str, ...]] = {
-    "kv-v1": ("writable_prefix",),
-    "kv-v2": ("writable_prefix",),
-    "transit": ("key",),
-    "pki": ("role", "common_name"),
-    "totp": ("key",),
-    "ssh": ("role", "valid_principals"),
-    "database": ("role",),
-}
-PLUGIN_TYPES = ("auth", "secret", "database")
-PROBE_OPERATIONS = ("read", "write", "list")
 MAX_PROBE_KEYS = 20
 MAX_MOUNTS = 20
 MAX_SECRET = 16_384
@@ -73,6 +49,224 @@ MAX_URL = 200
 _PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_.-]+)*$")
 _PLUGIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+# --- The shape: one declaration ------------------------------------------------------------
+# A target body's fields, per login method, per mount type, and of a plugin. The validator
+# below, the API's input serializers (reviews.api, what the OpenAPI schema documents), the
+# target page's form (reviews.forms) and its error mapping are all built from these tables.
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a target body.
+
+    `required`: the body must give it (a login's or a mount's field: when that method or type
+    is chosen). `blank`: the API takes an empty string for it. `secret`: write-only, encrypted
+    before it is stored, never returned nor rendered back. `pem`: PEM text ("certificates" or
+    "private key" for a login's, checked as such). `type`: text, url, choice, bool, json (an
+    object; on the page, its text) or list (of text; on the page, separated by commas).
+    `column`: the model column a login's configuration is stored in. `page`: False for a field
+    only the API takes."""
+
+    name: str
+    label: str
+    required: bool = False
+    blank: bool = False
+    secret: bool = False
+    pem: str = ""
+    type: str = "text"
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    help: str = ""
+    column: str = ""
+    page: bool = True
+
+
+TARGET_FIELDS = (
+    Field("name", "Name", required=True, max_length=100, help="For example “staging cluster”."),
+    Field("kind", "Kind of cluster", required=True, type="choice", choices=KINDS),
+    Field(
+        "url",
+        "Vault address",
+        required=True,
+        type="url",
+        max_length=MAX_URL,
+        help="For example https://vault.example.com:8200. HCP Vault needs https.",
+    ),
+    Field(
+        "namespace",
+        "Namespace",
+        blank=True,
+        help="HCP Vault: admin, or a child such as admin/team.",
+    ),
+    Field(
+        "ca_cert",
+        "CA bundle (PEM)",
+        blank=True,
+        pem="certificates",
+        help="Only when the server's certificate is not signed by a publicly trusted CA.",
+    ),
+    Field(
+        "inspector_token",
+        "Inspector token",
+        blank=True,
+        secret=True,
+        help="Optional, read-only: lets the program read the plugin catalog, audit devices "
+        "and mounts.",
+    ),
+    Field("remove_inspector", "Remove the inspector token", type="bool"),
+    Field(
+        "primary",
+        "Evidence target",
+        type="bool",
+        page=False,
+        help="PATCH `true` makes this the evidence target (DESIGN.md §4.2): a partner owner or "
+        "program staff before review, only program staff from review on.",
+    ),
+)
+
+# `auth`: the app's login. Every method has these two, then its own fields (LOGINS).
+AUTH_FIELDS = (
+    Field("method", "How your app logs in", required=True, type="choice", column="auth_method"),
+    Field(
+        "mount_path",
+        "Auth mount path",
+        help="Defaults to the method's name.",
+        column="auth_mount_path",
+    ),
+)
+_ROLE = Field("role", "Role", required=True, column="auth_role")
+_JWT = Field("jwt", "JWT", required=True, secret=True)
+LOGINS: dict[str, tuple[Field, ...]] = {
+    "approle": (
+        Field("role_id", "Role ID", required=True, secret=True),
+        Field("secret_id", "Secret ID", required=True, secret=True),
+    ),
+    "jwt": (_ROLE, _JWT),
+    "cert": (
+        replace(_ROLE, required=False),  # cert login may pick the role by certificate
+        Field(
+            "client_cert",
+            "Client certificate (PEM)",
+            required=True,
+            secret=True,
+            pem="certificates",
+        ),
+        Field("client_key", "Client key (PEM)", required=True, secret=True, pem="private key"),
+    ),
+    "userpass": (
+        Field("username", "Username", required=True, secret=True),
+        Field("password", "Password", required=True, secret=True),
+    ),
+    "kubernetes": (_ROLE, _JWT),
+    "token": (Field("token", "Token", required=True, secret=True),),
+    PLUGIN_LOGIN: (
+        Field(
+            "login_path",
+            "Login path",
+            help="Under the auth mount; default login.",
+            column="auth_login_path",
+        ),
+        Field(
+            "login_body",
+            "Login body (JSON)",
+            required=True,
+            secret=True,
+            type="json",
+            help='The JSON object your auth plugin\'s login takes, e.g. {"api_key": "…"}.',
+        ),
+    ),
+}
+AUTH_FIELDS = (replace(AUTH_FIELDS[0], choices=tuple(LOGINS)), AUTH_FIELDS[1])
+
+# `secret_mounts`: each mount has a path and a type, then what its round-trip needs (DESIGN.md
+# §9, "Mount fields").
+_PREFIX = Field("writable_prefix", "Writable prefix", required=True)
+_KEY = Field("key", "Key", required=True)
+_MOUNT_ROLE = Field("role", "Role", required=True)
+MOUNTS: dict[str, tuple[Field, ...]] = {
+    "kv-v1": (_PREFIX,),
+    "kv-v2": (_PREFIX,),
+    "transit": (_KEY,),
+    "pki": (_MOUNT_ROLE, Field("common_name", "Common name", required=True)),
+    "totp": (_KEY,),
+    "ssh": (_MOUNT_ROLE, Field("valid_principals", "Valid principals", required=True)),
+    "database": (_MOUNT_ROLE,),
+}
+MOUNT_FIELDS = (
+    Field("path", "Mount path", required=True),
+    Field("type", "Type", required=True, type="choice", choices=tuple(MOUNTS)),
+)
+
+# `plugin`: the plugin an integration ships, and for a secrets engine the probe exercising it.
+PLUGIN_TYPES = ("auth", "secret", "database")
+PROBE_OPERATIONS = ("read", "write", "list")
+PLUGIN_FIELDS = (
+    Field("name", "Plugin name in the catalog", required=True),
+    Field("type", "Plugin type", required=True, type="choice", choices=PLUGIN_TYPES),
+    Field("version", "Plugin version", required=True),
+    Field("sha256", "Plugin SHA-256", blank=True),
+    Field("mount_path", "Plugin mount path", required=True),
+)
+PROBE_HELP = "Required for secret and database plugins."
+PROBE_FIELDS = (
+    Field(
+        "operation",
+        "Probe operation",
+        required=True,
+        type="choice",
+        choices=PROBE_OPERATIONS,
+        help="Secrets-engine plugins: what the program calls to see the plugin work.",
+    ),
+    Field("path", "Probe path", required=True, blank=True, help="Under the plugin's mount."),
+    Field("body", "Probe body (JSON, write only)", type="json"),
+    Field(
+        "expect",
+        "Keys the answer must hold",
+        required=True,
+        type="list",
+        help="Separated by commas, e.g. username, password.",
+    ),
+)
+
+
+def login_fields() -> dict[str, Field]:
+    """Every login method's own fields by name, each once (`role` and `jwt` serve several)."""
+    return {f.name: f for fields in LOGINS.values() for f in fields}
+
+
+def mount_fields() -> dict[str, Field]:
+    """Every mount type's own fields by name, each once."""
+    return {f.name: f for fields in MOUNTS.values() for f in fields}
+
+
+def methods_of(name: str) -> list[str]:
+    """The login methods a login field belongs to."""
+    return [method for method, fields in LOGINS.items() if any(f.name == name for f in fields)]
+
+
+def body_fields(*, page: bool = False) -> dict[str, Field]:
+    """Every field of a target body by its dotted name, as the API's errors name it
+    (`auth.role_id`, `plugin.probe.path`; a mount's `secret_mounts.*.path`). `page`: only
+    those the target page collects."""
+    groups = {
+        "": TARGET_FIELDS,
+        "auth.": (*AUTH_FIELDS, *login_fields().values()),
+        "secret_mounts.*.": (*MOUNT_FIELDS, *mount_fields().values()),
+        "plugin.": PLUGIN_FIELDS,
+        "plugin.probe.": PROBE_FIELDS,
+    }
+    return {
+        prefix + f.name: f
+        for prefix, fields in groups.items()
+        for f in fields
+        if f.page or not page
+    }
+
+
+SECRET_FIELDS = frozenset(f.name for f in login_fields().values() if f.secret)
+PLAIN_COLUMNS = {f.name: f.column for f in login_fields().values() if f.column}
 
 
 @dataclass
@@ -214,22 +408,32 @@ def _json_object(value, errors, name: str) -> dict | None:
     return value
 
 
-def _given_secrets(auth: dict, spec: dict, errors) -> dict:
+def _given_secrets(auth: dict, secrets: list[Field], errors) -> dict:
     """The method's secrets present in the body: text, or a JSON object for a plugin's login
     body. Any other type is refused (it would be stored as something else than was meant)."""
     given = {}
-    for name in spec["secret"]:
-        value = auth.get(name)
+    for f in secrets:
+        value = auth.get(f.name)
         if value in (None, "", {}):
             continue
-        if name in JSON_SECRETS:
-            if (parsed := _json_object(value, errors, f"auth.{name}")) is not None:
-                given[name] = parsed
+        if f.type == "json":
+            if (parsed := _json_object(value, errors, f"auth.{f.name}")) is not None:
+                given[f.name] = parsed
         elif not isinstance(value, str):
-            errors.add(f"auth.{name}", "This must be text.")
+            errors.add(f"auth.{f.name}", "This must be text.")
         elif value.strip():
-            given[name] = value.strip()
+            given[f.name] = value.strip()
     return given
+
+
+# How a login's PEM fields are read, and what is said when they cannot be.
+_PEM_READERS = {
+    "certificates": (_pem_certificates, "The client certificate must be PEM."),
+    "private key": (
+        lambda text: serialization.load_pem_private_key(text.encode(), None),
+        "The client key must be an unencrypted PEM key.",
+    ),
+}
 
 
 def _clean_auth(auth, errors, existing) -> tuple[dict, dict | None]:
@@ -237,10 +441,11 @@ def _clean_auth(auth, errors, existing) -> tuple[dict, dict | None]:
         errors.add("auth", "Give the app's login: an object with method, mount_path and secrets.")
         return {}, None
     method = _text(auth.get("method")) or (existing.auth_method if existing else "")
-    if method not in METHOD_FIELDS:
-        errors.add("auth.method", f"Choose one of: {', '.join(METHOD_FIELDS)}.")
+    if method not in LOGINS:
+        errors.add("auth.method", f"Choose one of: {', '.join(LOGINS)}.")
         return {}, None
-    spec = METHOD_FIELDS[method]
+    plain = [f for f in LOGINS[method] if not f.secret]
+    secrets = [f for f in LOGINS[method] if f.secret]
     same_method = existing is not None and existing.auth_method == method
     mount = normalise_path(auth.get("mount_path"), strip_auth=True) or (
         existing.auth_mount_path if same_method else method
@@ -252,34 +457,32 @@ def _clean_auth(auth, errors, existing) -> tuple[dict, dict | None]:
         "auth_mount_path": mount,
         **dict.fromkeys(PLAIN_COLUMNS.values(), ""),
     }
-    for name in spec["plain"]:
-        column = PLAIN_COLUMNS[name]
-        value = _text(auth.get(name)) or (getattr(existing, column) if same_method else "")
-        if name == "login_path":
+    for f in plain:
+        value = _text(auth.get(f.name)) or (getattr(existing, f.column) if same_method else "")
+        if f.name == "login_path":
             value = normalise_path(value)
             if value and not _PATH.match(value):
                 errors.add("auth.login_path", "A path under the mount, such as login.")
-        if not value and (method, name) not in OPTIONAL_PLAIN:
-            errors.add(f"auth.{name}", "This is required for this login method.")
-        fields[column] = value[:200]
-    given = _given_secrets(auth, spec, errors)
+        if not value and f.required:
+            errors.add(f"auth.{f.name}", "This is required for this login method.")
+        fields[f.column] = value[:200]
+    given = _given_secrets(auth, secrets, errors)
     keeps = same_method and existing.credentials_set
     if not given and keeps:
         return fields, None  # the stored secrets stay
-    for name in spec["secret"]:
-        if name not in given and not errors.get(f"auth.{name}"):
-            errors.add(f"auth.{name}", "This is required for this login method.")
-        elif name not in JSON_SECRETS and len(given.get(name, "")) > MAX_SECRET:
-            errors.add(f"auth.{name}", "This value is too long.")
-    if method == "cert" and not errors.get("auth.client_cert"):
-        try:
-            _pem_certificates(given.get("client_cert", ""))
-        except ValueError:
-            errors.add("auth.client_cert", "The client certificate must be PEM.")
-        try:
-            serialization.load_pem_private_key(given.get("client_key", "").encode(), None)
-        except (ValueError, TypeError):
-            errors.add("auth.client_key", "The client key must be an unencrypted PEM key.")
+    for f in secrets:
+        if f.name not in given and not errors.get(f"auth.{f.name}"):
+            errors.add(f"auth.{f.name}", "This is required for this login method.")
+        elif f.type != "json" and len(given.get(f.name, "")) > MAX_SECRET:
+            errors.add(f"auth.{f.name}", "This value is too long.")
+    pems = [f for f in secrets if f.pem]
+    if pems and not errors.get(f"auth.{pems[0].name}"):  # once the certificate is there
+        for f in pems:
+            read, problem = _PEM_READERS[f.pem]
+            try:
+                read(given.get(f.name, ""))
+            except (ValueError, TypeError):
+                errors.add(f"auth.{f.name}", problem)
     return fields, {"method": method, **given}
 
 
@@ -302,14 +505,14 @@ def _clean_mounts(mounts, errors) -> list[dict]:
         kind = _text(mount.get("type"))
         if not path or not _PATH.match(path) or len(path) > 200:
             errors.add(f"{prefix}.path", "A mount path such as apps/kv (no leading slash).")
-        if kind not in MOUNT_FIELDS:
-            errors.add(f"{prefix}.type", f"Choose one of: {', '.join(MOUNT_FIELDS)}.")
+        if kind not in MOUNTS:
+            errors.add(f"{prefix}.type", f"Choose one of: {', '.join(MOUNTS)}.")
             continue
         if (path, kind) in seen:
             errors.add(f"{prefix}.path", "This mount is declared twice.")
         seen.add((path, kind))
         entry = {"path": path, "type": kind}
-        for name in MOUNT_FIELDS[kind]:
+        for name in (f.name for f in MOUNTS[kind]):
             value = mount.get(name)
             if name == "writable_prefix":
                 value = normalise_path(value)

@@ -26,6 +26,8 @@ from integrations.models import Category
 from reviews import rounds, services
 from reviews import selectors as review_selectors
 from reviews.forms import (
+    PAGE_FIELDS,
+    SECRET_PAGE_FIELDS,
     FeedbackForm,
     MountFormSet,
     ReplyForm,
@@ -35,7 +37,6 @@ from reviews.forms import (
     target_initial,
 )
 from reviews.models import RunStatus
-from reviews.targets import PLAIN_COLUMNS, SECRET_FIELDS
 
 
 def _staff_only(request) -> None:
@@ -45,31 +46,19 @@ def _staff_only(request) -> None:
 
 def _form_errors(error: DomainError, form: TargetForm, mounts, rows: list[int]) -> None:
     """Put the service's dotted field errors (`auth.secret_id`, `secret_mounts.1.path`,
-    `plugin.version`) on the form fields that collected them."""
+    `plugin.version`) on the form fields that collected them (PAGE_FIELDS; a mount's on its
+    row of the formset); any other is the form's own."""
     for name, problems in error.errors.items():
         parts = name.split(".")
-        if parts[0] == "auth" and len(parts) == 2:
-            field = {
-                "method": "auth_method",
-                "mount_path": "auth_mount_path",
-                **PLAIN_COLUMNS,
-            }.get(parts[1], parts[1])
-        elif parts[0] == "plugin" and len(parts) > 1:
-            field = "plugin_" + "_".join(parts[1:])  # plugin.probe.path → plugin_probe_path
-        elif parts[0] == "secret_mounts" and len(parts) == 3 and parts[1].isdigit():
+        if parts[0] == "secret_mounts" and len(parts) == 3 and parts[1].isdigit():
             index = int(parts[1])  # among the mounts sent; `rows` maps it back to its form row
             if index < len(rows):
-                row = rows[index]
+                row = mounts.forms[rows[index]]
                 for problem in problems:
-                    mounts.forms[row].add_error(
-                        parts[2] if parts[2] in mounts.forms[row].fields else None, problem
-                    )
+                    row.add_error(parts[2] if parts[2] in row.fields else None, problem)
                 continue
-            field = None
-        else:
-            field = parts[0] if parts[0] in form.fields else None
         for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
+            form.add_error(PAGE_FIELDS.get(name), problem)
     if not error.errors:
         form.add_error(None, error.message)
 
@@ -124,20 +113,20 @@ def _render_target_page(request, integration, target, form, mounts, status=200, 
     )
 
 
-@sensitive_post_parameters(*SECRET_FIELDS, "inspector_token")
+@sensitive_post_parameters(*SECRET_PAGE_FIELDS)
 @login_required
 def target_new(request, pk: int):
     return _target_page(request, selectors.integration_for(request.user, pk))
 
 
-@sensitive_post_parameters(*SECRET_FIELDS, "inspector_token")
+@sensitive_post_parameters(*SECRET_PAGE_FIELDS)
 @login_required
 def target_edit(request, pk: int):
     target = review_selectors.target_for(request.user, pk)
     return _target_page(request, target.integration, target)
 
 
-@sensitive_post_parameters(*SECRET_FIELDS, "inspector_token")
+@sensitive_post_parameters(*SECRET_PAGE_FIELDS)
 @login_required
 @require_POST
 def target_test_connection(request, pk: int):
