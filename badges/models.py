@@ -88,6 +88,14 @@ class Badge(models.Model):
     def is_active(self) -> bool:
         return self.status == BadgeStatus.ACTIVE
 
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == BadgeStatus.SUSPENDED
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == BadgeStatus.REVOKED
+
 
 class BadgeEvent(models.Model):
     """History: every change of a badge, who or what made it, and why."""

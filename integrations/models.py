@@ -228,6 +228,10 @@ class Integration(FSMModelMixin, models.Model):
         return self.stage in LISTED
 
     @property
+    def in_support(self) -> bool:
+        return self.stage == Stage.SUPPORT
+
+    @property
     def days_in_stage(self) -> int:
         """Whole days since the stage began (lists count the same in the database:
         integrations.selectors.days_between)."""

@@ -246,6 +246,7 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "pipeline": PIPELINE,
             "records_form": records_form,
             "standing": standing,
+            "standing_failing": standing == Standing.FAILING,
             "standing_label": Standing(standing).label,
             "standing_reason": getattr(getattr(integration, "standing_record", None), "reason", ""),
             "hidden_from_directory": selectors.hidden_from_directory(integration),

@@ -155,6 +155,14 @@ class VerificationRun(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_RUN_STATUSES
 
+    @property
+    def is_queued(self) -> bool:
+        return self.status == RunStatus.QUEUED
+
+    @property
+    def passed(self) -> bool:
+        return self.status == RunStatus.PASSED
+
 
 class PartnerEvidence(models.Model):
     """A partner's own run of the checks (`vip-verify submit`), in its network or CI: shown
@@ -198,6 +206,10 @@ class PartnerEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"Partner-run evidence {self.pk} ({self.status})"
+
+    @property
+    def passed(self) -> bool:
+        return self.status == RunStatus.PASSED
 
 
 class Waiver(models.Model):
@@ -316,6 +328,18 @@ class ReviewRound(models.Model):
 
     def __str__(self) -> str:
         return f"Review round {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ReviewRound.Status.OPEN
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ReviewRound.Status.APPROVED
+
+    @property
+    def changes_requested(self) -> bool:
+        return self.status == ReviewRound.Status.CHANGES_REQUESTED
 
 
 class FeedbackItem(models.Model):
