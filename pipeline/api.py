@@ -373,7 +373,7 @@ class ReviewDecideView(APIView):
     def post(self, request, pk: int):
         """Close the round: `changes_requested` moves the integration back to `develop`;
         `approved` is a 409 with `unmet` while blocking feedback is open."""
-        review_round = review_selectors.round_for(request.user, pk)
+        review_round, _ = review_selectors.round_for(request.user, pk)
         data = parsed(DecisionSerializer, request.data)
         services.review_decide(
             review_round=review_round,
