@@ -31,6 +31,7 @@ from integrations.models import (
 )
 from integrations.overlap import find_overlaps
 from integrations.selectors import integration_named, integration_reached_review
+from integrations.validators import SUPPORT_SETTINGS, region_code, support_settings_errors
 
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
 
@@ -47,6 +48,32 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def _support_settings_checked(fields: dict, partner: Partner | None = None) -> dict:
+    """`fields` with the support region as stored ("de" → "DE"); a 400 naming each field of
+    the support settings that is not valid (integrations.validators). A change of country is
+    checked with the partner's subdivision and the other way round."""
+    fields = {
+        **fields,
+        **{key: region_code(fields[key]) for key in SUPPORT_SETTINGS[1:] if key in fields},
+    }
+    if not set(SUPPORT_SETTINGS) & set(fields):
+        return fields
+    errors = support_settings_errors(
+        time_zone=fields.get("support_timezone"),
+        country=fields.get("support_country", partner.support_country if partner else ""),
+        subdivision=fields.get(
+            "support_subdivision", partner.support_subdivision if partner else ""
+        ),
+    )
+    if errors:
+        messages = list(errors.values())
+        raise DomainError.invalid(
+            messages[0] if len(messages) == 1 else "The request has invalid fields.",
+            errors={field: [message] for field, message in errors.items()},
+        )
+    return fields
+
+
 def partner_create(*, owner: User, name: str, **fields) -> Partner:
     """Create a partner organisation with `owner` as its first owner. Its support calendar
     is support_sla's: pipeline.services.partner_create creates both."""
@@ -61,6 +88,7 @@ def partner_create(*, owner: User, name: str, **fields) -> Partner:
             f"A partner called “{name}” already exists; ask its owner to invite you.",
             code="partner_exists",
         )
+    fields = _support_settings_checked(fields)
     try:
         with transaction.atomic():
             partner = Partner.objects.create(name=name, slug=_unique_slug(name), **fields)
@@ -90,6 +118,7 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
             raise DomainError.invalid(
                 f"A partner called “{data['name']}” already exists.", code="partner_exists"
             )
+    data = _support_settings_checked(data, partner)
     with transaction.atomic():
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
         for field, value in data.items():
