@@ -1,9 +1,30 @@
-"""Who belongs where, in one place: partner membership, program staff, and whom to tell."""
+"""Who may do what, in one place: the predicates (partner membership, program staff, owner),
+the one refusal (`require`), its forms for HTML views (`staff_required`) and the API
+(`IsProgramStaff`), and whom to tell.
+
+The vocabulary every view and endpoint speaks:
+- An object the user may not see does not exist for them: each app's `<thing>_for(user, pk)`
+  returns `(object, may_change)` or raises a 404.
+- An action the user may not take on something they can see is `require(allowed, message,
+  code=...)`: a `DomainError` with status 403 and a stable code. The API answers it in the one
+  error shape (config.api); an HTML view's 403 page (config.middleware.RefusalMiddleware).
+- A view's answer to a service's `DomainError` is `config.http.refuse`.
+
+Predicates take plain objects (a user, a partner) and never load an integration: lookups that
+need one live in the apps that own the models (integrations.selectors, …)."""
+
+from functools import wraps
 
 from django.db.models import Q, QuerySet
+from rest_framework.permissions import BasePermission
 
 from accounts.models import Membership, User
-from accounts.roles import ADMINS, REVIEWERS, is_program_staff
+from accounts.roles import ADMINS, REVIEWERS
+from accounts.roles import is_admin as is_admin  # the role predicates are part of the vocabulary
+from accounts.roles import is_program_staff as is_program_staff
+from config.errors import DomainError
+
+STAFF_PAGE = "This page is for program staff."
 
 
 def partner_role(user, partner) -> str | None:
@@ -40,6 +61,45 @@ def may_act_for(user, partner) -> bool:
 def may_manage(user, partner) -> bool:
     """Program staff, and the partner's owners."""
     return is_program_staff(user) or is_owner(user, partner)
+
+
+def require(allowed: bool, message: str, *, code: str = "forbidden") -> None:
+    """The one refusal of an action: unless `allowed`, a 403 `DomainError` saying `message`
+    (who may, in words: "Only program staff waive checks.") with the stable `code`. Call it
+    after the object's lookup, so that whoever may not see the object gets its 404 first."""
+    if not allowed:
+        raise DomainError.forbidden(message, code=code)
+
+
+def staff_required(view=None, *, message: str = STAFF_PAGE):
+    """An HTML view for program staff only (put it under `login_required`): anyone else gets
+    the 403 page. For a view about one object, look the object up first and `require` instead,
+    so that a stranger to the object gets its 404, not a 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def staff_view(request, *args, **kwargs):
+            require(is_program_staff(request.user), message, code="staff_only")
+            return view(request, *args, **kwargs)
+
+        return staff_view
+
+    return decorate(view) if view is not None else decorate
+
+
+class IsProgramStaff(BasePermission):
+    """The API's `staff_required`: a 403 (`staff_only`) for anyone but program staff. A view
+    may say who it is for in `staff_only_message`. List it after IsAuthenticated, so that an
+    anonymous caller gets a 401."""
+
+    message = "This is for program staff."
+    code = "staff_only"
+
+    def has_permission(self, request, view) -> bool:
+        if is_program_staff(request.user):
+            return True
+        self.message = getattr(view, "staff_only_message", type(self).message)
+        return False
 
 
 def visible_through_partner(queryset: QuerySet, user, partner: str = "partner") -> QuerySet:

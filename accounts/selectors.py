@@ -1,10 +1,11 @@
-"""Reads for one's own account: who holds an e-mail address, the in-app notification list
-and its unread count."""
+"""Reads for one's own account: who holds an e-mail address, one's API tokens, the in-app
+notification list and its unread count."""
 
 from allauth.account.models import EmailAddress
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
-from accounts.models import Notification, User
+from accounts.models import ApiToken, Notification, User
 
 # The kinds of in-app notification, as the list's filter names them (every event of
 # accounts.notifications.EVENT_GROUPS that is in the in-app list).
@@ -23,6 +24,24 @@ NOTIFICATION_KINDS = {
     "standing_failing": "Failing support standing",
 }
 _LISTED_FIELDS = ("subject", "event", "link", "created_at", "read_at", "integration_id")
+
+
+def api_token_for(user: User, pk) -> tuple[ApiToken, bool]:
+    """One of the user's own API tokens (anyone else's is a 404), and whether they may change
+    it (revoke it: their own, always)."""
+    token = ApiToken.objects.filter(pk=pk, user=user).first()
+    if token is None:
+        raise Http404("No such API token.")
+    return token, True
+
+
+def notification_for(user: User, pk) -> tuple[Notification, bool]:
+    """One of the user's own notifications (anyone else's is a 404), and whether they may
+    change it (mark it read: their own, always)."""
+    notification = Notification.objects.filter(pk=pk, user=user).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    return notification, True
 
 
 def notifications_for(

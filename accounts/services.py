@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import forget_partner_roles, is_owner
+from accounts.access import forget_partner_roles, is_owner, require
 from accounts.keys import API_TOKEN_PREFIX, hash_key, new_key
 from accounts.models import (
     ApiToken,
@@ -25,8 +25,7 @@ from config.errors import DomainError
 
 def partner_invite(*, partner, email: str, role: str, invited_by: User) -> tuple[Invitation, str]:
     """Invite `email` to `partner`; returns the invitation and the one-time link that joins it."""
-    if not is_owner(invited_by, partner):
-        raise DomainError.forbidden("Only an owner of this partner can invite people.")
+    require(is_owner(invited_by, partner), "Only an owner of this partner can invite people.")
     email = User.objects.normalize_email(email).strip()
     if Membership.objects.filter(partner=partner, user__email__iexact=email).exists():
         raise DomainError.invalid(f"{email} is already a member of {partner.name}.", code="member")
@@ -145,8 +144,7 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
 
 
 def api_token_revoke(*, token: ApiToken, user: User) -> None:
-    if token.user_id != user.pk:
-        raise DomainError.forbidden("You can only revoke your own tokens.")
+    require(token.user_id == user.pk, "You can only revoke your own tokens.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -192,8 +190,7 @@ def notifications_mark_read(*, user: User, notification: Notification | None = N
     """Mark one of the user's notifications read, or all of them; how many changed."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification is not None:
-        if notification.user_id != user.pk:
-            raise DomainError.forbidden("This is someone else's notification.")
+        require(notification.user_id == user.pk, "This is someone else's notification.")
         unread = unread.filter(pk=notification.pk)
     return unread.update(read_at=timezone.now())
 

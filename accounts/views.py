@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.cache import never_cache
@@ -20,7 +20,6 @@ from accounts.forms import (
     NotificationFilterForm,
     NotificationSettingsForm,
 )
-from accounts.models import ApiToken, Notification
 from accounts.notifications import emails_off
 from config.confirm import Confirmation, confirmation_page
 from config.errors import DomainError
@@ -66,7 +65,7 @@ def profile(request):
 @require_http_methods(["GET", "POST"])
 def token_revoke(request, pk: int):
     """GET asks first (config/confirm.py); POST revokes."""
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token, _ = selectors.api_token_for(request.user, pk)
     if request.method == "GET":
         return confirmation_page(
             request,
@@ -189,7 +188,7 @@ def notification_list(request):
 @login_required
 def notification_open(request, pk: int):
     """An item's link: mark it read and go to what it is about."""
-    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    notification, _ = selectors.notification_for(request.user, pk)
     services.notifications_mark_read(user=request.user, notification=notification)
     return redirect(notification.link or "notification_list")
 
@@ -198,7 +197,7 @@ def notification_open(request, pk: int):
 @require_POST
 def notification_read(request, pk: int):
     """Mark one read: htmx swaps the item (and the navbar bell); without JS, back to the list."""
-    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    notification, _ = selectors.notification_for(request.user, pk)
     services.notifications_mark_read(user=request.user, notification=notification)
     if request.htmx:
         notification.refresh_from_db(fields=["read_at"])

@@ -2,7 +2,6 @@
 
 import django_filters
 from django.conf import settings
-from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -12,7 +11,8 @@ from rest_framework.views import APIView
 from accounts.access import visible_through_partner
 from badges import services
 from badges.models import Badge, BadgeKind, BadgeStatus
-from integrations.selectors import integration_for, integrations_visible_to
+from badges.selectors import badge_for
+from integrations.selectors import integration_for
 
 
 class BadgeSerializer(serializers.ModelSerializer):
@@ -88,7 +88,7 @@ class IntegrationBadgesView(APIView):
     @extend_schema(request=IssueSerializer, responses={201: BadgeSerializer})
     def post(self, request, integration_pk: int):
         """Issue a badge: 201, or 409 with `unmet`; admins only (403 otherwise)."""
-        integration = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(request.user, integration_pk)
         body = IssueSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         badge = services.badge_issue(
@@ -100,11 +100,7 @@ class IntegrationBadgesView(APIView):
 class BadgeRevokeView(APIView):
     @extend_schema(request=RevokeSerializer, responses=BadgeSerializer)
     def post(self, request, pk: int):
-        badge = Badge.objects.filter(
-            pk=pk, integration__in=integrations_visible_to(request.user)
-        ).first()
-        if badge is None:
-            raise Http404("No such badge.")
+        badge, _ = badge_for(request.user, pk)  # admins only: the service says so (403)
         body = RevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         badge = services.badge_revoke(

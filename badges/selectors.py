@@ -3,10 +3,22 @@ directory's active badges."""
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import Http404
 
+from accounts.access import visible_through_partner
 from accounts.roles import is_admin
 from badges import eligibility as badge_rules  # a module: it imports what imports this
 from badges.models import LIVE_STATUSES, Badge, BadgeKind, BadgeStatus
+
+
+def badge_for(user, pk) -> tuple[Badge, bool]:
+    """A badge of an integration `user` may see (else 404), and whether they may change it
+    (revoke it: program admins)."""
+    badges = Badge.objects.select_related("integration__partner")
+    badge = visible_through_partner(badges, user, "integration__partner").filter(pk=pk).first()
+    if badge is None:
+        raise Http404("No such badge.")
+    return badge, is_admin(user)
 
 
 def badges_context(integration, user) -> dict:

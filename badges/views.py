@@ -2,16 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import is_admin
+from accounts.access import require
 from badges import rendering, services
 from badges.eligibility import run_enterprise_features
 from badges.models import Badge, BadgeStatus, StatusReason
+from badges.selectors import badge_for
 from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
 from config.http import refuse
@@ -90,7 +90,7 @@ def badge_verify(request, public_id: str):
 @login_required
 @require_POST
 def badge_issue(request, pk: int):
-    integration = integration_for(request.user, pk)
+    integration, _ = integration_for(request.user, pk)
     try:
         badge = services.badge_issue(
             integration=integration, kind=request.POST.get("kind", ""), actor=request.user
@@ -107,11 +107,10 @@ def badge_issue(request, pk: int):
 def badge_revoke(request, pk: int):
     """GET asks first, with the reason the partner will read (config/confirm.py); POST
     revokes (admins only, as the service says)."""
-    badge = get_object_or_404(Badge, pk=pk)
-    integration = integration_for(request.user, badge.integration_id)  # 404 for strangers
+    badge, may_revoke = badge_for(request.user, pk)  # 404 for strangers
+    integration = badge.integration
     if request.method == "GET":
-        if not is_admin(request.user):
-            raise PermissionDenied("Only program admins revoke badges.")
+        require(may_revoke, "Only program admins revoke badges.", code="admins_only")
         return confirmation_page(
             request,
             Confirmation(

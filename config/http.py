@@ -1,7 +1,6 @@
 """What every app's HTML views share: showing a refused rule, and a safe "next" URL."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from config.errors import DomainError
@@ -15,11 +14,12 @@ def show_domain_error(request, error: DomainError) -> None:
 
 
 def refuse(request, error: DomainError) -> None:
-    """An HTML action's answer to a rule that said no. Not allowed is a 403, as in the API (the
-    action stays refused whatever page the form came from); any other refusal is a message on
-    the page the view goes back to."""
+    """An HTML view's one answer to a rule that said no. Not allowed is a 403, as in the API
+    (the action stays refused whatever page the form came from): the error goes on to
+    config.middleware.RefusalMiddleware, which shows the 403 page, as it does for
+    accounts.access.require. Any other refusal is a message on the page the view goes back to."""
     if error.status == 403:
-        raise PermissionDenied(error.message) from error
+        raise error
     show_domain_error(request, error)
 
 

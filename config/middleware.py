@@ -1,5 +1,6 @@
 """Middleware of our own: pages in the viewer's time zone (static/js/timezone.js stores the
-browser's zone in a cookie), the Permissions-Policy header, NUL in query strings, Redis down."""
+browser's zone in a cookie), the Permissions-Policy header, NUL in query strings, Redis down,
+a rule's refusal."""
 
 import logging
 import zoneinfo
@@ -7,10 +8,13 @@ from urllib.parse import unquote
 
 import redis
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import response_for_exception
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.errors import DomainError
 from config.timezones import COOKIE, DEFAULT, valid_zone
 
 logger = logging.getLogger(__name__)
@@ -112,3 +116,20 @@ class ServiceUnavailableMiddleware:
         response = render(request, "503.html", {"message": message}, status=503)
         response["Retry-After"] = "60"
         return response
+
+
+class RefusalMiddleware:
+    """An HTML view's refusal (accounts.access.require, or a service's 403 `DomainError` that
+    config.http.refuse passes on) is the 403 page, as a `PermissionDenied` would be. The API
+    answers its own refusals in its error shape (config.api.exception_handler)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError) or exception.status != 403:
+            return None
+        return response_for_exception(request, PermissionDenied(exception.message))

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -12,6 +13,7 @@ from integrations.categories import (  # noqa: F401 - the pipeline's names for t
     NOT_ENCOURAGED_CATEGORIES,
     PLUGIN_CATEGORIES,
 )
+from integrations.validators import region_code, support_settings_errors
 
 
 class Stage(models.TextChoices):
@@ -112,6 +114,19 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The admin's door to the support settings: the rule integrations.services applies
+        (integrations.validators), the region stored in capitals."""
+        self.support_country = region_code(self.support_country)
+        self.support_subdivision = region_code(self.support_subdivision)
+        errors = support_settings_errors(
+            time_zone=self.support_timezone,
+            country=self.support_country,
+            subdivision=self.support_subdivision,
+        )
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- Who may move an integration (the "who" column of DESIGN.md §3) ----------------------

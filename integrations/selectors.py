@@ -6,7 +6,7 @@ from django.db.models import Exists, FloatField, IntegerField, Q, QuerySet, Valu
 from django.db.models.functions import Cast, Floor
 from django.http import Http404
 
-from accounts.access import may_manage, visible_through_partner
+from accounts.access import may_act_for, may_manage, visible_through_partner
 from accounts.roles import is_program_staff
 from config.db import SecondsBetween
 from integrations.models import (
@@ -46,13 +46,14 @@ def days_between(start, end):
     )
 
 
-def integration_for(user, pk) -> Integration:
-    """The integration `user` may see, else 404. Whoever sees an integration may edit its
-    intake answers; what each role may do beyond that, the services decide."""
+def integration_for(user, pk) -> tuple[Integration, bool]:
+    """The integration `user` may see (else 404) and whether they may change it: whoever sees
+    an integration may edit its intake answers (its partner's people and program staff); what
+    each role may do beyond that, the services decide."""
     integration = integrations_visible_to(user).filter(pk=pk).first()
     if integration is None:
         raise Http404("No such integration.")
-    return integration
+    return integration, may_act_for(user, integration.partner)
 
 
 def partner_for(user, slug: str) -> tuple[Partner, bool]:

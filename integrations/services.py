@@ -11,6 +11,7 @@ from accounts.access import (
     is_member,
     is_owner,
     may_act_for,
+    require,
     staff_users,
 )
 from accounts.models import Membership, User
@@ -31,6 +32,7 @@ from integrations.models import (
 )
 from integrations.overlap import find_overlaps
 from integrations.selectors import integration_named, integration_reached_review
+from integrations.validators import SUPPORT_SETTINGS, region_code, support_settings_errors
 
 INTEGRATION_STAFF_FIELDS = {"demo_done_at", "plugin_portal_url", "assignee"}
 
@@ -47,20 +49,49 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
+def _support_settings_checked(fields: dict, partner: Partner | None = None) -> dict:
+    """`fields` with the support region as stored ("de" → "DE"); a 400 naming each field of
+    the support settings that is not valid (integrations.validators). A change of country is
+    checked with the partner's subdivision and the other way round."""
+    fields = {
+        **fields,
+        **{key: region_code(fields[key]) for key in SUPPORT_SETTINGS[1:] if key in fields},
+    }
+    if not set(SUPPORT_SETTINGS) & set(fields):
+        return fields
+    errors = support_settings_errors(
+        time_zone=fields.get("support_timezone"),
+        country=fields.get("support_country", partner.support_country if partner else ""),
+        subdivision=fields.get(
+            "support_subdivision", partner.support_subdivision if partner else ""
+        ),
+    )
+    if errors:
+        messages = list(errors.values())
+        raise DomainError.invalid(
+            messages[0] if len(messages) == 1 else "The request has invalid fields.",
+            errors={field: [message] for field, message in errors.items()},
+        )
+    return fields
+
+
 def partner_create(*, owner: User, name: str, **fields) -> Partner:
     """Create a partner organisation with `owner` as its first owner. Its support calendar
     is support_sla's: pipeline.services.partner_create creates both."""
     unknown = set(fields) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
-    if set(PARTNER_STAFF_FIELDS) & set(fields) and not is_program_staff(owner):
-        raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
+    require(
+        is_program_staff(owner) or not set(PARTNER_STAFF_FIELDS) & set(fields),
+        "Only program staff record the MNDA and the agreement.",
+    )
     name = name.strip()
     if Partner.objects.filter(name__iexact=name).exists():
         raise DomainError.invalid(
             f"A partner called “{name}” already exists; ask its owner to invite you.",
             code="partner_exists",
         )
+    fields = _support_settings_checked(fields)
     try:
         with transaction.atomic():
             partner = Partner.objects.create(name=name, slug=_unique_slug(name), **fields)
@@ -77,10 +108,11 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
     """Owners edit their partner's details; only program staff record MNDA and agreement.
     (The support calendar is support_sla's: pipeline.services.partner_update changes both.)"""
     staff = is_program_staff(actor)
-    if not staff and not is_owner(actor, partner):
-        raise DomainError.forbidden("Only an owner of this partner can change it.")
-    if not staff and set(PARTNER_STAFF_FIELDS) & set(data):
-        raise DomainError.forbidden("Only program staff record the MNDA and the agreement.")
+    require(staff or is_owner(actor, partner), "Only an owner of this partner can change it.")
+    require(
+        staff or not set(PARTNER_STAFF_FIELDS) & set(data),
+        "Only program staff record the MNDA and the agreement.",
+    )
     unknown = set(data) - {*PARTNER_FIELDS, *PARTNER_STAFF_FIELDS}
     if unknown:
         raise DomainError.invalid(f"Unknown partner fields: {', '.join(sorted(unknown))}.")
@@ -90,6 +122,7 @@ def partner_update(*, partner: Partner, actor: User, data: dict) -> Partner:
             raise DomainError.invalid(
                 f"A partner called “{data['name']}” already exists.", code="partner_exists"
             )
+    data = _support_settings_checked(data, partner)
     with transaction.atomic():
         locked = Partner.objects.select_for_update().get(pk=partner.pk)
         for field, value in data.items():
@@ -144,8 +177,7 @@ def _refuse_same_name(
 
 def integration_intake(*, partner: Partner, actor: User, data: dict) -> Integration:
     """The intake webform: record a new integration in `engage` and look for overlaps."""
-    if not may_act_for(actor, partner):
-        raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
+    require(may_act_for(actor, partner), "You are not a member of this partner.", code="not_member")
     unknown = set(data) - set(INTAKE_FIELDS)
     if unknown:
         raise DomainError.invalid(f"Unknown intake fields: {', '.join(sorted(unknown))}.")
@@ -187,13 +219,17 @@ def integration_update(*, integration: Integration, actor: User, data: dict) -> 
     methods, namespace support) changes only by program staff (a partner's attempt: 403 with
     the fields named); every change of those fields, by anyone, writes a history row."""
     staff = is_program_staff(actor)
-    if not staff and not is_member(actor, integration.partner):
-        raise DomainError.forbidden("You are not a member of this partner.", code="not_member")
+    require(
+        staff or is_member(actor, integration.partner),
+        "You are not a member of this partner.",
+        code="not_member",
+    )
     staff_only = (INTEGRATION_STAFF_FIELDS | {"overlaps_acknowledged"}) & set(data)
-    if staff_only and not staff:
-        raise DomainError.forbidden(
-            f"Only program staff can set {', '.join(sorted(staff_only))}.", code="staff_only"
-        )
+    require(
+        staff or not staff_only,
+        f"Only program staff can set {', '.join(sorted(staff_only))}.",
+        code="staff_only",
+    )
     unknown = set(data) - {*INTAKE_FIELDS, *INTEGRATION_STAFF_FIELDS, "overlaps_acknowledged"}
     if unknown:
         raise DomainError.invalid(f"Unknown integration fields: {', '.join(sorted(unknown))}.")
@@ -236,8 +272,7 @@ def integration_recheck_overlaps(
 ) -> list[IntegrationOverlap]:
     """Staff score the overlaps again (after the partner renamed or re-described the work,
     or other work came in); new matches need acknowledging again."""
-    if not is_program_staff(actor):
-        raise DomainError.forbidden("Only program staff re-check overlaps.", code="staff_only")
+    require(is_program_staff(actor), "Only program staff re-check overlaps.", code="staff_only")
     with transaction.atomic():
         locked = Integration.objects.select_for_update().get(pk=integration.pk)
         return overlaps_refresh(integration=locked)
@@ -246,8 +281,7 @@ def integration_recheck_overlaps(
 def integration_acknowledge_overlaps(
     *, integration: Integration, actor: User, acknowledged: bool = True
 ) -> Integration:
-    if not is_program_staff(actor):
-        raise DomainError.forbidden("Only program staff acknowledge overlaps.", code="staff_only")
+    require(is_program_staff(actor), "Only program staff acknowledge overlaps.", code="staff_only")
     integration.overlaps_acknowledged_at = timezone.now() if acknowledged else None
     integration.overlaps_acknowledged_by = actor if acknowledged else None
     integration.save(update_fields=["overlaps_acknowledged_at", "overlaps_acknowledged_by"])

@@ -1,7 +1,6 @@
 """REST API for partners, integrations, transitions, history and review decisions (DESIGN.md
 §9)."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -24,7 +23,6 @@ from integrations.models import (
     Stage,
     VaultEdition,
 )
-from integrations.validators import validate_support_region, validate_time_zone
 from pipeline import selectors, services
 from pipeline.facts import facts_of
 from reviews import selectors as review_selectors
@@ -69,6 +67,10 @@ class ClosuresField(serializers.ListField):
 
 
 class PartnerSerializer(serializers.ModelSerializer):
+    """A partner's details. Its support settings (time zone, country, subdivision) are checked
+    by integrations.services, as on every other door: a 400 under the field, "de" stored as
+    "DE"."""
+
     working_days = WorkingDaysField(required=False)
     closures = ClosuresField(required=False)
 
@@ -84,22 +86,6 @@ class PartnerSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["slug", "created_at"]
         extra_kwargs = {"name": {"validators": []}}
-
-    def validate_support_timezone(self, value: str) -> str:
-        try:
-            validate_time_zone(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages) from error
-        return value
-
-    def validate(self, attrs: dict) -> dict:
-        instance = self.instance
-        country = attrs.get("support_country", getattr(instance, "support_country", ""))
-        subdivision = attrs.get("support_subdivision", getattr(instance, "support_subdivision", ""))
-        errors = validate_support_region(country or "", subdivision or "")
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
 
 
 class PartnerViewSet(
@@ -373,7 +359,7 @@ class ReviewDecideView(APIView):
     def post(self, request, pk: int):
         """Close the round: `changes_requested` moves the integration back to `develop`;
         `approved` is a 409 with `unmet` while blocking feedback is open."""
-        review_round = review_selectors.round_for(request.user, pk)
+        review_round, _ = review_selectors.round_for(request.user, pk)
         data = parsed(DecisionSerializer, request.data)
         services.review_decide(
             review_round=review_round,

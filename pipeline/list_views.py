@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from datetime import UTC
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.roles import is_program_staff
+from accounts.access import staff_required
 from config.sorting import sort_of, sorted_by
 from integrations import selectors as integration_selectors
 from integrations.filters import IntegrationFilter
@@ -148,10 +147,9 @@ def integration_export(request):
 
 
 @login_required
+@staff_required(message="The program metrics are for program staff.")
 def program_metrics(request):
     """Program metrics with charts, each with its numbers as a table (program staff)."""
-    if not is_program_staff(request.user):
-        raise PermissionDenied("The program metrics are for program staff.")
     figures = metrics.program_metrics()
     return render(
         request,

@@ -4,11 +4,11 @@ output too, so the page and the API cannot disagree."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import is_program_staff
-from config.errors import DomainError
+from accounts.access import IsProgramStaff
 from pipeline import metrics
 
 
@@ -78,8 +78,9 @@ class ProgramMetricsView(APIView):
     """Program metrics (staff): counts by stage and the funnel, median days in stage,
     verification pass rate per week, SLA compliance per severity, breaches per partner."""
 
+    permission_classes = [IsAuthenticated, IsProgramStaff]
+    staff_only_message = "Program metrics are for program staff."
+
     @extend_schema(responses=ProgramMetricsSerializer)
     def get(self, request):
-        if not is_program_staff(request.user):
-            raise DomainError.forbidden("Program metrics are for program staff.", code="staff_only")
         return Response(ProgramMetricsSerializer(metrics.program_metrics()).data)

@@ -3,7 +3,6 @@
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -14,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import push_url
 
 from accounts import services as account_services
+from accounts.access import is_program_staff, require, staff_required
 from accounts.forms import InvitationForm
 from accounts.limits import over_limit
-from accounts.roles import is_program_staff
 from badges.selectors import badges_context
 from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
@@ -209,7 +208,7 @@ RECENT_ISSUES = 20
 
 @login_required
 def integration_detail(request, pk: int):
-    integration = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(request.user, pk)
     records = None
     if is_program_staff(request.user):
         records = ProgramRecordsForm(
@@ -272,13 +271,14 @@ def _detail_page(request, integration, records_form, status: int = 200):
 
 @login_required
 def integration_edit(request, pk: int):
-    integration = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(request.user, pk)
     form = IntakeForm(posted(request), instance=integration)
     if request.method == "POST" and form.is_valid():
         changed = {field: form.cleaned_data[field] for field in form.changed_data}
+        stored, _ = integration_selectors.integration_for(request.user, pk)  # not the form's
         try:
             integration_services.integration_update(
-                integration=integration_selectors.integration_for(request.user, pk),
+                integration=stored,
                 actor=request.user,
                 data=changed,
             )
@@ -305,7 +305,7 @@ def integration_transition(request, pk: int):
     """Every stage change from a page (integration page, board, dashboard) comes through here.
     GET is its confirmation (a dialog, or a page without JavaScript) for the moves that ask
     first; POST moves. `undo=1` (the board) offers to undo the move for a few seconds."""
-    integration = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(request.user, pk)
     if request.method == "GET":
         return _transition_confirmation(request, integration)
     form = TransitionForm(request.POST)
@@ -354,8 +354,7 @@ def _transition_confirmation(request, integration):
             blocked=["Choose one of the moves its stage offers."],
         )
         return confirmation_page(request, confirmation)
-    if not move.allowed:
-        raise PermissionDenied(f"Only {move.who} can make this move.")
+    require(move.allowed, f"Only {move.who} can make this move.")
     sentence, *details = selectors.move_consequences(
         integration, move, user=request.user, board=board
     )
@@ -384,7 +383,7 @@ def _transition_confirmation(request, integration):
 @require_POST
 def integration_undo(request, pk: int):
     """The board's "Undo" of a move just made (pipeline.services.integration_undo)."""
-    integration = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(request.user, pk)
     back = safe_next(request, reverse("review_board"))
     row_id = request.POST.get("row", "")
     row = (
@@ -412,9 +411,12 @@ def integration_undo(request, pk: int):
 @require_POST
 def integration_records(request, pk: int):
     """Staff record demo, MNDA, agreement, plugin portal URL and assignee."""
-    integration = integration_selectors.integration_for(request.user, pk)
-    if not is_program_staff(request.user):
-        raise PermissionDenied
+    integration, _ = integration_selectors.integration_for(request.user, pk)
+    require(
+        is_program_staff(request.user),
+        "Only program staff record the MNDA and the agreement.",
+        code="staff_only",
+    )
     form = ProgramRecordsForm(request.POST)
     if not form.is_valid():
         # The page again, with the errors under the fields that have them (htmx shows the
@@ -442,14 +444,15 @@ def integration_records(request, pk: int):
 @login_required
 @require_POST
 def integration_acknowledge_overlaps(request, pk: int):
-    integration = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(request.user, pk)
     try:
         integration_services.integration_acknowledge_overlaps(
             integration=integration, actor=request.user
         )
     except DomainError as error:
-        raise PermissionDenied(error.message) from error
-    messages.success(request, "Overlaps acknowledged.")
+        refuse(request, error)
+    else:
+        messages.success(request, "Overlaps acknowledged.")
     return redirect("integration_detail", pk=pk)
 
 
@@ -457,17 +460,18 @@ def integration_acknowledge_overlaps(request, pk: int):
 @require_POST
 def integration_recheck_overlaps(request, pk: int):
     """Staff score the overlaps again (a partner's edits never do: see the service)."""
-    integration = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(request.user, pk)
     try:
         overlaps = integration_services.integration_recheck_overlaps(
             integration=integration, actor=request.user
         )
     except DomainError as error:
-        raise PermissionDenied(error.message) from error
-    count = len(overlaps)
-    messages.success(
-        request, f"Overlaps re-checked: {count} possible overlap{pluralize(count)} found."
-    )
+        refuse(request, error)
+    else:
+        count = len(overlaps)
+        messages.success(
+            request, f"Overlaps re-checked: {count} possible overlap{pluralize(count)} found."
+        )
     return redirect("integration_detail", pk=pk)
 
 
@@ -483,8 +487,7 @@ def partner_detail(request, slug: str):
     partner, may_write = integration_selectors.partner_for(request.user, slug)
     form = PartnerForm(posted(request), instance=partner) if may_write else None
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
+        require(may_write, "Only an owner of this partner can change it.")
         if form.is_valid():
             try:
                 services.partner_update(
@@ -493,7 +496,7 @@ def partner_detail(request, slug: str):
                     data={field: form.cleaned_data[field] for field in form.changed_data},
                 )
             except DomainError as error:
-                show_domain_error(request, error)
+                refuse(request, error)
             else:
                 messages.success(request, "Partner details saved.")
                 return redirect("partner_detail", slug=partner.slug)
@@ -624,10 +627,9 @@ def directory_partner(request, slug: str):
 
 
 @login_required
+@staff_required(message="The board is for program staff.")
 def board(request):
     """A column per stage with counts; cards move through the same transition service."""
-    if not is_program_staff(request.user):
-        raise PermissionDenied("The board is for program staff.")
     category = request.GET.get("category", "")
     if category not in Category.values:
         category = ""
@@ -660,7 +662,7 @@ def board(request):
 @login_required
 @require_POST
 def review_round_decide(request, pk: int):
-    review_round = review_selectors.round_for(request.user, pk)
+    review_round, _ = review_selectors.round_for(request.user, pk)
     form = DecisionForm(request.POST)
     done = "Review round decided."
     if form.is_valid():

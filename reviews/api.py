@@ -195,12 +195,12 @@ class IntegrationTargetsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
             return VerificationTarget.objects.none()
-        integration = integration_for(self.request.user, self.kwargs["integration_pk"])
+        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
         return selectors.targets_of(integration)
 
     @extend_schema(request=TargetInputSerializer, responses={201: TargetSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
-        integration = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(request.user, integration_pk)
         target = services.target_create(
             integration=integration, actor=request.user, data=request.data
         )
@@ -210,13 +210,14 @@ class IntegrationTargetsView(generics.ListAPIView):
 class TargetView(APIView):
     @extend_schema(responses=TargetSerializer)
     def get(self, request, pk: int):
-        return Response(TargetSerializer(selectors.target_for(request.user, pk)).data)
+        target, _ = selectors.target_for(request.user, pk)
+        return Response(TargetSerializer(target).data)
 
     @extend_schema(request=TargetInputSerializer, responses={200: TargetSerializer, **UNAVAILABLE})
     def patch(self, request, pk: int):
         """Change the target; `{"primary": true}` makes it the evidence target (with other
         fields too: all of it happens, or none)."""
-        target = selectors.target_for(request.user, pk)
+        target, _ = selectors.target_for(request.user, pk)
         data = request.data
         with transaction.atomic():
             if isinstance(data, dict) and "primary" in data:
@@ -233,7 +234,8 @@ class TargetView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        services.target_archive(target=selectors.target_for(request.user, pk), actor=request.user)
+        target, _ = selectors.target_for(request.user, pk)
+        services.target_archive(target=target, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -277,14 +279,15 @@ class TargetWaiversView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Waiver.objects.none()
-        target = selectors.target_for(self.request.user, self.kwargs["pk"])
+        target, _ = selectors.target_for(self.request.user, self.kwargs["pk"])
         return selectors.waivers_of(target.integration).filter(target=target)
 
     @extend_schema(request=WaiverInputSerializer, responses={201: WaiverSerializer})
     def post(self, request, pk: int):
+        target, _ = selectors.target_for(request.user, pk)
         body = request.data if isinstance(request.data, dict) else {}
         waiver = services.waiver_grant(
-            target=selectors.target_for(request.user, pk),
+            target=target,
             actor=request.user,
             check=body.get("check"),
             justification=body.get("justification"),
@@ -295,14 +298,14 @@ class TargetWaiversView(generics.ListAPIView):
 class WaiverView(APIView):
     @extend_schema(responses=WaiverSerializer)
     def get(self, request, pk: int):
-        return Response(WaiverSerializer(selectors.waiver_for(request.user, pk)).data)
+        waiver, _ = selectors.waiver_for(request.user, pk)
+        return Response(WaiverSerializer(waiver).data)
 
     @extend_schema(responses={200: WaiverSerializer})
     def delete(self, request, pk: int):
         """End the waiver (it stays in the history)."""
-        waiver = services.waiver_end(
-            waiver=selectors.waiver_for(request.user, pk), actor=request.user
-        )
+        waiver, _ = selectors.waiver_for(request.user, pk)
+        waiver = services.waiver_end(waiver=waiver, actor=request.user)
         return Response(WaiverSerializer(waiver).data)
 
 
@@ -353,9 +356,10 @@ class EvidenceAcceptView(APIView):
 
     @extend_schema(request=EvidenceAcceptSerializer, responses=EvidenceSerializer)
     def post(self, request, pk: int):
+        evidence, _ = selectors.evidence_for(request.user, pk)
         body = request.data if isinstance(request.data, dict) else {}
         evidence = services.evidence_accept(
-            evidence=selectors.evidence_for(request.user, pk),
+            evidence=evidence,
             actor=request.user,
             justification=body.get("justification"),
         )
@@ -372,13 +376,14 @@ class IntegrationEvidenceView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return PartnerEvidence.objects.none()
-        integration = integration_for(self.request.user, self.kwargs["integration_pk"])
+        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
         return selectors.evidence_of(integration)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: EvidenceSerializer})
     def post(self, request, integration_pk: int):
+        integration, _ = integration_for(request.user, integration_pk)
         evidence = services.evidence_submit(
-            integration=integration_for(request.user, integration_pk),
+            integration=integration,
             actor=request.user,
             document=request.data,
         )
@@ -458,14 +463,14 @@ class IntegrationRunsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return VerificationRun.objects.none()
-        integration = integration_for(self.request.user, self.kwargs["integration_pk"])
+        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
         return VerificationRun.objects.filter(integration=integration).select_related(
             "requested_by"
         )
 
     @extend_schema(request=RunRequestSerializer, responses={202: RunSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
-        integration = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(request.user, integration_pk)
         body = RunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         target = selectors.targets_of(integration).filter(pk=body.validated_data["target"]).first()
@@ -479,11 +484,13 @@ class IntegrationRunsView(generics.ListAPIView):
 class RunView(APIView):
     @extend_schema(responses=RunSerializer)
     def get(self, request, pk: int):
-        return Response(RunSerializer(selectors.run_for(request.user, pk)).data)
+        run, _ = selectors.run_for(request.user, pk)
+        return Response(RunSerializer(run).data)
 
 
 class RunCancelView(APIView):
     @extend_schema(request=None, responses=RunSerializer)
     def post(self, request, pk: int):
-        run = services.run_cancel(run=selectors.run_for(request.user, pk), actor=request.user)
+        run, _ = selectors.run_for(request.user, pk)
+        run = services.run_cancel(run=run, actor=request.user)
         return Response(RunSerializer(run).data)

@@ -116,12 +116,12 @@ class IntegrationReviewsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
             return ReviewRound.objects.none()
-        integration = integration_for(self.request.user, self.kwargs["integration_pk"])
+        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
         return selectors.rounds_for_integration_page(integration)
 
     @extend_schema(request=RoundOpenSerializer, responses={201: ReviewRoundSerializer})
     def post(self, request, integration_pk: int):
-        integration = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(request.user, integration_pk)
         data = parsed(RoundOpenSerializer, request.data)
         review_round = rounds.round_open(
             integration=integration, actor=request.user, summary=data["summary"]
@@ -133,7 +133,7 @@ class ReviewFeedbackView(APIView):
     @extend_schema(request=FeedbackInputSerializer, responses={201: FeedbackSerializer})
     def post(self, request, pk: int):
         """Add a feedback item to an open round (staff)."""
-        review_round = selectors.round_for(request.user, pk)
+        review_round, _ = selectors.round_for(request.user, pk)
         data = parsed(FeedbackInputSerializer, request.data)
         item = rounds.feedback_add(
             review_round=review_round,
@@ -148,9 +148,8 @@ class FeedbackResolveView(APIView):
     @extend_schema(request=None, responses=FeedbackSerializer)
     def post(self, request, pk: int):
         """Mark a feedback item resolved (staff)."""
-        item = rounds.feedback_resolve(
-            item=selectors.feedback_for(request.user, pk), actor=request.user
-        )
+        item, _ = selectors.feedback_for(request.user, pk)
+        item = rounds.feedback_resolve(item=item, actor=request.user)
         return Response(FeedbackSerializer(item).data)
 
 
@@ -158,7 +157,7 @@ class FeedbackRepliesView(APIView):
     @extend_schema(request=ReplyInputSerializer, responses={201: ReplySerializer})
     def post(self, request, pk: int):
         """Answer a feedback item that is not resolved (the partner's people, staff)."""
-        item = selectors.feedback_for(request.user, pk)
+        item, _ = selectors.feedback_for(request.user, pk)
         data = parsed(ReplyInputSerializer, request.data)
         reply = rounds.feedback_reply(item=item, actor=request.user, body=data["body"])
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)

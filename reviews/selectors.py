@@ -18,7 +18,7 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import is_owner, staff_users, visible_through_partner
+from accounts.access import is_owner, may_act_for, staff_users, visible_through_partner
 from accounts.models import User
 from accounts.roles import is_program_staff
 from config.db import count_of
@@ -42,8 +42,9 @@ def targets_of(integration) -> QuerySet[VerificationTarget]:
     return VerificationTarget.objects.filter(integration=integration, archived_at__isnull=True)
 
 
-def target_for(user, pk) -> VerificationTarget:
-    """A live target of an integration `user` may see, else 404."""
+def target_for(user, pk) -> tuple[VerificationTarget, bool]:
+    """A live target of an integration `user` may see (else 404), and whether they may change
+    it (the integration's people and staff; which change, the services decide)."""
     target = (
         VerificationTarget.objects.filter(
             pk=pk,
@@ -55,7 +56,7 @@ def target_for(user, pk) -> VerificationTarget:
     )
     if target is None:
         raise Http404("No such target.")
-    return target
+    return target, may_act_for(user, target.integration.partner)
 
 
 def runs_visible_to(user) -> QuerySet[VerificationRun]:
@@ -63,11 +64,12 @@ def runs_visible_to(user) -> QuerySet[VerificationRun]:
     return visible_through_partner(runs, user, "integration__partner")
 
 
-def run_for(user, pk) -> VerificationRun:
+def run_for(user, pk) -> tuple[VerificationRun, bool]:
+    """A run `user` may see (else 404), and whether they may act on it (cancel it)."""
     run = runs_visible_to(user).filter(pk=pk).first()
     if run is None:
         raise Http404("No such verification run.")
-    return run
+    return run, may_act_for(user, run.integration.partner)
 
 
 def evidence_of(integration) -> QuerySet[PartnerEvidence]:
@@ -75,7 +77,9 @@ def evidence_of(integration) -> QuerySet[PartnerEvidence]:
     return PartnerEvidence.objects.filter(integration=integration).select_related("submitted_by")
 
 
-def evidence_for(user, pk) -> PartnerEvidence:
+def evidence_for(user, pk) -> tuple[PartnerEvidence, bool]:
+    """Partner-run evidence `user` may see (else 404), and whether they may accept it (program
+    staff)."""
     evidence = (
         PartnerEvidence.objects.filter(
             pk=pk, integration__in=integration_selectors.integrations_visible_to(user)
@@ -85,7 +89,7 @@ def evidence_for(user, pk) -> PartnerEvidence:
     )
     if evidence is None:
         raise Http404("No such evidence.")
-    return evidence
+    return evidence, is_program_staff(user)
 
 
 def waivers_of(integration) -> QuerySet[Waiver]:
@@ -108,8 +112,9 @@ def waivers_context(integration, user) -> dict:
     return context
 
 
-def waiver_for(user, pk) -> Waiver:
-    """A waiver on a target of an integration `user` may see, else 404."""
+def waiver_for(user, pk) -> tuple[Waiver, bool]:
+    """A waiver on a target of an integration `user` may see (else 404), and whether they may
+    end it (program staff)."""
     waiver = (
         Waiver.objects.filter(
             pk=pk, target__integration__in=integration_selectors.integrations_visible_to(user)
@@ -119,7 +124,7 @@ def waiver_for(user, pk) -> Waiver:
     )
     if waiver is None:
         raise Http404("No such waiver.")
-    return waiver
+    return waiver, is_program_staff(user)
 
 
 def target_delete_consequences(target) -> list[str]:
@@ -281,8 +286,9 @@ def rounds_for_integration_page(integration) -> QuerySet[ReviewRound]:
     )
 
 
-def round_for(user, pk) -> ReviewRound:
-    """A round of an integration `user` may see, else 404."""
+def round_for(user, pk) -> tuple[ReviewRound, bool]:
+    """A round of an integration `user` may see (else 404), and whether they may act on it
+    (add feedback, decide: program staff)."""
     round_ = (
         ReviewRound.objects.filter(
             pk=pk, integration__in=integration_selectors.integrations_visible_to(user)
@@ -292,11 +298,12 @@ def round_for(user, pk) -> ReviewRound:
     )
     if round_ is None:
         raise Http404("No such review round.")
-    return round_
+    return round_, is_program_staff(user)
 
 
-def feedback_for(user, pk) -> FeedbackItem:
-    """A feedback item on an integration `user` may see, else 404."""
+def feedback_for(user, pk) -> tuple[FeedbackItem, bool]:
+    """A feedback item on an integration `user` may see (else 404), and whether they may
+    resolve it (program staff; whoever sees it may reply while it is open)."""
     item = (
         FeedbackItem.objects.filter(
             pk=pk, round__integration__in=integration_selectors.integrations_visible_to(user)
@@ -308,7 +315,7 @@ def feedback_for(user, pk) -> FeedbackItem:
     )
     if item is None:
         raise Http404("No such feedback item.")
-    return item
+    return item, is_program_staff(user)
 
 
 def latest_finished_runs(integration) -> list[int]:

@@ -6,7 +6,6 @@ from allauth.core import ratelimit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import STAFF_PAGE, is_program_staff, require, staff_required
 from accounts.limits import over_limit
-from accounts.roles import is_program_staff
 from config.confirm import Confirmation, confirmation_page
 from config.errors import DomainError
 from config.http import refuse, safe_next, show_domain_error
@@ -37,11 +36,6 @@ from reviews.forms import (
     target_initial,
 )
 from reviews.models import RunStatus
-
-
-def _staff_only(request) -> None:
-    if not is_program_staff(request.user):
-        raise PermissionDenied("This page is for program staff.")
 
 
 def _form_errors(error: DomainError, form: TargetForm, mounts, rows: list[int]) -> None:
@@ -116,13 +110,14 @@ def _render_target_page(request, integration, target, form, mounts, status=200, 
 @sensitive_post_parameters(*SECRET_PAGE_FIELDS)
 @login_required
 def target_new(request, pk: int):
-    return _target_page(request, selectors.integration_for(request.user, pk))
+    integration, _ = selectors.integration_for(request.user, pk)
+    return _target_page(request, integration)
 
 
 @sensitive_post_parameters(*SECRET_PAGE_FIELDS)
 @login_required
 def target_edit(request, pk: int):
-    target = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(request.user, pk)
     return _target_page(request, target.integration, target)
 
 
@@ -133,11 +128,11 @@ def target_test_connection(request, pk: int):
     """The target form's "Test connection": `server.health`, `server.edition` and `auth.login`
     against what is typed, nothing saved (reviews.services.target_test_connection). For htmx
     the result alone, shown under the button; without JavaScript the form again with it."""
-    integration = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(request.user, pk)
     target = None
     target_id = request.POST.get("target", "")
     if target_id.isdecimal() and len(target_id) < 19:
-        target = review_selectors.target_for(request.user, int(target_id))
+        target, _ = review_selectors.target_for(request.user, int(target_id))
         if target.integration_id != integration.pk:
             raise Http404("No such target.")
     data = request.POST.copy()
@@ -178,7 +173,7 @@ def target_test_connection(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def target_delete(request, pk: int):
     """GET asks first (config/confirm.py), POST deletes."""
-    target = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(request.user, pk)
     if request.method == "GET":
         sentence, *details = review_selectors.target_delete_consequences(target)
         open_run = review_selectors.open_run_of(target)
@@ -207,7 +202,7 @@ def target_delete(request, pk: int):
 @require_POST
 def target_make_primary(request, pk: int):
     """The "Make evidence target" button of a target."""
-    target = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(request.user, pk)
     try:
         services.target_make_primary(target=target, actor=request.user)
     except DomainError as error:
@@ -224,7 +219,7 @@ def target_make_primary(request, pk: int):
 @require_POST
 def run_start(request, pk: int):
     """The "Run verification" button of a target."""
-    target = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(request.user, pk)
     try:
         run = services.run_request(target=target, actor=request.user)
     except DomainError as error:
@@ -244,7 +239,7 @@ RUNS_PAGE_SIZE = 25
 @login_required
 def integration_runs(request, pk: int):
     """Every verification run of an integration, newest first, filtered by status."""
-    integration = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(request.user, pk)
     status = request.GET.get("status", "")
     if status not in RunStatus.values:
         status = ""
@@ -265,7 +260,7 @@ def integration_runs(request, pk: int):
 
 @login_required
 def run_detail(request, pk: int):
-    run = review_selectors.run_for(request.user, pk)
+    run, _ = review_selectors.run_for(request.user, pk)
     return render(request, "reviews/run_detail.html", _run_context(run))
 
 
@@ -273,7 +268,7 @@ def run_detail(request, pk: int):
 def run_progress(request, pk: int):
     """The live part of the run page, polled by htmx while the run is open; opened directly
     (not by htmx), the run page itself."""
-    run = review_selectors.run_for(request.user, pk)
+    run, _ = review_selectors.run_for(request.user, pk)
     if not request.htmx:
         return redirect("run_detail", pk=pk)
     return render(request, "reviews/_run_progress.html", _run_context(run))
@@ -282,7 +277,7 @@ def run_progress(request, pk: int):
 @login_required
 @require_POST
 def run_cancel(request, pk: int):
-    run = review_selectors.run_for(request.user, pk)
+    run, _ = review_selectors.run_for(request.user, pk)
     try:
         services.run_cancel(run=run, actor=request.user)
     except DomainError as error:
@@ -295,14 +290,14 @@ def run_cancel(request, pk: int):
 
 @login_required
 def evidence_detail(request, pk: int):
-    evidence = review_selectors.evidence_for(request.user, pk)
+    evidence, may_accept = review_selectors.evidence_for(request.user, pk)
     return render(
         request,
         "reviews/evidence_detail.html",
         {
             "evidence": evidence,
             "integration": evidence.integration,
-            "may_accept": is_program_staff(request.user) and evidence.accepted_at is None,
+            "may_accept": may_accept and evidence.accepted_at is None,
         },
     )
 
@@ -311,8 +306,8 @@ def evidence_detail(request, pk: int):
 @require_POST
 def evidence_accept(request, pk: int):
     """The evidence page's "Accept in place of a program run" form (program staff)."""
-    evidence = review_selectors.evidence_for(request.user, pk)
-    _staff_only(request)
+    evidence, may_accept = review_selectors.evidence_for(request.user, pk)
+    require(may_accept, STAFF_PAGE, code="staff_only")
     try:
         services.evidence_accept(
             evidence=evidence, actor=request.user, justification=request.POST.get("justification")
@@ -331,8 +326,8 @@ def evidence_accept(request, pk: int):
 @require_POST
 def waiver_grant(request, pk: int):
     """The integration page's "Waive a check" form (program staff)."""
-    integration = selectors.integration_for(request.user, pk)
-    _staff_only(request)
+    integration, _ = selectors.integration_for(request.user, pk)
+    require(is_program_staff(request.user), STAFF_PAGE, code="staff_only")
     form = WaiverForm(request.POST, targets=review_selectors.targets_of(integration))
     if not form.is_valid():
         for problems in form.errors.values():
@@ -357,8 +352,8 @@ def waiver_grant(request, pk: int):
 @login_required
 @require_POST
 def waiver_end(request, pk: int):
-    waiver = review_selectors.waiver_for(request.user, pk)
-    _staff_only(request)
+    waiver, may_end = review_selectors.waiver_for(request.user, pk)
+    require(may_end, STAFF_PAGE, code="staff_only")
     try:
         services.waiver_end(waiver=waiver, actor=request.user)
     except DomainError as error:
@@ -386,9 +381,9 @@ QUEUE_DEFAULT_SORT = "-days"
 
 
 @login_required
+@staff_required
 def review_queue(request):
     """Integrations in review, longest waiting first, with their latest run and open feedback."""
-    _staff_only(request)
     category = request.GET.get("category", "")
     if category not in Category.values:
         category = ""
@@ -420,7 +415,7 @@ def review_queue(request):
 @require_POST
 def review_assign(request, pk: int):
     """A reviewer takes an integration ("Assign me")."""
-    integration = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(request.user, pk)
     try:
         integration_services.integration_update(
             integration=integration, actor=request.user, data={"assignee": request.user}
@@ -448,7 +443,7 @@ def rounds_context(integration) -> dict:
 def review_rounds(request, pk: int):
     """The review rounds of an integration on their own (the part the integration page shows),
     for htmx; opened directly, the integration page at its rounds."""
-    integration = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(request.user, pk)
     if not request.htmx:
         return redirect(reverse("integration_detail", args=[pk]) + "#review-rounds")
     return render(request, "reviews/_rounds.html", rounds_context(integration))
@@ -472,7 +467,7 @@ def round_action(request, integration_id: int, form: forms.Form, act, done: str)
 @login_required
 @require_POST
 def review_round_open(request, pk: int):
-    integration = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(request.user, pk)
     return round_action(
         request,
         integration.pk,
@@ -487,7 +482,7 @@ def review_round_open(request, pk: int):
 @login_required
 @require_POST
 def review_feedback_add(request, pk: int):
-    review_round = review_selectors.round_for(request.user, pk)
+    review_round, _ = review_selectors.round_for(request.user, pk)
     return round_action(
         request,
         review_round.integration_id,
@@ -505,7 +500,7 @@ def review_feedback_add(request, pk: int):
 @login_required
 @require_POST
 def review_feedback_reply(request, pk: int):
-    item = review_selectors.feedback_for(request.user, pk)
+    item, _ = review_selectors.feedback_for(request.user, pk)
     return round_action(
         request,
         item.round.integration_id,
@@ -518,7 +513,7 @@ def review_feedback_reply(request, pk: int):
 @login_required
 @require_POST
 def review_feedback_resolve(request, pk: int):
-    item = review_selectors.feedback_for(request.user, pk)
+    item, _ = review_selectors.feedback_for(request.user, pk)
     return round_action(
         request,
         item.round.integration_id,

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.access import visible_through_partner
+from accounts.access import may_act_for, visible_through_partner
 from support_sla.clocks import (
     REOPEN_WINDOW,
     clock_of,
@@ -94,11 +94,14 @@ def search_issues(issues: QuerySet[SupportIssue], text: str) -> QuerySet[Support
     )
 
 
-def issue_for(user, pk) -> SupportIssue:
+def issue_for(user, pk) -> tuple[SupportIssue, bool]:
+    """A support issue `user` may see (else 404), and whether they may act on it (comment,
+    change it: the integration's people and program staff; which change, the services
+    decide)."""
     issue = issues_visible_to(user).filter(pk=pk).first()
     if issue is None:
         raise Http404("No such support issue.")
-    return issue
+    return issue, may_act_for(user, issue.integration.partner)
 
 
 def sla_compliance(*, since=None, partner=None) -> dict:

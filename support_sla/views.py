@@ -3,13 +3,12 @@ is edited on the partner page: pipeline.views.calendar_edit.)"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.roles import is_program_staff
+from accounts.access import is_program_staff, require
 from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
 from config.forms import posted
@@ -96,7 +95,7 @@ def support_queue(request):
 
 @login_required
 def issue_detail(request, pk: int):
-    issue = selectors.issue_for(request.user, pk)
+    issue, _ = selectors.issue_for(request.user, pk)
     (issue,) = selectors.with_clock([issue])
     next_statuses = services.NEXT_STATUSES[issue.status]
     pausable = IssueStatus.WAITING_ON_REPORTER in next_statuses and services.may_pause(
@@ -129,7 +128,7 @@ def issue_detail(request, pk: int):
 
 @login_required
 def issue_new(request, pk: int):
-    integration = integration_for(request.user, pk)
+    integration, _ = integration_for(request.user, pk)
     if not services.may_open_issue(integration):
         # No form to fill in only to be refused: say when issues can be opened.
         return render(
@@ -150,7 +149,7 @@ def issue_new(request, pk: int):
 
 
 def _update(request, pk: int, form_class, fields: list[str], done: str):
-    issue = selectors.issue_for(request.user, pk)
+    issue, _ = selectors.issue_for(request.user, pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -174,7 +173,8 @@ def issue_status(request, pk: int):
     """GET asks first (config/confirm.py): what the new status does to the clock, and the
     question to the reporter when it pauses it; POST changes it."""
     if request.method == "GET":
-        return _status_confirmation(request, selectors.issue_for(request.user, pk))
+        issue, _ = selectors.issue_for(request.user, pk)
+        return _status_confirmation(request, issue)
     return _update(request, pk, StatusForm, ["status", "comment"], "Status changed.")
 
 
@@ -196,8 +196,11 @@ def _status_confirmation(request, issue):
             ),
         )
     pausing = status == IssueStatus.WAITING_ON_REPORTER
-    if pausing and not services.may_pause(issue=issue, actor=request.user):
-        raise PermissionDenied("Program staff opened this issue: only they can pause it.")
+    require(
+        not pausing or services.may_pause(issue=issue, actor=request.user),
+        "Program staff opened this issue: only they can pause it.",
+        code="staff_opened_issue",
+    )
     sentence, *details = selectors.status_change_consequences(issue, status)
     comment = PauseForm.base_fields["comment"]
     return confirmation_page(
@@ -251,7 +254,7 @@ def issue_severity(request, pk: int):
 @login_required
 @require_POST
 def issue_comment(request, pk: int):
-    issue = selectors.issue_for(request.user, pk)
+    issue, _ = selectors.issue_for(request.user, pk)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:

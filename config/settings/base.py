@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "accounts.mfa.StaffMfaMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
     "config.middleware.RejectNulMiddleware",
+    "config.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = env("ROOT_URLCONF", default="config.urls")  # benchmarks add a baseline view
