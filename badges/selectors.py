@@ -21,6 +21,18 @@ def badge_for(user, pk) -> tuple[Badge, bool]:
     return badge, is_admin(user)
 
 
+def public_badge_for(public_id: str) -> Badge:
+    """A badge by its public id, for its public verify page (anyone; else 404)."""
+    badge = (
+        Badge.objects.select_related("integration__partner", "run__target")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if badge is None:
+        raise Http404("No such badge.")
+    return badge
+
+
 def badges_context(integration, user) -> dict:
     """What templates/badges/_badges.html needs: the integration's badges and, for admins, the
     eligibility of each kind it does not hold yet."""

@@ -13,7 +13,7 @@ from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import partner_emails
+from accounts.access import partner_emails, require
 from accounts.notifications import notify
 from accounts.roles import is_admin
 from badges import rendering
@@ -66,8 +66,7 @@ def _record(badge: Badge, action: str, *, actor=None, reason: str = "", run=None
 def badge_issue(*, integration: Integration, kind: str, actor) -> Badge:
     """Issue a badge of `kind` (admins only) if the integration is eligible (409 with the
     unmet conditions otherwise). Of two racing issues, exactly one wins."""
-    if not is_admin(actor):
-        raise DomainError.forbidden("Only program admins issue badges.", code="admins_only")
+    require(is_admin(actor), "Only program admins issue badges.", code="admins_only")
     if kind not in BadgeKind.values:
         raise DomainError.invalid(f"“{kind}” is not a badge kind.", code="unknown_kind")
     try:
@@ -109,8 +108,7 @@ def badge_issue(*, integration: Integration, kind: str, actor) -> Badge:
 
 def badge_revoke(*, badge: Badge, actor, reason: str) -> Badge:
     """Revoke (admins only, with a reason). A revocation is never undone automatically."""
-    if not is_admin(actor):
-        raise DomainError.forbidden("Only program admins revoke badges.", code="admins_only")
+    require(is_admin(actor), "Only program admins revoke badges.", code="admins_only")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError.invalid(

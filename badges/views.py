@@ -3,15 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import require
 from badges import rendering, services
 from badges.eligibility import run_enterprise_features
-from badges.models import Badge, BadgeStatus, StatusReason
-from badges.selectors import badge_for
+from badges.models import BadgeStatus, StatusReason
+from badges.selectors import badge_for, public_badge_for
 from config.confirm import Confirmation, confirmation_page, reason_form
 from config.errors import DomainError
 from config.http import refuse
@@ -67,10 +67,7 @@ def badge_json(request, public_id: str):
 def badge_verify(request, public_id: str):
     """The public verify page: what was verified, against which Vault, when; no secrets and
     no target address."""
-    badge = get_object_or_404(
-        Badge.objects.select_related("integration__partner", "run__target"),
-        public_id=public_id,
-    )
+    badge = public_badge_for(public_id)
     results = list(badge.run.results.select_related("waiver__granted_by").order_by("position"))
     return render(
         request,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connections
 from django.db.models import Count, DateTimeField, F, QuerySet, Value
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.roles import is_program_staff
@@ -19,6 +20,7 @@ from integrations.models import (
     PIPELINE,
     STAGE_FIELD,
     Integration,
+    Partner,
     Stage,
     StageTransition,
 )
@@ -169,6 +171,16 @@ def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[
     if category:
         queryset = queryset.filter(category=category)
     return matching(queryset, search).order_by("name", "pk")
+
+
+def directory_partner_for(slug: str) -> tuple[Partner, QuerySet[Integration]]:
+    """A partner's page in the public directory: the partner and its listed integrations, or a
+    404 when it has none there (anyone may look: the public's lookup)."""
+    partner = Partner.objects.filter(slug=slug).first()
+    integrations = directory_integrations().filter(partner=partner)
+    if partner is None or not integrations.exists():
+        raise Http404("This partner has no listed integrations.")
+    return partner, integrations
 
 
 def hidden_from_directory(integration: Integration) -> bool:

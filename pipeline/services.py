@@ -6,7 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import partner_emails
+from accounts.access import partner_emails, require
 from accounts.models import User
 from accounts.notifications import notify
 from badges.services import badges_refresh
@@ -82,12 +82,12 @@ def integration_transition(
                 f"An integration in {Stage(source).label} cannot move to {Stage(to).label}.",
                 code="conflict" if source != integration.stage else "invalid_transition",
             )
-        if not fsm_transition.has_perm(locked, actor):
-            raise DomainError.forbidden(
-                f"Your role cannot move an integration from {Stage(source).label} "
-                f"to {Stage(to).label}.",
-                code="not_allowed",
-            )
+        require(
+            fsm_transition.has_perm(locked, actor),
+            f"Your role cannot move an integration from {Stage(source).label} "
+            f"to {Stage(to).label}.",
+            code="not_allowed",
+        )
         unmet = guards.guard_for(source, to)(locked, facts_of(locked), note)
         if unmet:
             raise DomainError(
@@ -131,10 +131,9 @@ def integration_undo(*, row: StageTransition, actor: User, now=None) -> StageTra
         Integration.objects.select_for_update().get(pk=row.integration_id)
         row = StageTransition.objects.select_related("integration").get(pk=row.pk)
         offer = undo_offer(row=row, user=actor, now=now)
-        if offer is None:
-            raise DomainError.forbidden(
-                "Only the person who made a move can undo it.", code="not_your_move"
-            )
+        require(
+            offer is not None, "Only the person who made a move can undo it.", code="not_your_move"
+        )
         if not offer.possible:
             raise DomainError(offer.refusal, code="undo_refused")
         return integration_transition(

@@ -5,8 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -612,10 +611,7 @@ def directory(request):
 
 
 def directory_partner(request, slug: str):
-    partner = get_object_or_404(Partner, slug=slug)
-    integrations = selectors.directory_integrations().filter(partner=partner)
-    if not integrations.exists():
-        raise Http404("This partner has no listed integrations.")
+    partner, integrations = selectors.directory_partner_for(slug)
     return render(
         request,
         "integrations/directory_partner.html",

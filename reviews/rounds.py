@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import is_member, partner_emails
+from accounts.access import is_member, partner_emails, require
 from accounts.models import User
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
@@ -27,8 +27,7 @@ def _link(integration: Integration, anchor: str) -> str:
 
 
 def _require_staff(actor: User, action: str) -> None:
-    if not is_program_staff(actor):
-        raise DomainError.forbidden(f"Only program staff {action}.", code="staff_only")
+    require(is_program_staff(actor), f"Only program staff {action}.", code="staff_only")
 
 
 def _require_text(value: str, field: str) -> str:
@@ -124,10 +123,11 @@ def feedback_reply(*, item: FeedbackItem, actor: User, body: str) -> FeedbackRep
     to the integration's assignee, or else to whoever opened the round."""
     integration = item.round.integration
     staff = is_program_staff(actor)
-    if not staff and not is_member(actor, integration.partner):
-        raise DomainError.forbidden(
-            "Only the integration's partner and program staff can reply.", code="not_member"
-        )
+    require(
+        staff or is_member(actor, integration.partner),
+        "Only the integration's partner and program staff can reply.",
+        code="not_member",
+    )
     body = _require_text(body, "body")
     with transaction.atomic():
         locked = FeedbackItem.objects.select_for_update().get(pk=item.pk)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.access import is_member, may_act_for, may_manage, partner_emails
+from accounts.access import is_member, may_act_for, may_manage, partner_emails, require
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
 from config.errors import DomainError
@@ -51,8 +51,10 @@ logger = logging.getLogger(__name__)
 
 def _check_member_or_staff(user, integration) -> None:
     """`user` None is the program itself (beat's re-verifications)."""
-    if user is not None and not may_act_for(user, integration.partner):
-        raise DomainError.forbidden("Only the integration's partner and program staff can.")
+    require(
+        user is None or may_act_for(user, integration.partner),
+        "Only the integration's partner and program staff can.",
+    )
 
 
 # --- Targets ---------------------------------------------------------------------------------
@@ -107,12 +109,12 @@ def _apply(target: VerificationTarget, data: dict, actor=None) -> VerificationTa
                 "(the runs are evidence of what was verified). Add a new target instead.",
                 code="target_has_runs",
             )
-        if moved and actor is not None and not is_member(actor, locked.integration.partner):
-            raise DomainError.forbidden(
-                "Only the partner's own people can change where a target points (its kind, "
-                "address or namespace): its credentials are theirs.",
-                code="repoint_forbidden",
-            )
+        require(
+            not moved or actor is None or is_member(actor, locked.integration.partner),
+            "Only the partner's own people can change where a target points (its kind, "
+            "address or namespace): its credentials are theirs.",
+            code="repoint_forbidden",
+        )
         if moved:  # the secrets were given for the old server: they do not follow the target
             values.setdefault("credentials_ciphertext", "")
             values.setdefault("inspector_ciphertext", "")
@@ -267,10 +269,11 @@ def target_make_primary(*, target: VerificationTarget, actor) -> VerificationTar
     program staff until the integration reaches review, only program staff from then on
     (403 otherwise). The switch is written to the integration's history."""
     integration = target.integration
-    if not may_manage(actor, integration.partner):
-        raise DomainError.forbidden(
-            "Only a partner owner or program staff choose the evidence target.", code="not_owner"
-        )
+    require(
+        may_manage(actor, integration.partner),
+        "Only a partner owner or program staff choose the evidence target.",
+        code="not_owner",
+    )
     with transaction.atomic():
         locked = _lock_integration(integration)
         if not selectors.may_choose_evidence(actor, locked):
@@ -380,8 +383,7 @@ MAX_JUSTIFICATION = 2_000
 
 
 def _check_staff(actor) -> None:
-    if not is_program_staff(actor):
-        raise DomainError.forbidden("Only program staff can waive checks.")
+    require(is_program_staff(actor), "Only program staff can waive checks.")
 
 
 def waiver_grant(*, target: VerificationTarget, actor, check: str, justification: str) -> Waiver:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access import is_member, may_act_for, may_manage, partner_emails
+from accounts.access import is_member, may_act_for, may_manage, partner_emails, require
 from accounts.models import User
 from accounts.notifications import notify
 from accounts.roles import is_program_staff
@@ -54,10 +54,11 @@ _NOT_A_MEMBER = object()
 
 
 def _check_member_or_staff(user, integration: Integration) -> None:
-    if not may_act_for(user, integration.partner):
-        raise DomainError.forbidden(
-            "Only the integration's partner and program staff can.", code="not_member"
-        )
+    require(
+        may_act_for(user, integration.partner),
+        "Only the integration's partner and program staff can.",
+        code="not_member",
+    )
 
 
 def _people(issue: SupportIssue) -> list[str]:
@@ -166,10 +167,11 @@ def issue_update(
                     "Unknown severity.", errors={"severity": ["Choose critical or normal."]}
                 )
             changed = data["severity"] != locked.severity
-            if changed and data["severity"] not in severity_choices(issue=locked, actor=actor):
-                raise DomainError.forbidden(
-                    "Only program staff can make a critical issue normal.", code="staff_only"
-                )
+            require(
+                not changed or data["severity"] in severity_choices(issue=locked, actor=actor),
+                "Only program staff can make a critical issue normal.",
+                code="staff_only",
+            )
             locked.severity = data["severity"]
         for field in ("title", "description"):
             if field in data:
@@ -195,11 +197,11 @@ def may_pause(*, issue: SupportIssue, actor) -> bool:
 
 
 def _check_pause(issue: SupportIssue, actor, comment: str) -> None:
-    if not may_pause(issue=issue, actor=actor):
-        raise DomainError.forbidden(
-            "Program staff opened this issue: only program staff can wait on its reporter.",
-            code="staff_opened_issue",
-        )
+    require(
+        may_pause(issue=issue, actor=actor),
+        "Program staff opened this issue: only program staff can wait on its reporter.",
+        code="staff_opened_issue",
+    )
     if not comment:
         raise DomainError.invalid(
             "Waiting on the reporter needs a comment saying what you need from them.",
@@ -359,8 +361,7 @@ def calendar_update(
 ) -> BusinessCalendar:
     """A partner owner (or staff) edits the working week and closure dates (either or both).
     The change applies to clocks that start after it: running clocks keep their calendar."""
-    if not may_manage(actor, partner):
-        raise DomainError.forbidden("Only an owner of this partner can change its calendar.")
+    require(may_manage(actor, partner), "Only an owner of this partner can change its calendar.")
     with transaction.atomic():
         calendar, _ = BusinessCalendar.objects.select_for_update().get_or_create(partner=partner)
         if working_days is None:
