@@ -18,7 +18,7 @@ class _Unread:
 
     @cached_property
     def count(self) -> int:
-        return unread_count(self._user)
+        return unread_count(user=self._user)
 
 
 def notifications(request) -> dict:

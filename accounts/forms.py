@@ -83,7 +83,7 @@ class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
         """allauth counts every EmailAddress row as taken, unverified ones of other accounts
         too: anyone could then block someone's sign-up (an invitee's) by typing their address
         into their own account. Only a sign-in address or a verified one holds an address."""
-        if email_held(value):
+        if email_held(email=value):
             return super().validate_unique_email(value)
         self.account_already_exists = False
         return get_adapter().validate_unique_email(value)

@@ -26,7 +26,7 @@ NOTIFICATION_KINDS = {
 _LISTED_FIELDS = ("subject", "event", "link", "created_at", "read_at", "integration_id")
 
 
-def api_token_for(user: User, pk) -> tuple[ApiToken, bool]:
+def api_token_for(*, user: User, pk: int) -> tuple[ApiToken, bool]:
     """One of the user's own API tokens (anyone else's is a 404), and whether they may change
     it (revoke it: their own, always)."""
     token = ApiToken.objects.filter(pk=pk, user=user).first()
@@ -35,7 +35,7 @@ def api_token_for(user: User, pk) -> tuple[ApiToken, bool]:
     return token, True
 
 
-def notification_for(user: User, pk) -> tuple[Notification, bool]:
+def notification_for(*, user: User, pk: int) -> tuple[Notification, bool]:
     """One of the user's own notifications (anyone else's is a 404), and whether they may
     change it (mark it read: their own, always)."""
     notification = Notification.objects.filter(pk=pk, user=user).first()
@@ -45,7 +45,7 @@ def notification_for(user: User, pk) -> tuple[Notification, bool]:
 
 
 def notifications_for(
-    user: User, *, kind: str = "", integration_id: int | None = None
+    *, user: User, kind: str = "", integration_id: int | None = None
 ) -> QuerySet[Notification]:
     """The user's in-app list, newest first: one item per group of repeats (the newest row of
     one event about one integration within the grouping window; accounts.notifications.notify),
@@ -62,7 +62,7 @@ def notifications_for(
     return items.only(*_LISTED_FIELDS).prefetch_related(Prefetch("repeats", queryset=repeats))
 
 
-def notification_integrations(user: User) -> list[tuple[int, str]]:
+def notification_integrations(*, user: User) -> list[tuple[int, str]]:
     """(id, name) of the integrations the user's notifications are about, by name: the
     list's filter by integration."""
     return list(
@@ -73,19 +73,19 @@ def notification_integrations(user: User) -> list[tuple[int, str]]:
     )
 
 
-def unread_count(user: User) -> int:
+def unread_count(*, user: User) -> int:
     """Unread items of the in-app list (a group counts once)."""
     return Notification.objects.filter(
         user=user, read_at__isnull=True, grouped_into__isnull=True
     ).count()
 
 
-def has_verified_address(user: User, email: str) -> bool:
+def has_verified_address(*, user: User, email: str) -> bool:
     """Whether `user` proved they receive mail at `email` (a verified address of theirs)."""
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
-def email_held(email: str) -> bool:
+def email_held(*, email: str) -> bool:
     """Whether an account holds `email`: as its sign-in address, or as an address it verified.
     Someone else's unverified secondary address holds nothing: anyone may type any address,
     and that must not keep its owner from signing up (or let the typist pass as them)."""

@@ -105,7 +105,7 @@ def invitation_accept(*, key: str, user: User) -> Membership:
                 "This invitation has expired; ask the partner owner for a new one.",
                 code="expired",
             )
-        if not has_verified_address(user, invitation.email):
+        if not has_verified_address(user=user, email=invitation.email):
             raise invitation_address_error(invitation=invitation, user=user)
         membership, _created = Membership.objects.get_or_create(
             partner=invitation.partner, user=user, defaults={"role": invitation.role}

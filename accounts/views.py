@@ -65,7 +65,7 @@ def profile(request):
 @require_http_methods(["GET", "POST"])
 def token_revoke(request, pk: int):
     """GET asks first (config/confirm.py); POST revokes."""
-    token, _ = selectors.api_token_for(request.user, pk)
+    token, _ = selectors.api_token_for(user=request.user, pk=pk)
     if request.method == "GET":
         return confirmation_page(
             request,
@@ -106,7 +106,7 @@ def invitation_accept(request, key: str):
             messages.success(request, f"You joined {membership.partner.name}.")
             return redirect("dashboard")
     refusal = None
-    if not selectors.has_verified_address(request.user, invitation.email):
+    if not selectors.has_verified_address(user=request.user, email=invitation.email):
         refusal = services.invitation_address_error(invitation=invitation, user=request.user)
     return render(
         request, "accounts/invitation.html", {"invitation": invitation, "refusal": refusal}
@@ -162,13 +162,13 @@ NOTIFICATIONS_PER_PAGE = 20
 def _filters(request) -> NotificationFilterForm:
     """The list's filters from the query string (htmx posts keep it in their URL)."""
     return NotificationFilterForm(
-        request.GET, integrations=selectors.notification_integrations(request.user)
+        request.GET, integrations=selectors.notification_integrations(user=request.user)
     )
 
 
 def _page(request, number, filters: NotificationFilterForm):
     notifications = selectors.notifications_for(
-        request.user,
+        user=request.user,
         kind=filters.value("kind") or "",
         integration_id=filters.value("integration"),
     )
@@ -188,7 +188,7 @@ def notification_list(request):
 @login_required
 def notification_open(request, pk: int):
     """An item's link: mark it read and go to what it is about."""
-    notification, _ = selectors.notification_for(request.user, pk)
+    notification, _ = selectors.notification_for(user=request.user, pk=pk)
     services.notifications_mark_read(user=request.user, notification=notification)
     return redirect(notification.link or "notification_list")
 
@@ -197,7 +197,7 @@ def notification_open(request, pk: int):
 @require_POST
 def notification_read(request, pk: int):
     """Mark one read: htmx swaps the item (and the navbar bell); without JS, back to the list."""
-    notification, _ = selectors.notification_for(request.user, pk)
+    notification, _ = selectors.notification_for(user=request.user, pk=pk)
     services.notifications_mark_read(user=request.user, notification=notification)
     if request.htmx:
         notification.refresh_from_db(fields=["read_at"])

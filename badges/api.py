@@ -88,7 +88,7 @@ class IntegrationBadgesView(APIView):
     @extend_schema(request=IssueSerializer, responses={201: BadgeSerializer})
     def post(self, request, integration_pk: int):
         """Issue a badge: 201, or 409 with `unmet`; admins only (403 otherwise)."""
-        integration, _ = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(user=request.user, pk=integration_pk)
         body = IssueSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         badge = services.badge_issue(
@@ -100,7 +100,7 @@ class IntegrationBadgesView(APIView):
 class BadgeRevokeView(APIView):
     @extend_schema(request=RevokeSerializer, responses=BadgeSerializer)
     def post(self, request, pk: int):
-        badge, _ = badge_for(request.user, pk)  # admins only: the service says so (403)
+        badge, _ = badge_for(user=request.user, pk=pk)  # admins only: the service says so (403)
         body = RevokeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         badge = services.badge_revoke(

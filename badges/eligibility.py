@@ -70,10 +70,10 @@ def evidence_unmet(integration: Integration, kind: str, *, now=None):
     """(unmet conditions, the evidence run): the latest finished run of the evidence target
     passed within VIP_BADGE_EVIDENCE_DAYS on a platform that fits `kind`. Not the newest
     passed run, and not another target's."""
-    target = review_selectors.evidence_target_of(integration)
+    target = review_selectors.evidence_target_of(integration=integration)
     if target is None:
         return [Unmet("no_evidence", "The integration has no evidence target.")], None
-    run = review_selectors.verdict_runs(target).first()
+    run = review_selectors.verdict_runs(target=target).first()
     days = settings.VIP_BADGE_EVIDENCE_DAYS
     if run is None:
         message = f"The evidence target “{target.name}” has no finished verification run."
@@ -100,7 +100,7 @@ def badge_eligibility(*, integration: Integration, kind: str, now=None) -> Eligi
     unmet = []
     if integration.stage not in LISTED:
         unmet.append(Unmet("not_released", "The integration must be in release or support."))
-    if integration_has_open_breached_critical(integration):
+    if integration_has_open_breached_critical(integration=integration):
         unmet.append(
             Unmet("critical_breach_open", "A breached critical support issue is still open.")
         )

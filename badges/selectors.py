@@ -6,12 +6,14 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from accounts.access import visible_through_partner
+from accounts.models import User
 from accounts.roles import is_admin
 from badges import eligibility as badge_rules  # a module: it imports what imports this
 from badges.models import LIVE_STATUSES, Badge, BadgeKind, BadgeStatus
+from integrations.models import Integration
 
 
-def badge_for(user, pk) -> tuple[Badge, bool]:
+def badge_for(*, user: User, pk: int) -> tuple[Badge, bool]:
     """A badge of an integration `user` may see (else 404), and whether they may change it
     (revoke it: program admins)."""
     badges = Badge.objects.select_related("integration__partner")
@@ -21,7 +23,7 @@ def badge_for(user, pk) -> tuple[Badge, bool]:
     return badge, is_admin(user)
 
 
-def public_badge_for(public_id: str) -> Badge:
+def public_badge_for(*, public_id: str) -> Badge:
     """A badge by its public id, for its public verify page (anyone; else 404)."""
     badge = (
         Badge.objects.select_related("integration__partner", "run__target")
@@ -33,7 +35,7 @@ def public_badge_for(public_id: str) -> Badge:
     return badge
 
 
-def badges_context(integration, user) -> dict:
+def badges_context(*, integration: Integration, user: User) -> dict:
     """What templates/badges/_badges.html needs: the integration's badges and, for admins, the
     eligibility of each kind it does not hold yet."""
     badges = list(integration.badges.order_by("kind", "-issued_at"))

@@ -148,10 +148,10 @@ class Facts:
 
 
 def _facts(integration: Integration) -> Facts:
-    evidence = review_selectors.evidence_target_of(integration)
+    evidence = review_selectors.evidence_target_of(integration=integration)
     verdicts = []
     if evidence is not None:
-        verdicts = list(review_selectors.verdict_runs(evidence).select_related("target")[:2])
+        verdicts = list(review_selectors.verdict_runs(target=evidence).select_related("target")[:2])
     return Facts(
         stage=integration.stage,
         evidence=evidence,
@@ -294,7 +294,7 @@ def badges_reverify_due(*, now=None) -> int:
         .values_list("integration", "first")
     )
     for integration_id, first_issued in issued:
-        target = review_selectors.evidence_target_of(integration_id)
+        target = review_selectors.evidence_target_of(integration=integration_id)
         if target is None:  # deleted: the badges are suspended until staff choose another
             continue
         last = (

@@ -67,7 +67,7 @@ def badge_json(request, public_id: str):
 def badge_verify(request, public_id: str):
     """The public verify page: what was verified, against which Vault, when; no secrets and
     no target address."""
-    badge = public_badge_for(public_id)
+    badge = public_badge_for(public_id=public_id)
     results = list(badge.run.results.select_related("waiver__granted_by").order_by("position"))
     return render(
         request,
@@ -87,7 +87,7 @@ def badge_verify(request, public_id: str):
 @login_required
 @require_POST
 def badge_issue(request, pk: int):
-    integration, _ = integration_for(request.user, pk)
+    integration, _ = integration_for(user=request.user, pk=pk)
     try:
         badge = services.badge_issue(
             integration=integration, kind=request.POST.get("kind", ""), actor=request.user
@@ -104,7 +104,7 @@ def badge_issue(request, pk: int):
 def badge_revoke(request, pk: int):
     """GET asks first, with the reason the partner will read (config/confirm.py); POST
     revokes (admins only, as the service says)."""
-    badge, may_revoke = badge_for(request.user, pk)  # 404 for strangers
+    badge, may_revoke = badge_for(user=request.user, pk=pk)  # 404 for strangers
     integration = badge.integration
     if request.method == "GET":
         require(may_revoke, "Only program admins revoke badges.", code="admins_only")

@@ -18,4 +18,4 @@ class IntegrationFilter(django_filters.FilterSet):
         fields = ["stage", "category", "partner", "search"]
 
     def filter_search(self, queryset, name, value):
-        return selectors.matching(queryset, value)
+        return selectors.matching(integrations=queryset, text=value)

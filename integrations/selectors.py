@@ -2,11 +2,22 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, FloatField, IntegerField, Q, QuerySet, Value
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import (
+    Exists,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Floor
 from django.http import Http404
 
 from accounts.access import may_act_for, may_manage, visible_through_partner
+from accounts.models import User
 from accounts.roles import is_program_staff
 from config.db import SecondsBetween
 from integrations.models import (
@@ -22,7 +33,7 @@ from integrations.models import (
 from integrations.overlap import find_overlaps
 
 
-def partners_for_user(user) -> QuerySet[Partner]:
+def partners_for_user(*, user: User | AnonymousUser) -> QuerySet[Partner]:
     if is_program_staff(user):
         return Partner.objects.all()
     if not getattr(user, "is_authenticated", False):
@@ -30,13 +41,13 @@ def partners_for_user(user) -> QuerySet[Partner]:
     return Partner.objects.filter(memberships__user=user)
 
 
-def integrations_visible_to(user) -> QuerySet[Integration]:
+def integrations_visible_to(*, user: User | AnonymousUser) -> QuerySet[Integration]:
     """Staff see every integration; partner users only their partners'; others nothing."""
     queryset = Integration.objects.select_related("partner", "assignee", "standing_record")
     return visible_through_partner(queryset, user)
 
 
-def days_between(start, end):
+def days_between(*, start: Combinable, end: Combinable) -> Cast:
     """Whole days from `start` to `end` (database expressions): the one rule for "days in
     stage". The integrations list, its CSV export and the program metrics all count with it;
     `Integration.days_in_stage` is the same rule for one object already in memory."""
@@ -46,19 +57,19 @@ def days_between(start, end):
     )
 
 
-def integration_for(user, pk) -> tuple[Integration, bool]:
+def integration_for(*, user: User, pk: int) -> tuple[Integration, bool]:
     """The integration `user` may see (else 404) and whether they may change it: whoever sees
     an integration may edit its intake answers (its partner's people and program staff); what
     each role may do beyond that, the services decide."""
-    integration = integrations_visible_to(user).filter(pk=pk).first()
+    integration = integrations_visible_to(user=user).filter(pk=pk).first()
     if integration is None:
         raise Http404("No such integration.")
     return integration, may_act_for(user, integration.partner)
 
 
-def partner_for(user, slug: str) -> tuple[Partner, bool]:
+def partner_for(*, user: User, slug: str) -> tuple[Partner, bool]:
     """The partner `user` belongs to (staff: any; else 404) and whether they may change it."""
-    partner = partners_for_user(user).filter(slug=slug).first()
+    partner = partners_for_user(user=user).filter(slug=slug).first()
     if partner is None:
         raise Http404("No such partner.")
     may_write = may_manage(user, partner)
@@ -79,14 +90,14 @@ def _review_moves(integration):
     )
 
 
-def integration_reached_review(integration: Integration) -> bool:
+def integration_reached_review(*, integration: Integration) -> bool:
     return (
         reached_review(stage=integration.stage, ever_in_review=False)
         or _review_moves(integration).exists()
     )
 
 
-def integration_facts(integration) -> dict:
+def integration_facts(*, integration: OuterRef) -> dict:
     """What the pipeline asks of an integration's own records, as database expressions of
     `integration` (an `OuterRef("pk")`): whether it was ever in review (for `reached_review`)
     and whether similar existing integrations were found."""
@@ -96,7 +107,7 @@ def integration_facts(integration) -> dict:
     }
 
 
-def matching(integrations: QuerySet[Integration], text: str) -> QuerySet[Integration]:
+def matching(*, integrations: QuerySet[Integration], text: str) -> QuerySet[Integration]:
     """`integrations` whose name, summary or partner's name contains `text` (any case): what
     every integration list's search box means. All of them when `text` is blank."""
     text = text.strip()
@@ -132,23 +143,25 @@ class Overlaps:
         return bool(self.shown) or self.unreleased > 0
 
 
-def overlaps_for_viewer(integration: Integration, user) -> Overlaps:
+def overlaps_for_viewer(*, integration: Integration, user: User) -> Overlaps:
     """The overlaps found at intake (or staff's last re-check), as `user` may see them."""
     return overlaps_seen_by(
-        user,
-        [
+        user=user,
+        found=[
             (overlap.similar, overlap.score)
             for overlap in integration.overlaps.select_related("similar__partner")
         ],
     )
 
 
-def overlaps_seen_by(user, found: list[tuple[Integration, float]]) -> Overlaps:
+def overlaps_seen_by(*, user: User, found: list[tuple[Integration, float]]) -> Overlaps:
     """The one rule for what a viewer sees of similar work: program staff everything; a partner
     user released work and their own partners' work by name, and of other partners'
     unreleased work only how much there is."""
     staff = is_program_staff(user)
-    own_partner_ids = set() if staff else set(partners_for_user(user).values_list("pk", flat=True))
+    own_partner_ids = (
+        set() if staff else set(partners_for_user(user=user).values_list("pk", flat=True))
+    )
     shown, unreleased = [], 0
     for similar, score in found:
         if staff or similar.stage in LISTED or similar.partner_id in own_partner_ids:
@@ -167,7 +180,7 @@ def overlaps_seen_by(user, found: list[tuple[Integration, float]]) -> Overlaps:
 
 
 def similar_work_for_viewer(
-    *, user, name: str, category: str, description: str, partner: Partner
+    *, user: User, name: str, category: str, description: str, partner: Partner
 ) -> Overlaps:
     """The intake's live hint: what `find_overlaps` finds for an intake not saved yet (the
     same scoring as the saved intake), as `user` may see it. `partner` may be unsaved (a new
@@ -176,7 +189,7 @@ def similar_work_for_viewer(
     matches = find_overlaps(draft)
     found = Integration.objects.select_related("partner").in_bulk([match.id for match in matches])
     return overlaps_seen_by(
-        user, [(found[match.id], match.score) for match in matches if match.id in found]
+        user=user, found=[(found[match.id], match.score) for match in matches if match.id in found]
     )
 
 

@@ -244,7 +244,7 @@ def integration_update(*, integration: Integration, actor: User, data: dict) -> 
             for field in REVIEWED_FIELDS
             if field in data and not _same(getattr(locked, field), data[field])
         }
-        if reviewed and not staff and integration_reached_review(locked):
+        if reviewed and not staff and integration_reached_review(integration=locked):
             message = "From review on, only program staff change what the review verified."
             raise DomainError(
                 message,

@@ -42,7 +42,7 @@ class WorkingDaysField(serializers.ListField):
         super().__init__(max_length=7, **kwargs)
 
     def get_attribute(self, partner: Partner) -> list[int]:
-        return partner_calendar(partner).working_days
+        return partner_calendar(partner=partner).working_days
 
     def to_representation(self, days: list[int]) -> list[int]:
         return [day + 1 for day in days]
@@ -60,7 +60,7 @@ class ClosuresField(serializers.ListField):
         super().__init__(max_length=366, **kwargs)
 
     def get_attribute(self, partner: Partner) -> list[str]:
-        return partner_calendar(partner).closures
+        return partner_calendar(partner=partner).closures
 
     def to_representation(self, days: list[str]) -> list[str]:
         return list(days)
@@ -103,7 +103,7 @@ class PartnerViewSet(
 
     def get_queryset(self):
         return (
-            integration_selectors.partners_for_user(self.request.user)
+            integration_selectors.partners_for_user(user=self.request.user)
             .select_related("calendar")
             .order_by("name")
         )
@@ -204,7 +204,9 @@ class IntegrationSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["partner"].queryset = integration_selectors.partners_for_user(request.user)
+            self.fields["partner"].queryset = integration_selectors.partners_for_user(
+                user=request.user
+            )
         if self.instance is not None and not isinstance(self.instance, list):
             self.fields["partner"].read_only = True
 
@@ -222,14 +224,15 @@ class IntegrationSerializer(serializers.ModelSerializer):
     @extend_schema_field(ChecklistItemSerializer(many=True))
     def get_checklist(self, instance: Integration) -> list[dict]:
         return ChecklistItemSerializer(
-            selectors.integration_checklist(instance, facts_of(instance)), many=True
+            selectors.integration_checklist(integration=instance, facts=facts_of(instance)),
+            many=True,
         ).data
 
     def _overlaps(self, instance: Integration) -> integration_selectors.Overlaps:
         cache = self.context.setdefault("_overlaps", {})
         if instance.pk not in cache:
             cache[instance.pk] = integration_selectors.overlaps_for_viewer(
-                instance, self.context["request"].user
+                integration=instance, user=self.context["request"].user
             )
         return cache[instance.pk]
 
@@ -245,7 +248,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=Standing.choices))
     def get_support_standing(self, instance: Integration) -> str:
-        return integration_support_standing(instance)
+        return integration_support_standing(integration=instance)
 
 
 class IntegrationListSerializer(IntegrationSerializer):
@@ -299,7 +302,7 @@ class IntegrationViewSet(
 
     def get_queryset(self):
         return (
-            integration_selectors.integrations_visible_to(self.request.user)
+            integration_selectors.integrations_visible_to(user=self.request.user)
             .prefetch_related("badges")
             .order_by("-created_at", "-pk")
         )
@@ -359,7 +362,7 @@ class ReviewDecideView(APIView):
     def post(self, request, pk: int):
         """Close the round: `changes_requested` moves the integration back to `develop`;
         `approved` is a 409 with `unmet` while blocking feedback is open."""
-        review_round, _ = review_selectors.round_for(request.user, pk)
+        review_round, _ = review_selectors.round_for(user=request.user, pk=pk)
         data = parsed(DecisionSerializer, request.data)
         services.review_decide(
             review_round=review_round,

@@ -51,8 +51,8 @@ def facts_for(integrations: QuerySet[Integration] | Iterable[Integration], *, no
         "pk",
         "stage",
         "standing_record__standing",
-        **integration_facts(outer),
-        **review_facts(outer),
+        **integration_facts(integration=outer),
+        **review_facts(integration=outer),
         **standing_facts(outer, now or timezone.now()),
     )
     return {row["pk"]: _facts(row) for row in rows}

@@ -51,7 +51,9 @@ LIST_DEFAULT_SORT = "name"
 
 
 def _filters(request) -> IntegrationFilter:
-    return IntegrationFilter(request.GET, queryset=selectors.integrations_listing(request.user))
+    return IntegrationFilter(
+        request.GET, queryset=selectors.integrations_listing(user=request.user)
+    )
 
 
 def _listing(request, filters: IntegrationFilter):
@@ -66,7 +68,7 @@ def integration_list(request):
     sort, integrations = _listing(request, filters)
     page = Paginator(integrations, LIST_PAGE).get_page(request.GET.get("page"))
     for integration in page:
-        integration.support_standing = integration_support_standing(integration)
+        integration.support_standing = integration_support_standing(integration=integration)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -79,7 +81,7 @@ def integration_list(request):
             "filtered": any(request.GET.get(name) for name in filters.filters),
             "stages": Stage.choices,
             "categories": Category.choices,
-            "partners": integration_selectors.partners_for_user(request.user)
+            "partners": integration_selectors.partners_for_user(user=request.user)
             .order_by("name")
             .values("slug", "name"),
             "export_query": query.urlencode(),
@@ -110,7 +112,7 @@ def integration_csv_row(integration: Integration) -> list:
             .isoformat(timespec="seconds")
             .replace("+00:00", "Z"),
             "; ".join(f"{badge.kind}:{badge.status}" for badge in integration.live_badges),
-            integration_support_standing(integration),
+            integration_support_standing(integration=integration),
         )
     ]
 

@@ -95,7 +95,7 @@ def median_days_in_stage(*, now=None) -> list[StageDuration]:
         .annotate(left_at=Subquery(left_at))
         .filter(left_at__isnull=False)
         .values("to_stage")
-        .annotate(median=Median(days_between(F("at"), F("left_at"))), stays=Count("pk"))
+        .annotate(median=Median(days_between(start=F("at"), end=F("left_at"))), stays=Count("pk"))
         .order_by()
     }
     running = {
@@ -103,7 +103,9 @@ def median_days_in_stage(*, now=None) -> list[StageDuration]:
         for row in Integration.objects.filter(stage__in=PIPELINE)
         .values("stage")
         .annotate(
-            median=Median(days_between(F("stage_changed_at"), Value(now, DateTimeField()))),
+            median=Median(
+                days_between(start=F("stage_changed_at"), end=Value(now, DateTimeField()))
+            ),
             stays=Count("pk"),
         )
         .order_by()

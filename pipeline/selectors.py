@@ -9,7 +9,9 @@ from django.db import connections
 from django.db.models import Count, DateTimeField, F, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
+from django_fsm import Transition
 
+from accounts.models import User
 from accounts.roles import is_program_staff
 from badges.selectors import active_badges_prefetch, live_badges_prefetch
 from config.errors import Unmet
@@ -35,15 +37,15 @@ from reviews.models import ReviewRound
 from support_sla.selectors import Standing, integration_support_standing
 
 
-def integrations_listing(user, *, now=None) -> QuerySet[Integration]:
+def integrations_listing(*, user: User, now: datetime | None = None) -> QuerySet[Integration]:
     """The integrations list and its CSV export: what `user` may see, by name, each with
     `stage_days` (days in stage), its live badges (`live_badges`) and its support standing
     (joined): a constant number of queries for a page."""
     now = now or timezone.now()
     return (
-        integrations_visible_to(user)
+        integrations_visible_to(user=user)
         .annotate(
-            stage_days=days_between(F("stage_changed_at"), Value(now, DateTimeField())),
+            stage_days=days_between(start=F("stage_changed_at"), end=Value(now, DateTimeField())),
             # For sorting: stages in pipeline order, standings from good to failing.
             stage_position=position("stage", [*PIPELINE, *OFF_TRACK]),
             standing_position=position("standing_record__standing", list(Standing), default=0),
@@ -60,7 +62,7 @@ class ChecklistItem:
     done: bool
 
 
-def integration_checklist(integration: Integration, facts: PipelineFacts) -> list[ChecklistItem]:
+def integration_checklist(*, integration: Integration, facts: PipelineFacts) -> list[ChecklistItem]:
     """PROGRAM.md's checklist, computed from data (only demo and agreement are recorded)."""
     feedback_addressed = (
         facts.latest_round_status == ReviewRound.Status.APPROVED and facts.open_feedback == 0
@@ -92,7 +94,7 @@ def integration_checklist(integration: Integration, facts: PipelineFacts) -> lis
     ]
 
 
-def stage_targets(stage: str) -> list[tuple[str, str]]:
+def stage_targets(*, stage: str) -> list[tuple[str, str]]:
     """(target, the target stage's name) of every move the state machine allows out of
     `stage`, for the board's "Move to…" menu (the move's own label, longer, is in its
     confirmation): no query."""
@@ -112,7 +114,7 @@ class BoardColumn:
 
     @property
     def targets(self) -> list[tuple[str, str]]:
-        return stage_targets(self.stage)
+        return stage_targets(stage=self.stage)
 
     @property
     def truncated(self) -> bool:
@@ -170,10 +172,10 @@ def directory_integrations(*, search: str = "", category: str = "") -> QuerySet[
     )
     if category:
         queryset = queryset.filter(category=category)
-    return matching(queryset, search).order_by("name", "pk")
+    return matching(integrations=queryset, text=search).order_by("name", "pk")
 
 
-def directory_partner_for(slug: str) -> tuple[Partner, QuerySet[Integration]]:
+def directory_partner_for(*, slug: str) -> tuple[Partner, QuerySet[Integration]]:
     """A partner's page in the public directory: the partner and its listed integrations, or a
     404 when it has none there (anyone may look: the public's lookup)."""
     partner = Partner.objects.filter(slug=slug).first()
@@ -183,10 +185,13 @@ def directory_partner_for(slug: str) -> tuple[Partner, QuerySet[Integration]]:
     return partner, integrations
 
 
-def hidden_from_directory(integration: Integration) -> bool:
+def hidden_from_directory(*, integration: Integration) -> bool:
     """Listed, but out of the public directory while its support standing is failing (the
     same rule as `directory_integrations`, for one integration)."""
-    return integration.is_listed and integration_support_standing(integration) == Standing.FAILING
+    return (
+        integration.is_listed
+        and integration_support_standing(integration=integration) == Standing.FAILING
+    )
 
 
 # Moves off the pipeline: final (withdrawn, rejected) or undone only by program staff
@@ -239,7 +244,7 @@ class Move:
 
 
 def integration_moves(
-    *, integration: Integration, user, facts: PipelineFacts | None = None
+    *, integration: Integration, user: User | None, facts: PipelineFacts | None = None
 ) -> list[Move]:
     """Every move out of the current stage with whether `user` may make it and what blocks it."""
     facts = facts or facts_of(integration)
@@ -250,7 +255,7 @@ def integration_moves(
     return sorted(moves, key=_move_order)
 
 
-def integration_move(*, integration: Integration, user, to: str) -> Move | None:
+def integration_move(*, integration: Integration, user: User | None, to: str) -> Move | None:
     """The move of `integration` to stage `to`, as `user` sees it; None when the state machine
     has no such move from the current stage."""
     return next(
@@ -290,7 +295,7 @@ def _move(integration: Integration, facts: PipelineFacts, fsm_transition, user) 
 
 
 def move_consequences(
-    integration: Integration, move: Move, *, user, board: bool = False
+    *, integration: Integration, move: Move, user: User, board: bool = False
 ) -> list[str]:
     """What a move will do, in plain sentences, for its confirmation: the first sentence says
     what happens, the others what follows from it."""
@@ -324,7 +329,7 @@ def move_consequences(
         lines.append("Its badges are suspended while it is not listed.")
     lines.append("The partner's people are told by e-mail.")
     if board:
-        back = reverse_transition(move.target, move.source)
+        back = reverse_transition(source=move.target, target=move.source)
         if back is not None and back.has_perm(integration, user):
             lines.append("You can undo it for a few seconds afterwards.")
         else:
@@ -332,7 +337,7 @@ def move_consequences(
     return lines
 
 
-def reverse_transition(source: str, target: str):
+def reverse_transition(*, source: str, target: str) -> Transition | None:
     """The state machine's transition from `source` to `target`, if it has one (no query)."""
     field = Integration._meta.get_field("stage")
     return next(
@@ -361,7 +366,9 @@ class UndoOffer:
         return not self.refusal
 
 
-def undo_offer(*, row: StageTransition | None, user, now=None) -> UndoOffer | None:
+def undo_offer(
+    *, row: StageTransition | None, user: User | None, now: datetime | None = None
+) -> UndoOffer | None:
     """The undo of the stage move `row` for `user`: None when it is not theirs to undo (not a
     stage move, or made by someone else). The move back is a real move through
     `integration_transition`, so its role and guard apply (the note satisfies a guard that
@@ -383,7 +390,7 @@ def undo_offer(*, row: StageTransition | None, user, now=None) -> UndoOffer | No
     elif integration.stage != row.to_stage or [row.pk] != [pk for (pk,) in latest]:
         refusal = "It has moved again since."
     else:
-        way_back = reverse_transition(row.to_stage, row.from_stage)
+        way_back = reverse_transition(source=row.to_stage, target=row.from_stage)
         if way_back is None:
             refusal = f"This move cannot be undone: there is no move back from {moved} to {back}."
         elif not way_back.has_perm(integration, user):
@@ -411,7 +418,9 @@ def _move_order(move: Move) -> tuple[int, int]:
     return (1, 0)
 
 
-def integration_next_step(integration: Integration, user, facts: PipelineFacts) -> Move | None:
+def integration_next_step(
+    *, integration: Integration, user: User | None, facts: PipelineFacts
+) -> Move | None:
     """The move forward along the pipeline from the current stage, if there is one (only its
     guard is evaluated)."""
     stages = list(PIPELINE)
@@ -428,10 +437,10 @@ def integration_next_step(integration: Integration, user, facts: PipelineFacts) 
     )
 
 
-def dashboard_integrations(user, *, search: str = "") -> QuerySet[Integration]:
+def dashboard_integrations(*, user: User, search: str = "") -> QuerySet[Integration]:
     """The dashboard: a partner's integrations, or those assigned to a staff member; most
     recently moved first; `search` matches the name, the summary or the partner's name."""
-    integrations = integrations_visible_to(user)
+    integrations = integrations_visible_to(user=user)
     if is_program_staff(user):
         integrations = integrations.filter(assignee=user)
-    return matching(integrations, search).order_by("-stage_changed_at", "-pk")
+    return matching(integrations=integrations, text=search).order_by("-stage_changed_at", "-pk")

@@ -52,7 +52,7 @@ NEW_PARTNER = "__new__"
 @login_required
 def engage(request):
     """The intake webform: pick or create the partner organisation, describe the integration."""
-    partners = list(integration_selectors.partners_for_user(request.user).order_by("name"))
+    partners = list(integration_selectors.partners_for_user(user=request.user).order_by("name"))
     chosen = request.POST.get("partner") or (partners[0].slug if partners else NEW_PARTNER)
     form = IntakeForm(posted(request), initial={"contact_email": request.user.email})
     partner_form = NewPartnerInlineForm(request.POST if chosen == NEW_PARTNER else None)
@@ -140,7 +140,9 @@ def engage_similar(request):
     if over_limit(request, action="intake_hint"):
         return render(request, "integrations/_similar.html", {"paused": True}, status=429)
     partner = (
-        integration_selectors.partners_for_user(request.user).filter(slug=data["partner"]).first()
+        integration_selectors.partners_for_user(user=request.user)
+        .filter(slug=data["partner"])
+        .first()
     )
     overlaps = integration_selectors.similar_work_for_viewer(
         user=request.user,
@@ -175,16 +177,20 @@ def dashboard(request):
     user = request.user
     search = request.GET.get("q", "").strip()[:100]
     page = Paginator(
-        selectors.dashboard_integrations(user, search=search), DASHBOARD_PAGE_SIZE
+        selectors.dashboard_integrations(user=user, search=search), DASHBOARD_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     facts = facts_for(page.object_list)
     rows = [
         {
             "integration": integration,
-            "checklist": selectors.integration_checklist(integration, facts[integration.pk]),
-            "next_step": selectors.integration_next_step(integration, user, facts[integration.pk]),
+            "checklist": selectors.integration_checklist(
+                integration=integration, facts=facts[integration.pk]
+            ),
+            "next_step": selectors.integration_next_step(
+                integration=integration, user=user, facts=facts[integration.pk]
+            ),
             "progress": _progress(integration.stage),
-            "hidden_from_directory": selectors.hidden_from_directory(integration),
+            "hidden_from_directory": selectors.hidden_from_directory(integration=integration),
         }
         for integration in page.object_list
     ]
@@ -207,7 +213,7 @@ RECENT_ISSUES = 20
 
 @login_required
 def integration_detail(request, pk: int):
-    integration, _ = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(user=request.user, pk=pk)
     records = None
     if is_program_staff(request.user):
         records = ProgramRecordsForm(
@@ -223,16 +229,18 @@ def integration_detail(request, pk: int):
 
 
 def _detail_page(request, integration, records_form, status: int = 200):
-    standing = support_selectors.integration_support_standing(integration)
+    standing = support_selectors.integration_support_standing(integration=integration)
     facts = facts_of(integration)
     return render(
         request,
         "integrations/detail.html",
         {
             "integration": integration,
-            "checklist": selectors.integration_checklist(integration, facts),
+            "checklist": selectors.integration_checklist(integration=integration, facts=facts),
             "history": integration.history.select_related("actor").order_by("-at", "-pk"),
-            "overlaps": integration_selectors.overlaps_for_viewer(integration, request.user),
+            "overlaps": integration_selectors.overlaps_for_viewer(
+                integration=integration, user=request.user
+            ),
             "moves": [
                 move
                 for move in selectors.integration_moves(
@@ -247,22 +255,26 @@ def _detail_page(request, integration, records_form, status: int = 200):
             "standing_failing": standing == Standing.FAILING,
             "standing_label": Standing(standing).label,
             "standing_reason": getattr(getattr(integration, "standing_record", None), "reason", ""),
-            "hidden_from_directory": selectors.hidden_from_directory(integration),
+            "hidden_from_directory": selectors.hidden_from_directory(integration=integration),
             "support_issues": support_selectors.with_clock(
-                support_selectors.issues_with_sla().filter(integration=integration)[:RECENT_ISSUES]
+                issues=support_selectors.issues_with_sla().filter(integration=integration)[
+                    :RECENT_ISSUES
+                ]
             ),
             "support_issue_count": integration.support_issues.count(),
             "may_open_issue": support_services.may_open_issue(integration),
-            "targets": review_selectors.targets_of(integration),
+            "targets": review_selectors.targets_of(integration=integration),
             "has_evidence_target": facts.has_evidence_target,
-            "may_choose_evidence": review_selectors.may_choose_evidence(request.user, integration),
+            "may_choose_evidence": review_selectors.may_choose_evidence(
+                user=request.user, integration=integration
+            ),
             "runs": integration.runs.select_related("target")[:RECENT_RUNS],
             "run_count": integration.runs.count(),
-            "partner_evidence": review_selectors.evidence_of(integration)[:RECENT_RUNS],
-            "review_rounds": review_selectors.rounds_for_integration_page(integration),
+            "partner_evidence": review_selectors.evidence_of(integration=integration)[:RECENT_RUNS],
+            "review_rounds": review_selectors.rounds_for_integration_page(integration=integration),
             "review_open_unmet": review_rounds.round_open_unmet(integration),
-            **badges_context(integration, request.user),
-            **review_selectors.waivers_context(integration, request.user),
+            **badges_context(integration=integration, user=request.user),
+            **review_selectors.waivers_context(integration=integration, user=request.user),
         },
         status=status,
     )
@@ -270,11 +282,13 @@ def _detail_page(request, integration, records_form, status: int = 200):
 
 @login_required
 def integration_edit(request, pk: int):
-    integration, _ = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(user=request.user, pk=pk)
     form = IntakeForm(posted(request), instance=integration)
     if request.method == "POST" and form.is_valid():
         changed = {field: form.cleaned_data[field] for field in form.changed_data}
-        stored, _ = integration_selectors.integration_for(request.user, pk)  # not the form's
+        stored, _ = integration_selectors.integration_for(
+            user=request.user, pk=pk
+        )  # not the form's
         try:
             integration_services.integration_update(
                 integration=stored,
@@ -293,7 +307,7 @@ def integration_edit(request, pk: int):
             "integration": integration,
             "form": form,
             "reviewed_fields_locked": not is_program_staff(request.user)
-            and integration_selectors.integration_reached_review(integration),
+            and integration_selectors.integration_reached_review(integration=integration),
         },
     )
 
@@ -304,7 +318,7 @@ def integration_transition(request, pk: int):
     """Every stage change from a page (integration page, board, dashboard) comes through here.
     GET is its confirmation (a dialog, or a page without JavaScript) for the moves that ask
     first; POST moves. `undo=1` (the board) offers to undo the move for a few seconds."""
-    integration, _ = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(user=request.user, pk=pk)
     if request.method == "GET":
         return _transition_confirmation(request, integration)
     form = TransitionForm(request.POST)
@@ -355,7 +369,7 @@ def _transition_confirmation(request, integration):
         return confirmation_page(request, confirmation)
     require(move.allowed, f"Only {move.who} can make this move.")
     sentence, *details = selectors.move_consequences(
-        integration, move, user=request.user, board=board
+        integration=integration, move=move, user=request.user, board=board
     )
     note = request.GET.get("note", "")
     confirmation = Confirmation(
@@ -382,7 +396,7 @@ def _transition_confirmation(request, integration):
 @require_POST
 def integration_undo(request, pk: int):
     """The board's "Undo" of a move just made (pipeline.services.integration_undo)."""
-    integration, _ = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(user=request.user, pk=pk)
     back = safe_next(request, reverse("review_board"))
     row_id = request.POST.get("row", "")
     row = (
@@ -410,7 +424,7 @@ def integration_undo(request, pk: int):
 @require_POST
 def integration_records(request, pk: int):
     """Staff record demo, MNDA, agreement, plugin portal URL and assignee."""
-    integration, _ = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(user=request.user, pk=pk)
     require(
         is_program_staff(request.user),
         "Only program staff record the MNDA and the agreement.",
@@ -443,7 +457,7 @@ def integration_records(request, pk: int):
 @login_required
 @require_POST
 def integration_acknowledge_overlaps(request, pk: int):
-    integration, _ = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(user=request.user, pk=pk)
     try:
         integration_services.integration_acknowledge_overlaps(
             integration=integration, actor=request.user
@@ -459,7 +473,7 @@ def integration_acknowledge_overlaps(request, pk: int):
 @require_POST
 def integration_recheck_overlaps(request, pk: int):
     """Staff score the overlaps again (a partner's edits never do: see the service)."""
-    integration, _ = integration_selectors.integration_for(request.user, pk)
+    integration, _ = integration_selectors.integration_for(user=request.user, pk=pk)
     try:
         overlaps = integration_services.integration_recheck_overlaps(
             integration=integration, actor=request.user
@@ -483,7 +497,7 @@ PARTNER_PAGE_SIZE = 20
 @login_required
 def partner_detail(request, slug: str):
     """Members, invitations and details of one partner (edit and invite: owners)."""
-    partner, may_write = integration_selectors.partner_for(request.user, slug)
+    partner, may_write = integration_selectors.partner_for(user=request.user, slug=slug)
     form = PartnerForm(posted(request), instance=partner) if may_write else None
     if request.method == "POST":
         require(may_write, "Only an owner of this partner can change it.")
@@ -523,7 +537,7 @@ def partner_page(request, partner, may_write: bool, *, form=None, calendar=None,
             "invitations": partner.invitations.filter(accepted_at__isnull=True),
             "invitation_form": InvitationForm() if may_write else None,
             "calendar_form": (calendar or calendar_form(partner)) if may_write else None,
-            "calendar": support_selectors.partner_calendar(partner),
+            "calendar": support_selectors.partner_calendar(partner=partner),
             "integrations": integrations,
             "search": search,
         },
@@ -536,7 +550,7 @@ def partner_page(request, partner, may_write: bool, *, form=None, calendar=None,
 def calendar_edit(request, slug: str):
     """The partner page's calendar form. A refused calendar shows the partner page again
     (400) with the errors under the fields."""
-    partner, may_write = integration_selectors.partner_for(request.user, slug)
+    partner, may_write = integration_selectors.partner_for(user=request.user, slug=slug)
     form = CalendarForm(request.POST)
     if form.is_valid():
         try:
@@ -570,7 +584,7 @@ def calendar_edit(request, slug: str):
 @login_required
 @require_POST
 def partner_invite(request, slug: str):
-    partner, _ = integration_selectors.partner_for(request.user, slug)
+    partner, _ = integration_selectors.partner_for(user=request.user, slug=slug)
     form = InvitationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -611,7 +625,7 @@ def directory(request):
 
 
 def directory_partner(request, slug: str):
-    partner, integrations = selectors.directory_partner_for(slug)
+    partner, integrations = selectors.directory_partner_for(slug=slug)
     return render(
         request,
         "integrations/directory_partner.html",
@@ -642,7 +656,7 @@ def board(request):
                 **context,
                 "stage": Stage(stage),
                 "page": page,
-                "targets": selectors.stage_targets(stage),
+                "targets": selectors.stage_targets(stage=stage),
             },
         )
     return render(
@@ -658,7 +672,7 @@ def board(request):
 @login_required
 @require_POST
 def review_round_decide(request, pk: int):
-    review_round, _ = review_selectors.round_for(request.user, pk)
+    review_round, _ = review_selectors.round_for(user=request.user, pk=pk)
     form = DecisionForm(request.POST)
     done = "Review round decided."
     if form.is_valid():

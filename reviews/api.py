@@ -195,12 +195,12 @@ class IntegrationTargetsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
             return VerificationTarget.objects.none()
-        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
-        return selectors.targets_of(integration)
+        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+        return selectors.targets_of(integration=integration)
 
     @extend_schema(request=TargetInputSerializer, responses={201: TargetSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(user=request.user, pk=integration_pk)
         target = services.target_create(
             integration=integration, actor=request.user, data=request.data
         )
@@ -210,14 +210,14 @@ class IntegrationTargetsView(generics.ListAPIView):
 class TargetView(APIView):
     @extend_schema(responses=TargetSerializer)
     def get(self, request, pk: int):
-        target, _ = selectors.target_for(request.user, pk)
+        target, _ = selectors.target_for(user=request.user, pk=pk)
         return Response(TargetSerializer(target).data)
 
     @extend_schema(request=TargetInputSerializer, responses={200: TargetSerializer, **UNAVAILABLE})
     def patch(self, request, pk: int):
         """Change the target; `{"primary": true}` makes it the evidence target (with other
         fields too: all of it happens, or none)."""
-        target, _ = selectors.target_for(request.user, pk)
+        target, _ = selectors.target_for(user=request.user, pk=pk)
         data = request.data
         with transaction.atomic():
             if isinstance(data, dict) and "primary" in data:
@@ -234,7 +234,7 @@ class TargetView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        target, _ = selectors.target_for(request.user, pk)
+        target, _ = selectors.target_for(user=request.user, pk=pk)
         services.target_archive(target=target, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -279,12 +279,12 @@ class TargetWaiversView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Waiver.objects.none()
-        target, _ = selectors.target_for(self.request.user, self.kwargs["pk"])
-        return selectors.waivers_of(target.integration).filter(target=target)
+        target, _ = selectors.target_for(user=self.request.user, pk=self.kwargs["pk"])
+        return selectors.waivers_of(integration=target.integration).filter(target=target)
 
     @extend_schema(request=WaiverInputSerializer, responses={201: WaiverSerializer})
     def post(self, request, pk: int):
-        target, _ = selectors.target_for(request.user, pk)
+        target, _ = selectors.target_for(user=request.user, pk=pk)
         body = request.data if isinstance(request.data, dict) else {}
         waiver = services.waiver_grant(
             target=target,
@@ -298,13 +298,13 @@ class TargetWaiversView(generics.ListAPIView):
 class WaiverView(APIView):
     @extend_schema(responses=WaiverSerializer)
     def get(self, request, pk: int):
-        waiver, _ = selectors.waiver_for(request.user, pk)
+        waiver, _ = selectors.waiver_for(user=request.user, pk=pk)
         return Response(WaiverSerializer(waiver).data)
 
     @extend_schema(responses={200: WaiverSerializer})
     def delete(self, request, pk: int):
         """End the waiver (it stays in the history)."""
-        waiver, _ = selectors.waiver_for(request.user, pk)
+        waiver, _ = selectors.waiver_for(user=request.user, pk=pk)
         waiver = services.waiver_end(waiver=waiver, actor=request.user)
         return Response(WaiverSerializer(waiver).data)
 
@@ -356,7 +356,7 @@ class EvidenceAcceptView(APIView):
 
     @extend_schema(request=EvidenceAcceptSerializer, responses=EvidenceSerializer)
     def post(self, request, pk: int):
-        evidence, _ = selectors.evidence_for(request.user, pk)
+        evidence, _ = selectors.evidence_for(user=request.user, pk=pk)
         body = request.data if isinstance(request.data, dict) else {}
         evidence = services.evidence_accept(
             evidence=evidence,
@@ -376,12 +376,12 @@ class IntegrationEvidenceView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return PartnerEvidence.objects.none()
-        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
-        return selectors.evidence_of(integration)
+        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+        return selectors.evidence_of(integration=integration)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: EvidenceSerializer})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(user=request.user, pk=integration_pk)
         evidence = services.evidence_submit(
             integration=integration,
             actor=request.user,
@@ -463,17 +463,21 @@ class IntegrationRunsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return VerificationRun.objects.none()
-        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
+        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
         return VerificationRun.objects.filter(integration=integration).select_related(
             "requested_by"
         )
 
     @extend_schema(request=RunRequestSerializer, responses={202: RunSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(user=request.user, pk=integration_pk)
         body = RunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        target = selectors.targets_of(integration).filter(pk=body.validated_data["target"]).first()
+        target = (
+            selectors.targets_of(integration=integration)
+            .filter(pk=body.validated_data["target"])
+            .first()
+        )
         if target is None:
             raise serializers.ValidationError({"target": ["No such target on this integration."]})
         run = services.run_request(target=target, actor=request.user)
@@ -484,13 +488,13 @@ class IntegrationRunsView(generics.ListAPIView):
 class RunView(APIView):
     @extend_schema(responses=RunSerializer)
     def get(self, request, pk: int):
-        run, _ = selectors.run_for(request.user, pk)
+        run, _ = selectors.run_for(user=request.user, pk=pk)
         return Response(RunSerializer(run).data)
 
 
 class RunCancelView(APIView):
     @extend_schema(request=None, responses=RunSerializer)
     def post(self, request, pk: int):
-        run, _ = selectors.run_for(request.user, pk)
+        run, _ = selectors.run_for(user=request.user, pk=pk)
         run = services.run_cancel(run=run, actor=request.user)
         return Response(RunSerializer(run).data)

@@ -58,7 +58,7 @@ def round_open_unmet(integration: Integration) -> list[Unmet]:
         unmet.append(
             Unmet("not_in_review", "Review rounds are opened while the integration is in Review.")
         )
-    if selectors.round_is_open(integration):
+    if selectors.round_is_open(integration=integration):
         unmet.append(
             Unmet("round_open", "This integration already has an open review round; decide it.")
         )
@@ -82,7 +82,7 @@ def round_open(*, integration: Integration, actor: User, summary: str = "") -> R
             raise DomainError(
                 "This integration already has an open review round.", code="round_open"
             ) from error
-        review_round.runs.add(*selectors.latest_finished_runs(locked))
+        review_round.runs.add(*selectors.latest_finished_runs(integration=locked))
     return review_round
 
 
@@ -183,7 +183,7 @@ def round_close(
         locked = _lock_open_round(review_round)
         if decision == ReviewRound.Status.APPROVED and (
             unmet := blocking_feedback_unmet(
-                selectors.review_facts_of(integration)["open_blocking"]
+                selectors.review_facts_of(integration=integration)["open_blocking"]
             )
         ):
             raise DomainError(
@@ -196,7 +196,9 @@ def round_close(
         locked.decided_by = actor
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decision_summary", "decided_by", "decided_at"])
-        locked.runs.add(*selectors.runs_finished_since(integration, locked.opened_at))
+        locked.runs.add(
+            *selectors.runs_finished_since(integration=integration, since=locked.opened_at)
+        )
         notify(
             "review_decision",
             to=partner_emails(integration.partner),

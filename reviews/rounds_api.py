@@ -103,7 +103,9 @@ def parsed(serializer_class, data) -> dict:
 
 def round_data(review_round: ReviewRound) -> dict:
     """A round as the list shows it (re-read with its feedback, replies and runs)."""
-    fresh = selectors.rounds_for_integration_page(review_round.integration).get(pk=review_round.pk)
+    fresh = selectors.rounds_for_integration_page(integration=review_round.integration).get(
+        pk=review_round.pk
+    )
     return ReviewRoundSerializer(fresh).data
 
 
@@ -116,12 +118,12 @@ class IntegrationReviewsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
             return ReviewRound.objects.none()
-        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
-        return selectors.rounds_for_integration_page(integration)
+        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+        return selectors.rounds_for_integration_page(integration=integration)
 
     @extend_schema(request=RoundOpenSerializer, responses={201: ReviewRoundSerializer})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(user=request.user, pk=integration_pk)
         data = parsed(RoundOpenSerializer, request.data)
         review_round = rounds.round_open(
             integration=integration, actor=request.user, summary=data["summary"]
@@ -133,7 +135,7 @@ class ReviewFeedbackView(APIView):
     @extend_schema(request=FeedbackInputSerializer, responses={201: FeedbackSerializer})
     def post(self, request, pk: int):
         """Add a feedback item to an open round (staff)."""
-        review_round, _ = selectors.round_for(request.user, pk)
+        review_round, _ = selectors.round_for(user=request.user, pk=pk)
         data = parsed(FeedbackInputSerializer, request.data)
         item = rounds.feedback_add(
             review_round=review_round,
@@ -148,7 +150,7 @@ class FeedbackResolveView(APIView):
     @extend_schema(request=None, responses=FeedbackSerializer)
     def post(self, request, pk: int):
         """Mark a feedback item resolved (staff)."""
-        item, _ = selectors.feedback_for(request.user, pk)
+        item, _ = selectors.feedback_for(user=request.user, pk=pk)
         item = rounds.feedback_resolve(item=item, actor=request.user)
         return Response(FeedbackSerializer(item).data)
 
@@ -157,7 +159,7 @@ class FeedbackRepliesView(APIView):
     @extend_schema(request=ReplyInputSerializer, responses={201: ReplySerializer})
     def post(self, request, pk: int):
         """Answer a feedback item that is not resolved (the partner's people, staff)."""
-        item, _ = selectors.feedback_for(request.user, pk)
+        item, _ = selectors.feedback_for(user=request.user, pk=pk)
         data = parsed(ReplyInputSerializer, request.data)
         reply = rounds.feedback_reply(item=item, actor=request.user, body=data["body"])
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)

@@ -38,18 +38,18 @@ from reviews.models import (
 )
 
 
-def targets_of(integration) -> QuerySet[VerificationTarget]:
+def targets_of(*, integration: Integration) -> QuerySet[VerificationTarget]:
     return VerificationTarget.objects.filter(integration=integration, archived_at__isnull=True)
 
 
-def target_for(user, pk) -> tuple[VerificationTarget, bool]:
+def target_for(*, user: User, pk: int) -> tuple[VerificationTarget, bool]:
     """A live target of an integration `user` may see (else 404), and whether they may change
     it (the integration's people and staff; which change, the services decide)."""
     target = (
         VerificationTarget.objects.filter(
             pk=pk,
             archived_at__isnull=True,
-            integration__in=integration_selectors.integrations_visible_to(user),
+            integration__in=integration_selectors.integrations_visible_to(user=user),
         )
         .select_related("integration__partner")
         .first()
@@ -59,30 +59,30 @@ def target_for(user, pk) -> tuple[VerificationTarget, bool]:
     return target, may_act_for(user, target.integration.partner)
 
 
-def runs_visible_to(user) -> QuerySet[VerificationRun]:
+def runs_visible_to(*, user: User) -> QuerySet[VerificationRun]:
     runs = VerificationRun.objects.select_related("target", "integration__partner")
     return visible_through_partner(runs, user, "integration__partner")
 
 
-def run_for(user, pk) -> tuple[VerificationRun, bool]:
+def run_for(*, user: User, pk: int) -> tuple[VerificationRun, bool]:
     """A run `user` may see (else 404), and whether they may act on it (cancel it)."""
-    run = runs_visible_to(user).filter(pk=pk).first()
+    run = runs_visible_to(user=user).filter(pk=pk).first()
     if run is None:
         raise Http404("No such verification run.")
     return run, may_act_for(user, run.integration.partner)
 
 
-def evidence_of(integration) -> QuerySet[PartnerEvidence]:
+def evidence_of(*, integration: Integration) -> QuerySet[PartnerEvidence]:
     """The partner-run evidence of an integration, newest first."""
     return PartnerEvidence.objects.filter(integration=integration).select_related("submitted_by")
 
 
-def evidence_for(user, pk) -> tuple[PartnerEvidence, bool]:
+def evidence_for(*, user: User, pk: int) -> tuple[PartnerEvidence, bool]:
     """Partner-run evidence `user` may see (else 404), and whether they may accept it (program
     staff)."""
     evidence = (
         PartnerEvidence.objects.filter(
-            pk=pk, integration__in=integration_selectors.integrations_visible_to(user)
+            pk=pk, integration__in=integration_selectors.integrations_visible_to(user=user)
         )
         .select_related("integration__partner", "submitted_by")
         .first()
@@ -92,7 +92,7 @@ def evidence_for(user, pk) -> tuple[PartnerEvidence, bool]:
     return evidence, is_program_staff(user)
 
 
-def waivers_of(integration) -> QuerySet[Waiver]:
+def waivers_of(*, integration: Integration) -> QuerySet[Waiver]:
     """Every waiver on the integration's targets, live ones first, newest first."""
     return (
         Waiver.objects.filter(target__integration=integration)
@@ -101,23 +101,23 @@ def waivers_of(integration) -> QuerySet[Waiver]:
     )
 
 
-def waivers_context(integration, user) -> dict:
+def waivers_context(*, integration: Integration, user: User) -> dict:
     """What templates/reviews/_waivers.html needs: the integration's waivers and, for program
     staff, the form that grants one (partners see the waivers, never the controls)."""
     from reviews.forms import WaiverForm
 
-    context = {"waivers": list(waivers_of(integration)), "waiver_form": None}
+    context = {"waivers": list(waivers_of(integration=integration)), "waiver_form": None}
     if is_program_staff(user):
-        context["waiver_form"] = WaiverForm(targets=targets_of(integration))
+        context["waiver_form"] = WaiverForm(targets=targets_of(integration=integration))
     return context
 
 
-def waiver_for(user, pk) -> tuple[Waiver, bool]:
+def waiver_for(*, user: User, pk: int) -> tuple[Waiver, bool]:
     """A waiver on a target of an integration `user` may see (else 404), and whether they may
     end it (program staff)."""
     waiver = (
         Waiver.objects.filter(
-            pk=pk, target__integration__in=integration_selectors.integrations_visible_to(user)
+            pk=pk, target__integration__in=integration_selectors.integrations_visible_to(user=user)
         )
         .select_related("target__integration")
         .first()
@@ -127,7 +127,7 @@ def waiver_for(user, pk) -> tuple[Waiver, bool]:
     return waiver, is_program_staff(user)
 
 
-def target_delete_consequences(target) -> list[str]:
+def target_delete_consequences(*, target: VerificationTarget) -> list[str]:
     """What deleting `target` does, in sentences, for its confirmation (the rules are
     reviews.services.target_archive's)."""
     lines = [
@@ -139,8 +139,8 @@ def target_delete_consequences(target) -> list[str]:
         lines.append(f"Its {runs} verification run{'s' if runs != 1 else ''} stay as evidence.")
     if target.primary:
         integration = target.integration
-        others = targets_of(integration).exclude(pk=target.pk).exists()
-        if integration_selectors.integration_reached_review(integration) or not others:
+        others = targets_of(integration=integration).exclude(pk=target.pk).exists()
+        if integration_selectors.integration_reached_review(integration=integration) or not others:
             lines.append(
                 "It is the evidence target: no other target takes its place until program "
                 "staff choose one, and the integration's badges are suspended."
@@ -153,25 +153,25 @@ def target_delete_consequences(target) -> list[str]:
     return lines
 
 
-def open_run_of(target) -> VerificationRun | None:
+def open_run_of(*, target: VerificationTarget) -> VerificationRun | None:
     return VerificationRun.objects.filter(target=target, status__in=OPEN_RUN_STATUSES).first()
 
 
 # --- The evidence target (DESIGN.md §4.2) ------------------------------------------------------
 
 
-def evidence_target_of(integration) -> VerificationTarget | None:
+def evidence_target_of(*, integration: Integration) -> VerificationTarget | None:
     """The integration's evidence target (`primary`, live), or None."""
-    return targets_of(integration).filter(primary=True).first()
+    return targets_of(integration=integration).filter(primary=True).first()
 
 
-def may_choose_evidence(user, integration) -> bool:
+def may_choose_evidence(*, user: User, integration: Integration) -> bool:
     """May `user` switch the integration's evidence target? A partner owner or program staff
     until the integration reaches review; only program staff from then on."""
     if is_program_staff(user):
         return True
     return is_owner(user, integration.partner) and not (
-        integration_selectors.integration_reached_review(integration)
+        integration_selectors.integration_reached_review(integration=integration)
     )
 
 
@@ -181,7 +181,7 @@ def _verdicts() -> QuerySet[VerificationRun]:
     ).order_by("-finished_at", "-pk")
 
 
-def verdict_runs(target) -> QuerySet[VerificationRun]:
+def verdict_runs(*, target: VerificationTarget) -> QuerySet[VerificationRun]:
     """The runs of `target` that are verdicts on it, newest first: finished (passed, failed or
     error) after they started. A run that never started (the task queue refused it, no worker
     took it) says nothing about the partner's Vault. Guards and badges read these."""
@@ -230,7 +230,7 @@ def _accepted_evidence(integration) -> QuerySet[PartnerEvidence]:
     )
 
 
-def review_facts(integration) -> dict:
+def review_facts(*, integration: OuterRef) -> dict:
     """What the pipeline's guards and checklist ask of reviews, as database expressions of
     `integration` (an `OuterRef("pk")` of an Integration query): pipeline.facts reads them
     for a whole list in one query, and for one integration with the same query.
@@ -258,17 +258,19 @@ def review_facts(integration) -> dict:
     }
 
 
-def review_facts_of(integration) -> dict:
+def review_facts_of(*, integration: Integration) -> dict:
     """`review_facts` of one integration (one query)."""
     return (
-        Integration.objects.filter(pk=integration.pk).values(**review_facts(OuterRef("pk"))).get()
+        Integration.objects.filter(pk=integration.pk)
+        .values(**review_facts(integration=OuterRef("pk")))
+        .get()
     )
 
 
 # --- Review rounds -----------------------------------------------------------------------------
 
 
-def rounds_for_integration_page(integration) -> QuerySet[ReviewRound]:
+def rounds_for_integration_page(*, integration: Integration) -> QuerySet[ReviewRound]:
     """Every round of `integration`, newest first, with its runs, feedback and replies: four
     queries however many rounds, items and replies there are."""
     replies = FeedbackReply.objects.select_related("author")
@@ -286,12 +288,12 @@ def rounds_for_integration_page(integration) -> QuerySet[ReviewRound]:
     )
 
 
-def round_for(user, pk) -> tuple[ReviewRound, bool]:
+def round_for(*, user: User, pk: int) -> tuple[ReviewRound, bool]:
     """A round of an integration `user` may see (else 404), and whether they may act on it
     (add feedback, decide: program staff)."""
     round_ = (
         ReviewRound.objects.filter(
-            pk=pk, integration__in=integration_selectors.integrations_visible_to(user)
+            pk=pk, integration__in=integration_selectors.integrations_visible_to(user=user)
         )
         .select_related("integration__partner")
         .first()
@@ -301,12 +303,12 @@ def round_for(user, pk) -> tuple[ReviewRound, bool]:
     return round_, is_program_staff(user)
 
 
-def feedback_for(user, pk) -> tuple[FeedbackItem, bool]:
+def feedback_for(*, user: User, pk: int) -> tuple[FeedbackItem, bool]:
     """A feedback item on an integration `user` may see (else 404), and whether they may
     resolve it (program staff; whoever sees it may reply while it is open)."""
     item = (
         FeedbackItem.objects.filter(
-            pk=pk, round__integration__in=integration_selectors.integrations_visible_to(user)
+            pk=pk, round__integration__in=integration_selectors.integrations_visible_to(user=user)
         )
         .select_related(
             "round__integration__partner", "round__integration__assignee", "round__opened_by"
@@ -318,18 +320,22 @@ def feedback_for(user, pk) -> tuple[FeedbackItem, bool]:
     return item, is_program_staff(user)
 
 
-def latest_finished_runs(integration) -> list[int]:
+def latest_finished_runs(*, integration: Integration) -> list[int]:
     """The newest finished run of each live target of `integration` (what a round looks at)."""
     newest = (
         VerificationRun.objects.filter(target=OuterRef("pk"), status__in=FINISHED_RUN_STATUSES)
         .order_by("-finished_at", "-pk")
         .values("pk")[:1]
     )
-    ids = targets_of(integration).annotate(run=Subquery(newest)).values_list("run", flat=True)
+    ids = (
+        targets_of(integration=integration)
+        .annotate(run=Subquery(newest))
+        .values_list("run", flat=True)
+    )
     return [pk for pk in ids if pk is not None]
 
 
-def runs_finished_since(integration, since) -> list[int]:
+def runs_finished_since(*, integration: Integration, since: datetime) -> list[int]:
     return list(
         VerificationRun.objects.filter(
             integration=integration, status__in=FINISHED_RUN_STATUSES, finished_at__gte=since
@@ -337,14 +343,14 @@ def runs_finished_since(integration, since) -> list[int]:
     )
 
 
-def round_is_open(integration) -> bool:
+def round_is_open(*, integration: Integration) -> bool:
     return ReviewRound.objects.filter(
         integration=integration, status=ReviewRound.Status.OPEN
     ).exists()
 
 
 def review_queue(
-    *, user, category: str = "", assignee: str = "", search: str = ""
+    *, user: User, category: str = "", assignee: str = "", search: str = ""
 ) -> QuerySet[Integration]:
     """Integrations in `review`, longest waiting first, each with its latest run's status and
     its open feedback counts: one query (plus the paginator's count) whatever the size.
@@ -366,7 +372,7 @@ def review_queue(
     )
     if category:
         queryset = queryset.filter(category=category)
-    queryset = integration_selectors.matching(queryset, search)
+    queryset = integration_selectors.matching(integrations=queryset, text=search)
     if assignee == "me":
         queryset = queryset.filter(assignee=user)
     elif assignee == "unassigned":
@@ -398,7 +404,7 @@ class WeekPassRate:
         return round(self.passed / self.finished, 4) if self.finished else None
 
 
-def verification_pass_rate(*, weeks: int = 12, now=None) -> list[WeekPassRate]:
+def verification_pass_rate(*, weeks: int = 12, now: datetime | None = None) -> list[WeekPassRate]:
     """Passed / finished runs (passed, failed or error; cancelled runs are not verdicts) per ISO
     week, for the last `weeks` weeks including the current one, oldest first; one query."""
     now = now or timezone.now()

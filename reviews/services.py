@@ -210,7 +210,7 @@ def target_archive(*, target: VerificationTarget, actor) -> None:
     target; from review on none does until program staff choose one, so deleting a failing
     evidence target never hands the review or the badges to another target by itself."""
     _check_member_or_staff(actor, target.integration)
-    if selectors.open_run_of(target) is not None:
+    if selectors.open_run_of(target=target) is not None:
         raise DomainError("Cancel the queued or running verification first.", code="run_open")
     with transaction.atomic():
         integration = _lock_integration(target.integration)
@@ -225,7 +225,11 @@ def target_archive(*, target: VerificationTarget, actor) -> None:
         if was_primary:
             successor = None
             if _first_evidence(integration):
-                successor = selectors.targets_of(integration).order_by("created_at", "pk").first()
+                successor = (
+                    selectors.targets_of(integration=integration)
+                    .order_by("created_at", "pk")
+                    .first()
+                )
             if successor is not None:
                 VerificationTarget.objects.filter(pk=successor.pk).update(primary=True)
             integration_services.history_record(
@@ -259,8 +263,8 @@ def _first_evidence(integration) -> bool:
     has not reached review (from then on program staff choose it)."""
     if not VerificationTarget.objects.filter(integration=integration).exists():
         return True
-    return not integration_reached_review(integration) and not (
-        selectors.targets_of(integration).filter(primary=True).exists()
+    return not integration_reached_review(integration=integration) and not (
+        selectors.targets_of(integration=integration).filter(primary=True).exists()
     )
 
 
@@ -276,7 +280,7 @@ def target_make_primary(*, target: VerificationTarget, actor) -> VerificationTar
     )
     with transaction.atomic():
         locked = _lock_integration(integration)
-        if not selectors.may_choose_evidence(actor, locked):
+        if not selectors.may_choose_evidence(user=actor, integration=locked):
             raise DomainError.forbidden(
                 "From review on, only program staff change the evidence target.",
                 code="evidence_locked",
@@ -286,8 +290,8 @@ def target_make_primary(*, target: VerificationTarget, actor) -> VerificationTar
             raise DomainError("This target was deleted.", code="target_deleted")
         if chosen.primary:
             return chosen
-        previous = selectors.evidence_target_of(locked)
-        selectors.targets_of(locked).filter(primary=True).update(primary=False)
+        previous = selectors.evidence_target_of(integration=locked)
+        selectors.targets_of(integration=locked).filter(primary=True).update(primary=False)
         VerificationTarget.objects.filter(pk=chosen.pk).update(primary=True)
         integration_services.history_record(
             integration=locked,
@@ -484,7 +488,7 @@ def run_request(
         )
     with transaction.atomic():
         VerificationTarget.objects.select_for_update().get(pk=target.pk)
-        if selectors.open_run_of(target) is not None:
+        if selectors.open_run_of(target=target) is not None:
             raise DomainError(
                 "A verification of this target is already queued or running.", code="run_open"
             )

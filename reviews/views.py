@@ -110,14 +110,14 @@ def _render_target_page(request, integration, target, form, mounts, status=200, 
 @sensitive_post_parameters(*SECRET_PAGE_FIELDS)
 @login_required
 def target_new(request, pk: int):
-    integration, _ = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(user=request.user, pk=pk)
     return _target_page(request, integration)
 
 
 @sensitive_post_parameters(*SECRET_PAGE_FIELDS)
 @login_required
 def target_edit(request, pk: int):
-    target, _ = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(user=request.user, pk=pk)
     return _target_page(request, target.integration, target)
 
 
@@ -128,11 +128,11 @@ def target_test_connection(request, pk: int):
     """The target form's "Test connection": `server.health`, `server.edition` and `auth.login`
     against what is typed, nothing saved (reviews.services.target_test_connection). For htmx
     the result alone, shown under the button; without JavaScript the form again with it."""
-    integration, _ = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(user=request.user, pk=pk)
     target = None
     target_id = request.POST.get("target", "")
     if target_id.isdecimal() and len(target_id) < 19:
-        target, _ = review_selectors.target_for(request.user, int(target_id))
+        target, _ = review_selectors.target_for(user=request.user, pk=int(target_id))
         if target.integration_id != integration.pk:
             raise Http404("No such target.")
     data = request.POST.copy()
@@ -173,10 +173,10 @@ def target_test_connection(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def target_delete(request, pk: int):
     """GET asks first (config/confirm.py), POST deletes."""
-    target, _ = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(user=request.user, pk=pk)
     if request.method == "GET":
-        sentence, *details = review_selectors.target_delete_consequences(target)
-        open_run = review_selectors.open_run_of(target)
+        sentence, *details = review_selectors.target_delete_consequences(target=target)
+        open_run = review_selectors.open_run_of(target=target)
         return confirmation_page(
             request,
             Confirmation(
@@ -202,7 +202,7 @@ def target_delete(request, pk: int):
 @require_POST
 def target_make_primary(request, pk: int):
     """The "Make evidence target" button of a target."""
-    target, _ = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(user=request.user, pk=pk)
     try:
         services.target_make_primary(target=target, actor=request.user)
     except DomainError as error:
@@ -219,7 +219,7 @@ def target_make_primary(request, pk: int):
 @require_POST
 def run_start(request, pk: int):
     """The "Run verification" button of a target."""
-    target, _ = review_selectors.target_for(request.user, pk)
+    target, _ = review_selectors.target_for(user=request.user, pk=pk)
     try:
         run = services.run_request(target=target, actor=request.user)
     except DomainError as error:
@@ -239,7 +239,7 @@ RUNS_PAGE_SIZE = 25
 @login_required
 def integration_runs(request, pk: int):
     """Every verification run of an integration, newest first, filtered by status."""
-    integration, _ = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(user=request.user, pk=pk)
     status = request.GET.get("status", "")
     if status not in RunStatus.values:
         status = ""
@@ -260,7 +260,7 @@ def integration_runs(request, pk: int):
 
 @login_required
 def run_detail(request, pk: int):
-    run, _ = review_selectors.run_for(request.user, pk)
+    run, _ = review_selectors.run_for(user=request.user, pk=pk)
     return render(request, "reviews/run_detail.html", _run_context(run))
 
 
@@ -268,7 +268,7 @@ def run_detail(request, pk: int):
 def run_progress(request, pk: int):
     """The live part of the run page, polled by htmx while the run is open; opened directly
     (not by htmx), the run page itself."""
-    run, _ = review_selectors.run_for(request.user, pk)
+    run, _ = review_selectors.run_for(user=request.user, pk=pk)
     if not request.htmx:
         return redirect("run_detail", pk=pk)
     return render(request, "reviews/_run_progress.html", _run_context(run))
@@ -277,7 +277,7 @@ def run_progress(request, pk: int):
 @login_required
 @require_POST
 def run_cancel(request, pk: int):
-    run, _ = review_selectors.run_for(request.user, pk)
+    run, _ = review_selectors.run_for(user=request.user, pk=pk)
     try:
         services.run_cancel(run=run, actor=request.user)
     except DomainError as error:
@@ -290,7 +290,7 @@ def run_cancel(request, pk: int):
 
 @login_required
 def evidence_detail(request, pk: int):
-    evidence, may_accept = review_selectors.evidence_for(request.user, pk)
+    evidence, may_accept = review_selectors.evidence_for(user=request.user, pk=pk)
     return render(
         request,
         "reviews/evidence_detail.html",
@@ -306,7 +306,7 @@ def evidence_detail(request, pk: int):
 @require_POST
 def evidence_accept(request, pk: int):
     """The evidence page's "Accept in place of a program run" form (program staff)."""
-    evidence, may_accept = review_selectors.evidence_for(request.user, pk)
+    evidence, may_accept = review_selectors.evidence_for(user=request.user, pk=pk)
     require(may_accept, STAFF_PAGE, code="staff_only")
     try:
         services.evidence_accept(
@@ -326,15 +326,17 @@ def evidence_accept(request, pk: int):
 @require_POST
 def waiver_grant(request, pk: int):
     """The integration page's "Waive a check" form (program staff)."""
-    integration, _ = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(user=request.user, pk=pk)
     require(is_program_staff(request.user), STAFF_PAGE, code="staff_only")
-    form = WaiverForm(request.POST, targets=review_selectors.targets_of(integration))
+    form = WaiverForm(request.POST, targets=review_selectors.targets_of(integration=integration))
     if not form.is_valid():
         for problems in form.errors.values():
             for problem in problems:
                 messages.error(request, problem)
     else:
-        target = review_selectors.targets_of(integration).get(pk=form.cleaned_data["target"])
+        target = review_selectors.targets_of(integration=integration).get(
+            pk=form.cleaned_data["target"]
+        )
         try:
             waiver = services.waiver_grant(
                 target=target,
@@ -352,7 +354,7 @@ def waiver_grant(request, pk: int):
 @login_required
 @require_POST
 def waiver_end(request, pk: int):
-    waiver, may_end = review_selectors.waiver_for(request.user, pk)
+    waiver, may_end = review_selectors.waiver_for(user=request.user, pk=pk)
     require(may_end, STAFF_PAGE, code="staff_only")
     try:
         services.waiver_end(waiver=waiver, actor=request.user)
@@ -415,7 +417,7 @@ def review_queue(request):
 @require_POST
 def review_assign(request, pk: int):
     """A reviewer takes an integration ("Assign me")."""
-    integration, _ = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(user=request.user, pk=pk)
     try:
         integration_services.integration_update(
             integration=integration, actor=request.user, data={"assignee": request.user}
@@ -434,7 +436,7 @@ def rounds_context(integration) -> dict:
     """What templates/reviews/_rounds.html needs (besides `is_program_staff`)."""
     return {
         "integration": integration,
-        "review_rounds": review_selectors.rounds_for_integration_page(integration),
+        "review_rounds": review_selectors.rounds_for_integration_page(integration=integration),
         "review_open_unmet": rounds.round_open_unmet(integration),
     }
 
@@ -443,7 +445,7 @@ def rounds_context(integration) -> dict:
 def review_rounds(request, pk: int):
     """The review rounds of an integration on their own (the part the integration page shows),
     for htmx; opened directly, the integration page at its rounds."""
-    integration, _ = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(user=request.user, pk=pk)
     if not request.htmx:
         return redirect(reverse("integration_detail", args=[pk]) + "#review-rounds")
     return render(request, "reviews/_rounds.html", rounds_context(integration))
@@ -467,7 +469,7 @@ def round_action(request, integration_id: int, form: forms.Form, act, done: str)
 @login_required
 @require_POST
 def review_round_open(request, pk: int):
-    integration, _ = selectors.integration_for(request.user, pk)
+    integration, _ = selectors.integration_for(user=request.user, pk=pk)
     return round_action(
         request,
         integration.pk,
@@ -482,7 +484,7 @@ def review_round_open(request, pk: int):
 @login_required
 @require_POST
 def review_feedback_add(request, pk: int):
-    review_round, _ = review_selectors.round_for(request.user, pk)
+    review_round, _ = review_selectors.round_for(user=request.user, pk=pk)
     return round_action(
         request,
         review_round.integration_id,
@@ -500,7 +502,7 @@ def review_feedback_add(request, pk: int):
 @login_required
 @require_POST
 def review_feedback_reply(request, pk: int):
-    item, _ = review_selectors.feedback_for(request.user, pk)
+    item, _ = review_selectors.feedback_for(user=request.user, pk=pk)
     return round_action(
         request,
         item.round.integration_id,
@@ -513,7 +515,7 @@ def review_feedback_reply(request, pk: int):
 @login_required
 @require_POST
 def review_feedback_resolve(request, pk: int):
-    item, _ = review_selectors.feedback_for(request.user, pk)
+    item, _ = review_selectors.feedback_for(user=request.user, pk=pk)
     return round_action(
         request,
         item.round.integration_id,

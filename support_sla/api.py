@@ -134,7 +134,7 @@ class IssueFilter(django_filters.FilterSet):
         fields = ["status", "severity", "breached", "partner"]
 
     def filter_breached(self, queryset, name, value):
-        return selectors.filter_breached(queryset, value)
+        return selectors.filter_breached(issues=queryset, breached=value)
 
 
 class SupportIssueListView(generics.ListAPIView):
@@ -144,7 +144,9 @@ class SupportIssueListView(generics.ListAPIView):
     filterset_class = IssueFilter
 
     def get_queryset(self):
-        return selectors.issues_visible_to(self.request.user).order_by("due_at", "-opened_at", "pk")
+        return selectors.issues_visible_to(user=self.request.user).order_by(
+            "due_at", "-opened_at", "pk"
+        )
 
 
 class IntegrationIssuesView(generics.ListAPIView):
@@ -153,12 +155,12 @@ class IntegrationIssuesView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return SupportIssue.objects.none()
-        integration, _ = integration_for(self.request.user, self.kwargs["integration_pk"])
+        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
         return selectors.issues_with_sla().filter(integration=integration).order_by("-opened_at")
 
     @extend_schema(request=IssueInputSerializer, responses={201: SupportIssueSerializer})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(request.user, integration_pk)
+        integration, _ = integration_for(user=request.user, pk=integration_pk)
         body = IssueInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         issue = services.issue_open(
@@ -171,23 +173,23 @@ class IntegrationIssuesView(generics.ListAPIView):
 class SupportIssueView(APIView):
     @extend_schema(responses=SupportIssueDetailSerializer)
     def get(self, request, pk: int):
-        issue, _ = selectors.issue_for(request.user, pk)
+        issue, _ = selectors.issue_for(user=request.user, pk=pk)
         return Response(SupportIssueDetailSerializer(issue).data)
 
     @extend_schema(request=IssueUpdateSerializer, responses=SupportIssueDetailSerializer)
     def patch(self, request, pk: int):
-        issue, _ = selectors.issue_for(request.user, pk)
+        issue, _ = selectors.issue_for(user=request.user, pk=pk)
         body = IssueUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.issue_update(issue=issue, actor=request.user, data=dict(body.validated_data))
-        issue, _ = selectors.issue_for(request.user, pk)  # again: the clock as it now runs
+        issue, _ = selectors.issue_for(user=request.user, pk=pk)  # again: the clock as it now runs
         return Response(SupportIssueDetailSerializer(issue).data)
 
 
 class IssueCommentsView(APIView):
     @extend_schema(request=CommentInputSerializer, responses={201: CommentSerializer})
     def post(self, request, pk: int):
-        issue, _ = selectors.issue_for(request.user, pk)
+        issue, _ = selectors.issue_for(user=request.user, pk=pk)
         body = CommentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         comment = services.issue_comment(

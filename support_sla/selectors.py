@@ -1,7 +1,8 @@
 """Reads about support: standing, breaches, the issues a user may see, SLA compliance."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -9,6 +10,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.access import may_act_for, visible_through_partner
+from accounts.models import User
+from integrations.models import Integration, Partner
 from support_sla.clocks import (
     REOPEN_WINDOW,
     clock_of,
@@ -29,7 +32,7 @@ from support_sla.models import (
 )
 
 
-def partner_calendar(partner) -> BusinessCalendar:
+def partner_calendar(*, partner: Partner) -> BusinessCalendar:
     """The partner's stored support calendar (Monday to Friday without closures when none
     was stored); lists load it with `select_related("calendar")`."""
     try:
@@ -38,7 +41,7 @@ def partner_calendar(partner) -> BusinessCalendar:
         return BusinessCalendar(partner=partner)
 
 
-def integration_support_standing(integration) -> str:
+def integration_support_standing(*, integration: Integration) -> str:
     """The integration's support standing (DESIGN.md §7) as last recorded by the sweep and by
     every change of its issues (support_sla.standing keeps it current). Lists load it with
     `select_related("standing_record")`."""
@@ -48,7 +51,7 @@ def integration_support_standing(integration) -> str:
         return Standing.GOOD
 
 
-def integration_has_open_breached_critical(integration) -> bool:
+def integration_has_open_breached_critical(*, integration: Integration) -> bool:
     """Is a critical support issue of this integration breached and still open
     (clocks.Clock.breached_critical_open)?"""
     return open_critical_breaches(SlaEvent.objects.filter(issue__integration=integration)).exists()
@@ -73,7 +76,9 @@ def issues_with_sla() -> QuerySet[SupportIssue]:
     )
 
 
-def filter_breached(issues: QuerySet[SupportIssue], breached: bool, now=None):
+def filter_breached(
+    *, issues: QuerySet[SupportIssue], breached: bool, now: datetime | None = None
+) -> QuerySet[SupportIssue]:
     """Issues whose current cycle is breached (recorded, or running past its due time; the
     same rule as clocks.Clock.breached), or not. `issues` comes from issues_with_sla()."""
     now = now or timezone.now()
@@ -81,11 +86,11 @@ def filter_breached(issues: QuerySet[SupportIssue], breached: bool, now=None):
     return issues.filter(condition) if breached else issues.exclude(condition)
 
 
-def issues_visible_to(user) -> QuerySet[SupportIssue]:
+def issues_visible_to(*, user: User) -> QuerySet[SupportIssue]:
     return visible_through_partner(issues_with_sla(), user, "integration__partner")
 
 
-def search_issues(issues: QuerySet[SupportIssue], text: str) -> QuerySet[SupportIssue]:
+def search_issues(*, issues: QuerySet[SupportIssue], text: str) -> QuerySet[SupportIssue]:
     """Issues whose title, integration or partner name contains `text`."""
     return issues.filter(
         Q(title__icontains=text)
@@ -94,17 +99,17 @@ def search_issues(issues: QuerySet[SupportIssue], text: str) -> QuerySet[Support
     )
 
 
-def issue_for(user, pk) -> tuple[SupportIssue, bool]:
+def issue_for(*, user: User, pk: int) -> tuple[SupportIssue, bool]:
     """A support issue `user` may see (else 404), and whether they may act on it (comment,
     change it: the integration's people and program staff; which change, the services
     decide)."""
-    issue = issues_visible_to(user).filter(pk=pk).first()
+    issue = issues_visible_to(user=user).filter(pk=pk).first()
     if issue is None:
         raise Http404("No such support issue.")
     return issue, may_act_for(user, issue.integration.partner)
 
 
-def sla_compliance(*, since=None, partner=None) -> dict:
+def sla_compliance(*, since: datetime | None = None, partner: Partner | None = None) -> dict:
     """met / (met + breached) over the last 90 days, overall and per severity: a clock cycle
     is breached if its breach was recorded in the window, met if it was resolved in the window
     without one."""
@@ -141,7 +146,7 @@ class PartnerBreaches:
     breaches: int
 
 
-def breaches_by_partner(*, limit: int = 10, since=None) -> list[PartnerBreaches]:
+def breaches_by_partner(*, limit: int = 10, since: datetime | None = None) -> list[PartnerBreaches]:
     """The `limit` partners with the most SLA breaches recorded since `since` (default: the
     standing window, 90 days), most first; one query."""
     since = since or timezone.now() - timedelta(days=settings.VIP_SLA_STANDING_DAYS)
@@ -157,7 +162,9 @@ def breaches_by_partner(*, limit: int = 10, since=None) -> list[PartnerBreaches]
     return [PartnerBreaches(**row) for row in rows]
 
 
-def with_clock(issues, now=None) -> list[SupportIssue]:
+def with_clock(
+    *, issues: Iterable[SupportIssue], now: datetime | None = None
+) -> list[SupportIssue]:
     """The issues, each with its SLA clock at `now` as `issue.clock` (clocks.Clock, for
     pages)."""
     now = now or timezone.now()
@@ -176,7 +183,7 @@ class PauseUse:
     allowed: str
 
 
-def pause_of(issue: SupportIssue) -> PauseUse:
+def pause_of(*, issue: SupportIssue) -> PauseUse:
     used, allowed = min(paused_so_far(issue), pause_allowance(issue)), pause_allowance(issue)
     if issue.severity == Severity.CRITICAL:
         words = duration_words(used), duration_words(allowed)
@@ -185,12 +192,14 @@ def pause_of(issue: SupportIssue) -> PauseUse:
     return PauseUse(used=words[0] if used else "nothing", allowed=words[1])
 
 
-def status_change_consequences(issue: SupportIssue, status: str, now=None) -> list[str]:
+def status_change_consequences(
+    *, issue: SupportIssue, status: str, now: datetime | None = None
+) -> list[str]:
     """What changing `issue`'s status to `status` does to it and its SLA clock, in sentences,
     for the change's confirmation (the rules are support_sla.services' and clocks')."""
     title = issue.title
     if status == IssueStatus.WAITING_ON_REPORTER:
-        pause = pause_of(issue)
+        pause = pause_of(issue=issue)
         return [
             f"The SLA clock of “{title}” pauses while the reporter answers your question.",
             "It runs again when the reporter or program staff comment, or by itself when the "

@@ -40,7 +40,7 @@ QUEUE_DEFAULT_SORT = "due"
 @login_required
 def support_queue(request):
     """Open issues, least time remaining first, with each clock; filters."""
-    issues = selectors.issues_visible_to(request.user)
+    issues = selectors.issues_visible_to(user=request.user)
     status = request.GET.get("status", "active")
     if status == "active":
         issues = issues.exclude(status__in=STOPPED)
@@ -59,10 +59,10 @@ def support_queue(request):
         integration = ""
     search = request.GET.get("q", "").strip()[:100]
     if search:
-        issues = selectors.search_issues(issues, search)
+        issues = selectors.search_issues(issues=issues, text=search)
     breached = request.GET.get("breached") == "1"
     if breached:
-        issues = selectors.filter_breached(issues, True)
+        issues = selectors.filter_breached(issues=issues, breached=True)
     sort = sort_of(request, QUEUE_SORTS, QUEUE_DEFAULT_SORT)
     issues = sorted_by(
         issues.annotate(status_position=position("status", IssueStatus.values)), sort, QUEUE_SORTS
@@ -78,7 +78,7 @@ def support_queue(request):
         "support_sla/queue.html",
         {
             "page": page,
-            "issues": selectors.with_clock(page.object_list),
+            "issues": selectors.with_clock(issues=page.object_list),
             "status": status,
             "severity": severity,
             "partner": partner,
@@ -95,8 +95,8 @@ def support_queue(request):
 
 @login_required
 def issue_detail(request, pk: int):
-    issue, _ = selectors.issue_for(request.user, pk)
-    (issue,) = selectors.with_clock([issue])
+    issue, _ = selectors.issue_for(user=request.user, pk=pk)
+    (issue,) = selectors.with_clock(issues=[issue])
     next_statuses = services.NEXT_STATUSES[issue.status]
     pausable = IssueStatus.WAITING_ON_REPORTER in next_statuses and services.may_pause(
         issue=issue, actor=request.user
@@ -115,7 +115,7 @@ def issue_detail(request, pk: int):
                 if value in next_statuses and value != IssueStatus.WAITING_ON_REPORTER
             ],
             "pausable": pausable,
-            "pause": selectors.pause_of(issue),
+            "pause": selectors.pause_of(issue=issue),
             "comment_form": CommentForm(),
             # Only the severities this viewer may choose: none shown is no control at all.
             "severities": [
@@ -128,7 +128,7 @@ def issue_detail(request, pk: int):
 
 @login_required
 def issue_new(request, pk: int):
-    integration, _ = integration_for(request.user, pk)
+    integration, _ = integration_for(user=request.user, pk=pk)
     if not services.may_open_issue(integration):
         # No form to fill in only to be refused: say when issues can be opened.
         return render(
@@ -149,7 +149,7 @@ def issue_new(request, pk: int):
 
 
 def _update(request, pk: int, form_class, fields: list[str], done: str):
-    issue, _ = selectors.issue_for(request.user, pk)
+    issue, _ = selectors.issue_for(user=request.user, pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -173,7 +173,7 @@ def issue_status(request, pk: int):
     """GET asks first (config/confirm.py): what the new status does to the clock, and the
     question to the reporter when it pauses it; POST changes it."""
     if request.method == "GET":
-        issue, _ = selectors.issue_for(request.user, pk)
+        issue, _ = selectors.issue_for(user=request.user, pk=pk)
         return _status_confirmation(request, issue)
     return _update(request, pk, StatusForm, ["status", "comment"], "Status changed.")
 
@@ -201,7 +201,7 @@ def _status_confirmation(request, issue):
         "Program staff opened this issue: only they can pause it.",
         code="staff_opened_issue",
     )
-    sentence, *details = selectors.status_change_consequences(issue, status)
+    sentence, *details = selectors.status_change_consequences(issue=issue, status=status)
     comment = PauseForm.base_fields["comment"]
     return confirmation_page(
         request,
@@ -254,7 +254,7 @@ def issue_severity(request, pk: int):
 @login_required
 @require_POST
 def issue_comment(request, pk: int):
-    issue, _ = selectors.issue_for(request.user, pk)
+    issue, _ = selectors.issue_for(user=request.user, pk=pk)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:

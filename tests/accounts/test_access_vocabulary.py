@@ -64,19 +64,19 @@ def test_a_refused_service_action_on_a_page_is_the_403_page(client_as, owner, pa
 
 def test_lookups_say_whether_the_viewer_may_change_the_object(owner, member, reviewer, partner):
     integration = IntegrationFactory(partner=partner)
-    assert integration_for(member, integration.pk) == (integration, True)
-    assert partner_for(owner, partner.slug) == (partner, True)
-    assert partner_for(member, partner.slug) == (partner, False)
-    assert partner_for(reviewer, partner.slug) == (partner, True)
+    assert integration_for(user=member, pk=integration.pk) == (integration, True)
+    assert partner_for(user=owner, slug=partner.slug) == (partner, True)
+    assert partner_for(user=member, slug=partner.slug) == (partner, False)
+    assert partner_for(user=reviewer, slug=partner.slug) == (partner, True)
 
 
 def test_lookups_are_a_404_for_strangers(outsider, partner):
     integration = IntegrationFactory(partner=partner)
     with pytest.raises(Http404):
-        integration_for(outsider, integration.pk)
+        integration_for(user=outsider, pk=integration.pk)
     with pytest.raises(Http404):
-        partner_for(outsider, partner.slug)
+        partner_for(user=outsider, slug=partner.slug)
     with pytest.raises(Http404):
-        issue_for(outsider, 999_999)
+        issue_for(user=outsider, pk=999_999)
     with pytest.raises(Http404):
-        badge_for(outsider, 999_999)
+        badge_for(user=outsider, pk=999_999)

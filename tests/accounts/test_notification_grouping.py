@@ -87,7 +87,7 @@ def test_repeats_within_an_hour_are_one_item_the_newest(owner, reviewer, integra
     assert item.title.endswith("moved to Withdrawn")  # the newest says where it is now
     repeats = list(item.repeats.order_by("created_at").values_list("subject", flat=True))
     assert [subject.rsplit(" ", 1)[-1] for subject in repeats] == ["Enable", "test"]
-    assert unread_count(owner) == 1
+    assert unread_count(user=owner) == 1
     # Every event was still recorded for e-mail, each its own row.
     assert Notification.objects.filter(email=owner.email, event="stage_changed").count() == 3
 
@@ -238,4 +238,4 @@ def test_filters_stay_in_the_pages_links_and_after_mark_all_read(
     assert mark_all == "/notifications/read/?kind=stage_changed"
     region = client.post(mark_all, {"page": "1"}, headers={"HX-Request": "true"}).content.decode()
     assert 'href="?kind=stage_changed&amp;page=2"' in region
-    assert unread_count(owner) == 0
+    assert unread_count(user=owner) == 0

@@ -157,7 +157,11 @@ def test_the_list_shows_the_same_checklist_and_next_step_as_the_integration_page
     busy_integrations(partner, 5)
     rows = client.get(DASHBOARD).context["rows"]
     for row in rows:
-        fresh, _ = selectors.integration_for(owner, row["integration"].pk)
+        fresh, _ = selectors.integration_for(user=owner, pk=row["integration"].pk)
         facts = facts_of(fresh)
-        assert row["checklist"] == pipeline_selectors.integration_checklist(fresh, facts)
-        assert row["next_step"] == pipeline_selectors.integration_next_step(fresh, owner, facts)
+        assert row["checklist"] == pipeline_selectors.integration_checklist(
+            integration=fresh, facts=facts
+        )
+        assert row["next_step"] == pipeline_selectors.integration_next_step(
+            integration=fresh, user=owner, facts=facts
+        )

@@ -104,12 +104,12 @@ NEEDED_BY_STAGE = {
 def test_every_integration_has_the_checklist_items_its_stage_needs():
     call_command("demo_data")
     for integration in Integration.objects.select_related("partner"):
-        checklist = integration_checklist(integration, facts_of(integration))
+        checklist = integration_checklist(integration=integration, facts=facts_of(integration))
         done = {item.key for item in checklist if item.done}
         missing = NEEDED_BY_STAGE[integration.stage] - done
         assert not missing, f"{integration.name} ({integration.stage}) lacks {missing}"
         if integration.stage in LISTED:  # supported as promised, unless its standing fails
-            standing = integration_support_standing(integration)
+            standing = integration_support_standing(integration=integration)
             assert ("support" in done) == (standing != Standing.FAILING), integration.name
 
 

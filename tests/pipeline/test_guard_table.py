@@ -266,5 +266,5 @@ def test_unknown_moves_have_no_guard():
     ],
 )
 def test_checklist_table(facts, fields, done):
-    checklist = integration_checklist(integration(**fields), facts)
+    checklist = integration_checklist(integration=integration(**fields), facts=facts)
     assert {item.key for item in checklist if item.done} == done

@@ -75,7 +75,7 @@ def test_a_critical_breach_open_48_hours_after_due_is_failing(
     issue = open_at(supported, owner, T0)
     sweep_at(T0 + timedelta(hours=49), django_capture_on_commit_callbacks)
     assert StandingRecord.objects.get(integration=supported).standing == "at_risk"
-    assert integration_has_open_breached_critical(supported)
+    assert integration_has_open_breached_critical(integration=supported)
     # 48 h after the due time: the escalation's sweep finds the standing failing.
     sweep_at(T0 + timedelta(hours=97), django_capture_on_commit_callbacks)
     record = StandingRecord.objects.get(integration=supported)

@@ -164,7 +164,7 @@ class Command(BaseCommand):
             },
             "secret_mounts": DEMO_MOUNTS,
         }
-        target = selectors.targets_of(integration).filter(name=target_name).first()
+        target = selectors.targets_of(integration=integration).filter(name=target_name).first()
         if target is None:
             target = services.target_create(integration=integration, actor=owner, data=body)
         else:  # the in-memory Vault started afresh: new credentials under a new key
