@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import UNAVAILABLE
-from integrations.selectors import integration_for
+from integrations.api import IntegrationRowsView
 from reviews import selectors, services
 from reviews.models import (
     LOGIN_METHODS,
@@ -187,20 +187,18 @@ class TargetSerializer(serializers.ModelSerializer):
         return auth
 
 
-class IntegrationTargetsView(generics.ListAPIView):
+class IntegrationTargetsView(IntegrationRowsView):
     """The verification targets of an integration (its partner's test clusters)."""
 
     serializer_class = TargetSerializer
+    model = VerificationTarget
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
-            return VerificationTarget.objects.none()
-        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+    def rows_of(self, integration):
         return selectors.targets_of(integration=integration)
 
     @extend_schema(request=TargetInputSerializer, responses={201: TargetSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(user=request.user, pk=integration_pk)
+        integration = self.integration()
         target = services.target_create(
             integration=integration, actor=request.user, data=request.data
         )
@@ -366,22 +364,20 @@ class EvidenceAcceptView(APIView):
         return Response(EvidenceSerializer(evidence).data)
 
 
-class IntegrationEvidenceView(generics.ListAPIView):
+class IntegrationEvidenceView(IntegrationRowsView):
     """Partner-run evidence of an integration (`vip-verify submit`), newest first. POST takes
     the `vip-results.json` that `vip-verify run` writes: 201, or 400 with field errors and
     nothing stored. It is shown beside the program's runs and never counts as one."""
 
     serializer_class = EvidenceSerializer
+    model = PartnerEvidence
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PartnerEvidence.objects.none()
-        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+    def rows_of(self, integration):
         return selectors.evidence_of(integration=integration)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: EvidenceSerializer})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(user=request.user, pk=integration_pk)
+        integration = self.integration()
         evidence = services.evidence_submit(
             integration=integration,
             actor=request.user,
@@ -455,22 +451,20 @@ class RunRequestSerializer(serializers.Serializer):
     target = serializers.IntegerField()
 
 
-class IntegrationRunsView(generics.ListAPIView):
+class IntegrationRunsView(IntegrationRowsView):
     """Verification runs of an integration, newest first; POST queues one."""
 
     serializer_class = RunListSerializer
+    model = VerificationRun
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return VerificationRun.objects.none()
-        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+    def rows_of(self, integration):
         return VerificationRun.objects.filter(integration=integration).select_related(
             "requested_by"
         )
 
     @extend_schema(request=RunRequestSerializer, responses={202: RunSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(user=request.user, pk=integration_pk)
+        integration = self.integration()
         body = RunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         target = (

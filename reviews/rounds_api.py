@@ -3,11 +3,11 @@ reviews.rounds; these views parse, call a service and serialise. A decision chan
 stage too: its endpoint is pipeline.api.ReviewDecideView."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations.selectors import integration_for
+from integrations.api import IntegrationRowsView
 from reviews import rounds, selectors
 from reviews.models import FeedbackItem, FeedbackReply, ReviewRound
 
@@ -109,21 +109,19 @@ def round_data(review_round: ReviewRound) -> dict:
     return ReviewRoundSerializer(fresh).data
 
 
-class IntegrationReviewsView(generics.ListAPIView):
+class IntegrationReviewsView(IntegrationRowsView):
     """Review rounds of an integration, newest first, with feedback and replies; POST (staff)
     opens a round while the integration is in `review`."""
 
     serializer_class = ReviewRoundSerializer
+    model = ReviewRound
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
-            return ReviewRound.objects.none()
-        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+    def rows_of(self, integration):
         return selectors.rounds_for_integration_page(integration=integration)
 
     @extend_schema(request=RoundOpenSerializer, responses={201: ReviewRoundSerializer})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(user=request.user, pk=integration_pk)
+        integration = self.integration()
         data = parsed(RoundOpenSerializer, request.data)
         review_round = rounds.round_open(
             integration=integration, actor=request.user, summary=data["summary"]

@@ -7,7 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations.selectors import integration_for
+from integrations.api import IntegrationRowsView
 from support_sla import clocks, selectors, services
 from support_sla.models import IssueComment, IssueStatus, Severity, SupportIssue
 
@@ -149,18 +149,16 @@ class SupportIssueListView(generics.ListAPIView):
         )
 
 
-class IntegrationIssuesView(generics.ListAPIView):
+class IntegrationIssuesView(IntegrationRowsView):
     serializer_class = SupportIssueSerializer
+    model = SupportIssue
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return SupportIssue.objects.none()
-        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+    def rows_of(self, integration):
         return selectors.issues_with_sla().filter(integration=integration).order_by("-opened_at")
 
     @extend_schema(request=IssueInputSerializer, responses={201: SupportIssueSerializer})
     def post(self, request, integration_pk: int):
-        integration, _ = integration_for(user=request.user, pk=integration_pk)
+        integration = self.integration()
         body = IssueInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         issue = services.issue_open(

@@ -1,0 +1,28 @@
+"""What the apps' APIs share about an integration's own lists."""
+
+from django.db.models import Model, QuerySet
+from rest_framework import generics
+
+from integrations.models import Integration
+from integrations.selectors import integration_for
+
+
+class IntegrationRowsView(generics.ListAPIView):
+    """A list under `/api/v1/integrations/<integration_pk>/…`: rows of one integration the
+    caller may see (else 404). A subclass names its `model` (drf-spectacular builds the schema
+    from an empty queryset of it) and says which rows with `rows_of(integration)`; its POST
+    finds the integration with `self.integration()`, the same lookup."""
+
+    model: type[Model]
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular builds the schema
+            return self.model.objects.none()
+        return self.rows_of(self.integration())
+
+    def integration(self) -> Integration:
+        integration, _ = integration_for(user=self.request.user, pk=self.kwargs["integration_pk"])
+        return integration
+
+    def rows_of(self, integration: Integration) -> QuerySet:
+        raise NotImplementedError
