@@ -1,18 +1,20 @@
 from django import template
 from django.conf import settings
 
+from reviews.models import CheckStatus, RunStatus
 from reviews.verification.server import platform_name
 
 register = template.Library()
 
+# The style of a run's or a check's status (RunStatus and CheckStatus share their verdicts).
 STATUS_STYLE = {
-    "passed": ("success", "check-circle-fill"),
-    "failed": ("danger", "x-circle-fill"),
-    "error": ("danger", "exclamation-octagon-fill"),
-    "skipped": ("secondary", "dash-circle"),
-    "queued": ("secondary", "hourglass"),
-    "running": ("primary", "arrow-repeat"),
-    "cancelled": ("secondary", "slash-circle"),
+    RunStatus.PASSED: ("success", "check-circle-fill"),
+    RunStatus.FAILED: ("danger", "x-circle-fill"),
+    RunStatus.ERROR: ("danger", "exclamation-octagon-fill"),
+    CheckStatus.SKIPPED: ("secondary", "dash-circle"),
+    RunStatus.QUEUED: ("secondary", "hourglass"),
+    RunStatus.RUNNING: ("primary", "arrow-repeat"),
+    RunStatus.CANCELLED: ("secondary", "slash-circle"),
 }
 
 
