@@ -264,7 +264,7 @@ def main() -> None:
             worker.wait()
         workers = []
         # (d) across a slow network: every request through a proxy that adds LATENCY.
-        workers = latency_runs(args, env, partner, body, integration, owner, services)
+        latency_runs(args, env, partner, body, integration, owner, services)
     finally:
         for worker in workers:
             worker.terminate()
@@ -274,21 +274,33 @@ def main() -> None:
         drop(DATABASE)
 
 
-def latency_runs(args, env, partner, body, integration, owner, services) -> list:
+def latency_runs(args, env, partner, body, integration, owner, services) -> None:
     """(d) `--slow` runs queued at once, each of whose requests is held back LATENCY by a proxy
     in front of OpenBao, served by one worker process of the `verification` queue with a thread
     pool of VIP_VERIFY_CONCURRENCY: within 1.5× of (runs ÷ concurrency) × one run's median
     time through the same proxy? Also prints the runs per second one such process sustains,
     and how many a program of 10,000 integrations needs."""
-    from reviews.models import VerificationRun
     from tests.faults.proxy import FaultyProxy
 
+    if not args.slow:
+        return
     concurrency = args.verify_concurrency
     proxy = FaultyProxy(partner.port).__enter__()
     proxy.delay = LATENCY
     worker = start_worker(
         {**env, "VIP_VERIFY_CONCURRENCY": str(concurrency)}, concurrency, "threads", "verification"
     )
+    try:
+        _latency_runs(args, proxy, concurrency, body, integration, owner, services)
+    finally:  # the caller's cleanup never sees this worker if the runs fail
+        worker.terminate()
+        worker.wait()
+        proxy.__exit__(None, None, None)
+
+
+def _latency_runs(args, proxy, concurrency, body, integration, owner, services) -> None:
+    from reviews.models import VerificationRun
+
     slow = {**body, "url": proxy.url}
     singles = []
     single_target = services.target_create(
@@ -311,7 +323,6 @@ def latency_runs(args, env, partner, body, integration, owner, services) -> list
     took = time.perf_counter() - began
     failed = VerificationRun.objects.filter(pk__in=ids).exclude(status="passed").count()
     assert failed == 0, f"{failed} slow runs did not pass"
-    proxy.__exit__(None, None, None)
     ideal = args.slow / concurrency * one
     ratio = took / ideal
     per_second = args.slow / took
@@ -342,7 +353,6 @@ def latency_runs(args, env, partner, body, integration, owner, services) -> list
         target="≤ 1.50 × (runs ÷ threads) × one run",
         passed=ratio <= 1.5,
     )
-    return [worker]
 
 
 if __name__ == "__main__":

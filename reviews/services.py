@@ -517,10 +517,11 @@ def run_cancel(*, run: VerificationRun, actor) -> VerificationRun:
 
 @contextmanager
 def _relaxed_commits():
-    """While a run's checks go on, each progress row is committed without waiting for the WAL
-    flush (PostgreSQL's `synchronous_commit = off`, for this connection until the checks end):
-    a crash may lose the last few, and a crashed run is redone or ended by the reaper anyway.
-    Saves a disk flush and three round trips per check; the run's end is committed durably."""
+    """While a run is claimed and its checks go on, the claim and each progress row are
+    committed without waiting for the WAL flush (PostgreSQL's `synchronous_commit = off`, for
+    this connection until the checks end): a crash may lose them, and a crashed run is redone
+    or ended by the reaper anyway. Saves a disk flush per commit; the run's end is committed
+    durably, after this."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -699,7 +700,23 @@ def run_execute(*, run_id: int) -> str | None:
     result as it comes, and record the verdict. Idempotent: a run that is finished or cancelled
     is left alone; a redelivered run (its worker died) starts over under a new attempt number,
     and results of an older attempt can no longer be written. Whatever goes wrong ends the run
-    `error` with a reason in words; nothing leaves it `running`."""
+    `error` with a reason in words; nothing leaves it `running`.
+
+    Everything up to the verdict is committed without waiting for the disk
+    (`_relaxed_commits`): a crash may lose the claim or the last results, and the run is then
+    redelivered or ended by the reaper. Its end, with what follows from it, is durable."""
+    with _relaxed_commits():
+        ending = _run(run_id)
+    if ending is None:
+        return None
+    attempt, fields = ending
+    _finish(run_id, attempt, **fields)
+    return fields["status"]
+
+
+def _run(run_id: int) -> tuple[int, dict] | None:
+    """Claim and run the checks: (attempt, how the run ends) or None when it is not ours to end
+    (not open any more, or stopped while it ran)."""
     claimed = VerificationRun.objects.filter(pk=run_id, status__in=OPEN_RUN_STATUSES).update(
         status=RunStatus.RUNNING, started_at=timezone.now(), attempt=F("attempt") + 1
     )
@@ -714,13 +731,8 @@ def run_execute(*, run_id: int) -> str | None:
     )
     attempt = run.attempt
     if attempt > settings.VIP_RUN_MAX_ATTEMPTS:
-        _finish(
-            run_id,
-            attempt,
-            status=RunStatus.ERROR,
-            reason="The run was interrupted too many times (the worker kept stopping).",
-        )
-        return RunStatus.ERROR
+        reason = "The run was interrupted too many times (the worker kept stopping)."
+        return attempt, {"status": RunStatus.ERROR, "reason": reason}
     if attempt > 1:  # a redelivered run starts over
         CheckResult.objects.filter(run=run).delete()
     try:
@@ -730,19 +742,16 @@ def run_execute(*, run_id: int) -> str | None:
             "The program's Vault is unavailable, so the credentials could not be read. "
             "Try again shortly."
         )
-        _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
-        return RunStatus.ERROR
+        return attempt, {"status": RunStatus.ERROR, "reason": reason}
     except (hvac.exceptions.VaultError, ValueError, KeyError):
         logger.exception("run %s: stored credentials could not be decrypted", run_id)
         reason = "The stored credentials could not be read; enter them again on the target."
-        _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
-        return RunStatus.ERROR
+        return attempt, {"status": RunStatus.ERROR, "reason": reason}
 
     progress = _Progress(run_id, attempt)
     try:
-        with _relaxed_commits():
-            verdict = execute(_context(run, credentials, inspector), progress)
-            progress.flush()
+        verdict = execute(_context(run, credentials, inspector), progress)
+        progress.flush()
     except _RunStopped:
         return None
     except Exception:
@@ -750,30 +759,22 @@ def run_execute(*, run_id: int) -> str | None:
         with contextlib.suppress(_RunStopped, DatabaseError):
             progress.flush()  # what the checks found before it
         reason = "An unexpected problem stopped the run; the program team has been told."
-        _finish(run_id, attempt, status=RunStatus.ERROR, reason=reason)
-        return RunStatus.ERROR
-    _finish(
-        run_id,
-        attempt,
-        status=verdict.status,
-        reason=verdict.reason,
-        detected_version=verdict.version[:64],
-        detected_edition=verdict.edition,
-    )
-    return verdict.status
+        return attempt, {"status": RunStatus.ERROR, "reason": reason}
+    return attempt, {
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "detected_version": verdict.version[:64],
+        "detected_edition": verdict.edition,
+    }
 
 
 def _credentials(target: VerificationTarget) -> tuple[dict | None, str | None]:
-    credentials = (
-        program_vault.decrypt(target.credentials_ciphertext)
-        if target.credentials_ciphertext
-        else None
-    )
-    inspector = (
-        program_vault.decrypt(target.inspector_ciphertext)["token"]
-        if target.inspector_ciphertext
-        else None
-    )
+    """The target's app credentials and inspector token (None where not given), decrypted in
+    one request to the program Vault."""
+    stored = [target.credentials_ciphertext, target.inspector_ciphertext]
+    plain = iter(program_vault.decrypt_many([each for each in stored if each]))
+    credentials = next(plain) if target.credentials_ciphertext else None
+    inspector = next(plain)["token"] if target.inspector_ciphertext else None
     return credentials, inspector
 
 

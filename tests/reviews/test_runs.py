@@ -156,3 +156,33 @@ def test_a_program_vault_that_is_down_at_run_time_is_a_clear_error(target, owner
     assert services.run_execute(run_id=run.pk) == "error"
     run.refresh_from_db()
     assert "program's Vault is unavailable" in run.reason
+
+
+def test_credentials_and_inspector_token_are_decrypted_in_one_batch(bao, integration, owner):
+    """The worker reads both secrets of a target in one request to the program Vault, each in
+    its place, and a target with only one of them gets only that one back."""
+    from reviews import program_vault
+
+    first, second = program_vault.encrypt({"n": 1}), program_vault.encrypt({"n": 2})
+    assert program_vault.decrypt_many([second, first]) == [{"n": 2}, {"n": 1}]
+    assert program_vault.decrypt_many([]) == []
+    body = {**runtime_app(bao), "inspector_token": "hvs.inspector"}
+    both = services.target_create(integration=integration, actor=owner, data=body)
+    credentials, inspector = services._credentials(both)
+    assert (credentials["secret_id"], inspector) == (body["auth"]["secret_id"], "hvs.inspector")
+    VerificationTarget.objects.filter(pk=both.pk).update(inspector_ciphertext="")
+    both.refresh_from_db()
+    assert services._credentials(both)[1] is None
+
+
+def test_stored_credentials_the_key_cannot_decrypt_end_the_run_with_a_clear_error(target, owner):
+    """A ciphertext tampered with (or from another key) fails the whole batch: the run ends
+    `error` asking for the credentials again, and no check runs."""
+    stored = target.credentials_ciphertext
+    tampered = stored[:-8] + ("A" * 8 if not stored.endswith("A" * 8) else "B" * 8)
+    VerificationTarget.objects.filter(pk=target.pk).update(credentials_ciphertext=tampered)
+    run = services.run_request(target=target, actor=owner)
+    assert services.run_execute(run_id=run.pk) == "error"
+    run.refresh_from_db()
+    assert run.reason == "The stored credentials could not be read; enter them again on the target."
+    assert run.results.count() == 0
