@@ -652,7 +652,7 @@ def _context(run: VerificationRun, credentials: dict | None, inspector: str | No
     return context_for(
         {name: getattr(target, name) for name in TARGET_FIELDS},
         run_id=run.pk,
-        category=run.integration.category,
+        category=run.category,
         credentials=credentials,
         inspector_token=inspector,
         settings=engine_settings(),
@@ -722,10 +722,12 @@ def _run(run_id: int) -> tuple[int, dict] | None:
     )
     if not claimed:
         return None
+    # The run with its target, and of its integration only what the checks ask (the category).
     run = (
-        VerificationRun.objects.select_related("target", "integration")
+        VerificationRun.objects.select_related("target")
         .annotate(
-            waived=Exists(Waiver.objects.filter(target=OuterRef("target"), ended_at__isnull=True))
+            category=F("integration__category"),
+            waived=Exists(Waiver.objects.filter(target=OuterRef("target"), ended_at__isnull=True)),
         )
         .get(pk=run_id)
     )
