@@ -10,8 +10,9 @@ from integrations.selectors import integration_for
 class IntegrationRowsView(generics.ListAPIView):
     """A list under `/api/v1/integrations/<integration_pk>/…`: rows of one integration the
     caller may see (else 404). A subclass names its `model` (drf-spectacular builds the schema
-    from an empty queryset of it) and says which rows with `rows_of(integration)`; its POST
-    finds the integration with `self.integration()`, the same lookup."""
+    from an empty queryset of it); its rows are those of `model` that belong to the integration
+    unless it says otherwise with `rows_of(integration)`. Its POST finds the integration with
+    `self.integration()`, the same lookup."""
 
     model: type[Model]
 
@@ -25,4 +26,4 @@ class IntegrationRowsView(generics.ListAPIView):
         return integration
 
     def rows_of(self, integration: Integration) -> QuerySet:
-        raise NotImplementedError
+        return self.model.objects.filter(integration=integration)

@@ -255,12 +255,14 @@ def integration_moves(
     return sorted(moves, key=_move_order)
 
 
-def integration_move(*, integration: Integration, user: User | None, to: str) -> Move | None:
+def integration_move(
+    *, integration: Integration, facts: PipelineFacts, user: User | None, to: str
+) -> Move | None:
     """The move of `integration` to stage `to`, as `user` sees it; None when the state machine
     has no such move from the current stage."""
     return next(
         (
-            _move(integration, facts_of(integration), fsm_transition, user)
+            _move(integration, facts, fsm_transition, user)
             for fsm_transition in integration.get_available_stage_transitions()
             if fsm_transition.target == to
         ),
@@ -295,7 +297,12 @@ def _move(integration: Integration, facts: PipelineFacts, fsm_transition, user) 
 
 
 def move_consequences(
-    *, integration: Integration, move: Move, user: User, board: bool = False
+    *,
+    integration: Integration,
+    facts: PipelineFacts,
+    move: Move,
+    user: User,
+    board: bool = False,
 ) -> list[str]:
     """What a move will do, in plain sentences, for its confirmation: the first sentence says
     what happens, the others what follows from it."""
@@ -315,7 +322,7 @@ def move_consequences(
             f"“{name}” will be delisted: it leaves the public directory at once, and only "
             "program staff can list it again."
         ]
-    elif move.target == Stage.REVIEW and not (facts := facts_of(integration)).evidence_passed:
+    elif move.target == Stage.REVIEW and not facts.evidence_passed:
         status = facts.evidence_run_status
         lines = [
             f"“{name}” will be submitted for review although its evidence target's latest "

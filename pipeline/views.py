@@ -353,7 +353,10 @@ def _transition_confirmation(request, integration):
     detail = reverse("integration_detail", args=[integration.pk])
     back = safe_next(request, detail)
     board = request.GET.get("undo") == "1"
-    move = selectors.integration_move(integration=integration, user=request.user, to=to)
+    facts = facts_of(integration)
+    move = selectors.integration_move(
+        integration=integration, facts=facts, user=request.user, to=to
+    )
     if move is None:
         confirmation = Confirmation(
             title=f"Move “{integration.name}”",
@@ -369,7 +372,7 @@ def _transition_confirmation(request, integration):
         return confirmation_page(request, confirmation)
     require(move.allowed, f"Only {move.who} can make this move.")
     sentence, *details = selectors.move_consequences(
-        integration=integration, move=move, user=request.user, board=board
+        integration=integration, facts=facts, move=move, user=request.user, board=board
     )
     note = request.GET.get("note", "")
     confirmation = Confirmation(

@@ -458,9 +458,7 @@ class IntegrationRunsView(IntegrationRowsView):
     model = VerificationRun
 
     def rows_of(self, integration):
-        return VerificationRun.objects.filter(integration=integration).select_related(
-            "requested_by"
-        )
+        return super().rows_of(integration).select_related("requested_by")
 
     @extend_schema(request=RunRequestSerializer, responses={202: RunSerializer, **UNAVAILABLE})
     def post(self, request, integration_pk: int):
