@@ -32,8 +32,17 @@ def staff_mfa_required(settings):
 
 def totp(secret: str, at: float | None = None) -> str:
     """The 6-digit code an authenticator app shows for `secret` (RFC 6238: HMAC-SHA1 over
-    30-second steps), computed here independently of allauth."""
-    counter = int((time.time() if at is None else at) // 30)
+    30-second steps), computed here independently of allauth.
+
+    For "now", a code read in the last seconds of its step is stale by the time allauth checks
+    it (allauth accepts the current step only), as a person would find; so, like a person, wait
+    for the next code first."""
+    if at is None:
+        left = 30 - time.time() % 30
+        if left < 5:
+            time.sleep(left + 0.05)
+        at = time.time()
+    counter = int(at // 30)
     digest = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
