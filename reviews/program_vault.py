@@ -61,14 +61,26 @@ def _from_setting_or_file(name: str) -> str:
         raise ProgramVaultUnavailable(f"cannot read {name}_FILE") from error
 
 
+def _session(url: str, verify: str | bool) -> tuple[requests.Session, str | bool]:
+    """The kept client's HTTP session, with the environment's proxy and CA-bundle settings
+    read once, when it is made: requests would otherwise read the whole environment again on
+    every request (≈0.4 ms of each decryption). Returns the session and the `verify` to use."""
+    session = requests.Session()
+    found = session.merge_environment_settings(url, {}, None, verify, None)
+    session.proxies, session.verify, session.trust_env = found["proxies"], found["verify"], False
+    return session, found["verify"]
+
+
 def _new_client() -> tuple[hvac.Client, float]:
     if not settings.VIP_VAULT_ADDR:
         raise ProgramVaultUnavailable("VIP_VAULT_ADDR is not set")
+    session, verify = _session(settings.VIP_VAULT_ADDR, settings.VIP_VAULT_CA_CERT or True)
     client = hvac.Client(
         url=settings.VIP_VAULT_ADDR,
         namespace=settings.VIP_VAULT_NAMESPACE or None,
-        verify=settings.VIP_VAULT_CA_CERT or True,
+        verify=verify,
         timeout=(settings.VIP_VAULT_CONNECT_TIMEOUT, settings.VIP_VAULT_READ_TIMEOUT),
+        session=session,
     )
     role_id = _from_setting_or_file("VIP_VAULT_ROLE_ID")
     if role_id:
