@@ -34,6 +34,7 @@ from integrations.selectors import (
 from pipeline import guards
 from pipeline.facts import PipelineFacts, facts_of
 from reviews.models import ReviewRound
+from reviews.rounds import blocking_feedback_unmet
 from support_sla.selectors import Standing, integration_support_standing
 
 
@@ -342,6 +343,50 @@ def move_consequences(
         else:
             lines.append(f"It cannot be undone: your role has no move back to {source}.")
     return lines
+
+
+@dataclass(frozen=True)
+class DecisionPreview:
+    """What deciding a review round will do, for its confirmation: `lines` in plain sentences
+    (the first says what happens), and why it cannot happen now (`blocked`)."""
+
+    title: str
+    lines: list[str]
+    blocked: list[str]
+
+
+def review_decision_preview(
+    *, review_round: ReviewRound, decision: str, user: User
+) -> DecisionPreview:
+    """Approving or requesting changes, as reviews.rounds.round_close and
+    pipeline.services.review_decide will do it: the same rule on blocking feedback, and for
+    changes requested the consequences of the move back to Develop & test."""
+    integration = review_round.integration
+    name = integration.name
+    if not review_round.is_open:
+        return DecisionPreview(
+            f"Decide the review of “{name}”", [], ["This review round is already decided."]
+        )
+    facts = facts_of(integration)
+    if decision == ReviewRound.Status.APPROVED:
+        lines = [
+            f"The review of “{name}” will be closed as approved. It stays in Review until the "
+            "program team moves it to Release.",
+            "The partner's people are told by e-mail, with your summary.",
+        ]
+        blocked = [unmet.message for unmet in blocking_feedback_unmet(facts.open_blocking)]
+        return DecisionPreview(f"Approve “{name}”?", lines, blocked)
+    lines = [
+        f"The review of “{name}” will be closed with changes requested, and it moves back to "
+        f"{Stage.DEVELOP.label}. Your summary goes to the partner with the move."
+    ]
+    move = integration_move(integration=integration, facts=facts, user=user, to=Stage.DEVELOP)
+    if move is not None:
+        _happens, *follows = move_consequences(
+            integration=integration, facts=facts, move=move, user=user
+        )
+        lines.extend(follows)
+    return DecisionPreview(f"Request changes to “{name}”?", lines, [])
 
 
 def reverse_transition(*, source: str, target: str) -> Transition | None:

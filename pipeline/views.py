@@ -673,9 +673,14 @@ def board(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def review_round_decide(request, pk: int):
-    review_round, _ = review_selectors.round_for(user=request.user, pk=pk)
+    """GET asks first (config/confirm.py), with the decision summary as the dialog's field;
+    POST decides."""
+    review_round, may_decide = review_selectors.round_for(user=request.user, pk=pk)
+    if request.method == "GET":
+        require(may_decide, "Only the program team decides review rounds.")
+        return _decision_confirmation(request, review_round)
     form = DecisionForm(request.POST)
     done = "Review round decided."
     if form.is_valid():
@@ -692,3 +697,41 @@ def review_round_decide(request, pk: int):
         ),
         done,
     )
+
+
+def _decision_confirmation(request, review_round: ReviewRound):
+    decision = request.GET.get("decision", "")
+    back = reverse("integration_detail", args=[review_round.integration_id]) + "#review-rounds"
+    if decision not in review_rounds.DECISIONS:
+        confirmation = Confirmation(
+            title=f"Decide the review of “{review_round.integration.name}”",
+            sentence="That is not a decision a review can take.",
+            action="",
+            button="",
+            back=back,
+            blocked=["Choose Approve or Request changes."],
+        )
+        return confirmation_page(request, confirmation)
+    preview = selectors.review_decision_preview(
+        review_round=review_round, decision=decision, user=request.user
+    )
+    sentence, *details = preview.lines or [""]
+    approve = decision == ReviewRound.Status.APPROVED
+    confirmation = Confirmation(
+        title=preview.title,
+        sentence=sentence,
+        details=details,
+        action=reverse("review_round_decide", args=[review_round.pk]),
+        button="Approve" if approve else "Request changes",
+        back=back,
+        hidden={"decision": decision},
+        reason=reason_form(
+            name="summary",
+            label="Decision summary (the partner will read it)",
+            required=False,
+            max_length=DecisionForm.base_fields["summary"].max_length,
+        ),
+        blocked=preview.blocked,
+        danger=not approve,
+    )
+    return confirmation_page(request, confirmation)

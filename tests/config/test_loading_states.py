@@ -95,13 +95,15 @@ def test_review_actions_show_a_loading_state(client_as, reviewer, partner):
     review_round = ReviewRoundFactory(integration=integration, status=ReviewRound.Status.OPEN)
     html = client_as(reviewer).get(f"/integrations/{integration.pk}/").content.decode()
     assert_loading_state(form_for(html, f"/review/rounds/{review_round.pk}/feedback/"))
-    decide = form_for(html, f"/review/rounds/{review_round.pk}/decide/")
-    assert_loading_state(decide)
-    # Both decision buttons are disabled while the decision is sent.
-    assert (
-        'hx-disabled-elt="find button[value=approved], find button[value=changes_requested]"'
-        in decide
+    # The decision is sent from its confirmation dialog, whose button is disabled meanwhile.
+    dialog = client_as(reviewer).get(
+        f"/review/rounds/{review_round.pk}/decide/",
+        {"decision": "approved"},
+        HTTP_HX_REQUEST="true",
     )
+    decide = form_for(dialog.content.decode(), f"/review/rounds/{review_round.pk}/decide/")
+    assert_loading_state(decide)
+    assert 'hx-disabled-elt="find button"' in decide
 
 
 def test_support_status_changes_show_a_loading_state(client_as, owner, partner):

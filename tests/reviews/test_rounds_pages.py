@@ -189,7 +189,6 @@ def test_actions_by_role(client_as, people, in_review, path, data, role, expecte
     [
         "/integrations/{id}/reviews/open/",
         "/review/rounds/{round}/feedback/",
-        "/review/rounds/{round}/decide/",
         "/review/feedback/{item}/resolve/",
         "/review/feedback/{item}/reply/",
     ],
@@ -266,6 +265,58 @@ def test_resolving_from_the_page(client_as, admin, item):
     client_as(admin).post(f"/review/feedback/{item.pk}/resolve/")
     item.refresh_from_db()
     assert item.resolved_by == admin and item.resolved_at is not None
+
+
+def test_deciding_asks_first_with_the_summary_in_the_dialog(client_as, reviewer, item):
+    """The round's Approve… and Request changes… buttons open a confirmation (a GET of the
+    decide URL) that says what will happen and holds the summary; nothing is decided yet."""
+    integration = item.round.integration
+    url = f"/review/rounds/{item.round_id}/decide/"
+    html = (
+        client_as(reviewer)
+        .get(f"/integrations/{integration.pk}/reviews/", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert f'<form method="get" action="{url}"' in html
+    approve = client_as(reviewer).get(url, {"decision": "approved"}, HTTP_HX_REQUEST="true")
+    html = approve.content.decode()
+    assert approve.status_code == 200 and 'role="dialog"' in html
+    assert f"Approve “{integration.name}”?" in html
+    assert "It stays in Review until the program team moves it to Release." in html
+    assert f'<form method="post" action="{url}"' in html
+    assert '<input type="hidden" name="decision" value="approved">' in html
+    assert 'name="summary"' in html and "Decision summary (the partner will read it)" in html
+    changes = client_as(reviewer).get(url, {"decision": "changes_requested"}).content.decode()
+    assert f"Request changes to “{integration.name}”?" in changes
+    assert "moves back to Develop" in changes
+    assert "The partner&#x27;s people are told by e-mail." in changes
+    assert ReviewRound.objects.get().status == "open"
+    integration.refresh_from_db()
+    assert integration.stage == Stage.REVIEW
+
+
+def test_the_approval_dialog_says_what_blocks_it_and_offers_no_button(client_as, reviewer, item):
+    FeedbackItemFactory(round=item.round, blocking=True)
+    url = f"/review/rounds/{item.round_id}/decide/"
+    html = client_as(reviewer).get(url, {"decision": "approved"}).content.decode()
+    assert "1 blocking review feedback item(s) still open." in html
+    assert f'<form method="post" action="{url}"' not in html
+
+
+def test_a_decided_round_or_an_unknown_decision_has_nothing_to_confirm(client_as, reviewer, item):
+    url = f"/review/rounds/{item.round_id}/decide/"
+    html = client_as(reviewer).get(url, {"decision": "maybe"}).content.decode()
+    assert "Choose Approve or Request changes." in html
+    assert f'<form method="post" action="{url}"' not in html
+    ReviewRound.objects.update(status=ReviewRound.Status.APPROVED)
+    html = client_as(reviewer).get(url, {"decision": "approved"}).content.decode()
+    assert "This review round is already decided." in html
+    assert f'<form method="post" action="{url}"' not in html
+
+
+def test_the_partner_cannot_open_the_decision(client_as, owner, item):
+    url = f"/review/rounds/{item.round_id}/decide/"
+    assert client_as(owner).get(url, {"decision": "approved"}).status_code == 403
 
 
 def test_requesting_changes_from_the_page_moves_the_integration_to_develop(

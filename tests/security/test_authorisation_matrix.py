@@ -68,6 +68,7 @@ POST_ONLY = each(LOGIN, 405, 405, 405, 405)  # a form's target; GET is not a met
 USERS_OWN = each(LOGIN, REDIRECT, 404, 404, 404)  # opens the owner's notification, no one else's
 OWN_CONFIRMATION = each(LOGIN, 200, 404, 404, 404)  # asks the owner before acting on their own
 ADMINS_CONFIRMATION = each(LOGIN, 403, 404, 403, 200)  # asks an admin; others are refused
+STAFF_CONFIRMATION = each(LOGIN, 403, 404, 200, 200)  # asks staff; the partner is refused
 HOME = each(200, REDIRECT, REDIRECT, REDIRECT, REDIRECT)  # people go to their start page
 # API (GET).
 API_SIGNED_IN = each(401, 200, 200, 200, 200)
@@ -186,7 +187,9 @@ MATRIX = {
     "integration_acknowledge_overlaps": page(POST_ONLY, on="integration", post=REFUSE_PARTNERS),
     "integration_recheck_overlaps": page(POST_ONLY, on="integration", post=REFUSE_PARTNERS),
     "review_round_open": page(POST_ONLY, on="reviewed", body=SUMMARY, post=REFUSE_PARTNERS),
-    "review_round_decide": page(POST_ONLY, on="round", body=DECISION, post=REFUSE_PARTNERS),
+    "review_round_decide": page(
+        STAFF_CONFIRMATION, on="round", body=DECISION, post=REFUSE_PARTNERS
+    ),
     "review_feedback_add": page(POST_ONLY, on="round", body=FEEDBACK, post=REFUSE_PARTNERS),
     "review_feedback_resolve": page(POST_ONLY, on="feedback", post=REFUSE_PARTNERS),
     "waiver_grant": page(POST_ONLY, on="integration", body=WAIVER, post=REFUSE_PARTNERS),
