@@ -91,7 +91,7 @@ TEMPLATES = [
         "NAME": "text",
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "OPTIONS": {"autoescape": False},
+        "OPTIONS": {"autoescape": False, "libraries": {"vip": "config.templatetags.vip"}},
     },
 ]
 

@@ -38,12 +38,8 @@ def timestamp(value, style: str = "datetime", zone: str = ""):
                 '<time datetime="{}">{}</time>', value.isoformat(), date_format(value, fmt)
             )
         return value
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, zoneinfo.ZoneInfo("UTC"))
-    tz = zoneinfo.ZoneInfo(valid_zone(zone)) if zone else timezone.get_current_timezone()
-    local = timezone.localtime(value, tz)
-    utc = timezone.localtime(value, zoneinfo.ZoneInfo("UTC"))
-    iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    local = _local(value, zone)
+    iso = timezone.localtime(local, zoneinfo.ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
     if style == "date":
         return format_html(
             '<time datetime="{}" title="{}">{}</time>',
@@ -51,9 +47,25 @@ def timestamp(value, style: str = "datetime", zone: str = ""):
             f"{date_format(local, FORMATS['datetime'])} {local.tzname()}",
             date_format(local, fmt),
         )
-    return format_html(
-        '<time datetime="{}">{} {}</time>', iso, date_format(local, fmt), local.tzname()
-    )
+    return format_html('<time datetime="{}">{}</time>', iso, moment_text(value, style, zone))
+
+
+def _local(value: datetime, zone: str) -> datetime:
+    """`value` in `zone` (a valid zone name), else in the viewer's zone; naive means UTC."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, zoneinfo.ZoneInfo("UTC"))
+    tz = zoneinfo.ZoneInfo(valid_zone(zone)) if zone else timezone.get_current_timezone()
+    return timezone.localtime(value, tz)
+
+
+@register.simple_tag
+def moment_text(value, style: str = "datetime", zone: str = "") -> str:
+    """A moment as `timestamp` words it, without markup, for plain-text e-mails and subjects:
+    "28 Nov 2026, 19:05 CET". `—` for nothing."""
+    if value in (None, ""):
+        return "—"
+    local = _local(value, zone)
+    return f"{date_format(local, FORMATS.get(style, FORMATS['datetime']))} {local.tzname()}"
 
 
 @register.simple_tag

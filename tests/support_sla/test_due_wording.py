@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from accounts.models import Notification
 from integrations.models import Stage
-from support_sla import services
+from support_sla import services, sweep
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,30 @@ def test_the_api_keeps_the_exact_instant(api, owner, weekend_issue):
     api.as_user(owner)
     body = api.get(f"/api/v1/support-issues/{weekend_issue.pk}/").json()
     assert body["due_at"] == "2026-12-12T05:00:00Z"
+
+
+def test_the_sla_emails_word_the_due_time_as_the_pages_do(member, admin, weekend_issue):
+    """In the partner's zone, named, and as the end of a business day where it is one; never
+    a bare UTC time the reader must convert."""
+    sweep.sla_sweep(now=datetime(2026, 12, 31, tzinfo=UTC))  # warned, breached, escalated
+    mails = {row.event: row for row in Notification.objects.filter(event__startswith="sla_")}
+    end_of_day = "Friday 11 December 2026, end of business day (24:00 EST)"
+    warning = mails["sla_warning"]
+    assert warning.subject.endswith("is due Fri 11 Dec, end of business day (24:00 EST)")
+    assert f"It is due {end_of_day}." in warning.text
+    assert f'<time datetime="2026-12-12T05:00:00Z">{end_of_day}</time>' in warning.html
+    assert f"it was due {end_of_day}." in mails["sla_breach"].text
+    # Twice the budget: ten business days from Monday 00:00, the end of Friday 18 December.
+    assert "twice its SLA budget (Saturday 19 December 2026, 00:00 EST)" in (
+        mails["sla_escalation"].text
+    )
+    for row in mails.values():
+        assert "UTC" not in row.subject + row.text + row.html
+
+
+def test_the_new_issue_email_says_when_it_is_due_in_the_partners_zone(member, weekend_issue):
+    opened = Notification.objects.get(event="support_issue_opened", email=member.email)
+    assert "This one is due Friday 11 December 2026, end of business day (24:00 EST)." in (
+        opened.text
+    )
+    assert "UTC" not in opened.text
