@@ -3,6 +3,7 @@ from django.contrib import admin
 from config.forms import HTTPS_URLS
 from reviews.models import (
     CheckResult,
+    ConnectionTest,
     FeedbackItem,
     FeedbackReply,
     ReviewRound,
@@ -58,6 +59,21 @@ class VerificationRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "detected_edition"]
     readonly_fields = [f.name for f in VerificationRun._meta.fields]
     inlines = [CheckResultInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ConnectionTest)
+class ConnectionTestAdmin(admin.ModelAdmin):
+    """Connection tests from the target form are recorded by the product (who, when, which
+    host, the outcome; nothing else is kept): here they are read-only."""
+
+    list_display = ["at", "integration", "target", "host", "outcome", "requested_by"]
+    list_filter = ["outcome"]
+    list_select_related = ["integration", "target", "requested_by"]
+    search_fields = ["integration__name", "host"]
+    readonly_fields = [f.name for f in ConnectionTest._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -33,7 +33,7 @@ from badges.models import Badge
 from integrations.models import IntegrationOverlap, Stage, StageTransition
 from reviews import program_vault
 from reviews import services as review_services
-from reviews.models import PartnerEvidence
+from reviews.models import ConnectionTest, PartnerEvidence
 from support_sla import services as support_services
 from tests.factories import (
     FeedbackItemFactory,
@@ -267,6 +267,7 @@ ADMIN_EXCEPTIONS = {
     "admin:integrations_stagetransition_add": NOT_EVEN_ADMINS,
     "admin:integrations_stagetransition_delete": NOT_EVEN_ADMINS,
     "admin:reviews_verificationrun_add": NOT_EVEN_ADMINS,
+    "admin:reviews_connectiontest_add": NOT_EVEN_ADMINS,
     "admin:badges_badge_add": NOT_EVEN_ADMINS,  # badges are issued by the eligibility rule
     "admin:badges_badge_delete": NOT_EVEN_ADMINS,  # and revoked, with a reason
     "admin:mfa_authenticator_add": NOT_EVEN_ADMINS,  # people enrol their own app
@@ -389,6 +390,13 @@ def _build_world(bao_server) -> World:
     ]
     run.refresh_from_db()
     target.refresh_from_db()
+    ConnectionTest.objects.create(
+        integration=supported,
+        target=target,
+        requested_by=owner,
+        host="acme.example",
+        outcome="passed",
+    )
     evidence = PartnerEvidence.objects.create(
         integration=supported, submitted_by=owner, status="passed", category="runtime",
         engine_version="0.1.0", catalogue_version="2026.12",
