@@ -100,9 +100,10 @@ DIGESTS = {"intake_received": "intake_digest"}
 NOT_IN_APP = EMAIL_ONLY | set(DIGESTS.values())
 
 
-def render_email(name: str, context: dict) -> tuple[str, str, str]:
-    """Subject and text from the plain-text engine (no HTML escaping), HTML from the usual one."""
-    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+def render_email(name: str, context: dict, link: str = "") -> tuple[str, str, str]:
+    """Subject and text from the plain-text engine (no HTML escaping), HTML from the usual one.
+    `link` (the notice's: the path of what it is about) is the e-mail's link too."""
+    context = {"site_url": settings.SITE_URL.rstrip("/"), "link": link, **context}
     text_engine = engines["text"]
     subject = text_engine.get_template(f"emails/{name}/subject.txt").render(context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
@@ -142,7 +143,8 @@ def notify(
 ) -> int:
     """Record event `name` for each address in `to`, in the caller's transaction; the e-mails
     go out after commit. `key` names the event occurrence (`"transition:42"`): the same
-    occurrence is recorded once per recipient. `link` is the path of the object it is about.
+    occurrence is recorded once per recipient. `link` is the path of the object it is about:
+    the in-app item's link and the e-mail's.
     `actor` is whoever caused it: nobody is told about their own action, so they are no
     recipient. In the in-app list, repeats are grouped: a recipient's rows of one event about
     one integration (`context["integration"]`, or the support issue's) within GROUP_WINDOW of
@@ -192,7 +194,7 @@ def notify_many(notices: Iterable[Notice]) -> int:
     )
     rows = []
     for notice, recipients in addressed:
-        subject, text, html = render_email(notice.name, notice.context)
+        subject, text, html = render_email(notice.name, notice.context, notice.link)
         group = EVENT_GROUPS[notice.name]
         held_until = _digest_due(notice.name, recipients, now)
         integration = _about(notice)

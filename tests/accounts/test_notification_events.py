@@ -33,6 +33,18 @@ def everyone(owner, member, outsider, reviewer, admin):
     return {"owner": owner, "member": member, "outsider": outsider}
 
 
+@pytest.fixture(autouse=True)
+def each_email_links_to_what_it_is_about(settings):
+    """After each test here: every e-mail recorded links to the page its notice is about (the
+    in-app item's link), in its text and in its HTML."""
+    yield
+    site = settings.SITE_URL.rstrip("/")
+    rows = Notification.objects.exclude(link="")
+    for row in rows:
+        assert f"{site}{row.link}" in row.text, row.event
+        assert f'href="{site}{row.link}"' in row.html, row.event
+
+
 def recipients(event: str) -> list[str]:
     return sorted(Notification.objects.filter(event=event).values_list("email", flat=True))
 
