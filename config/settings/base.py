@@ -297,7 +297,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds; the sender hold
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# The product speaks English only and ships no translations: Django's translation machinery
+# stays off (every gettext, month and day name would otherwise go through it; the SLA sweep
+# renders three e-mails per event). Dates and numbers are still formatted for LANGUAGE_CODE.
+USE_I18N = False
 USE_TZ = True
 
 # --- Static files -------------------------------------------------------------
