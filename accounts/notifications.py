@@ -36,7 +36,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import BigIntegerField, Case, Max, Q, Value, When
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -281,11 +281,17 @@ def _group_into_new_rows(rows: list[Notification], groups: dict, now) -> None:
             key__in=keys, user__isnull=False, created_at=now
         ).values_list("user", "event", "integration", "pk")
     }
-    for group, (head, _started) in groups.items():
-        if group in new:
-            Notification.objects.filter(Q(pk=head) | Q(grouped_into=head)).update(
-                grouped_into=new[group]
+    moves = {head: new[group] for group, (head, _started) in groups.items() if group in new}
+    if moves:  # one statement for the whole batch: each earlier item and its repeats
+        Notification.objects.filter(Q(pk__in=moves) | Q(grouped_into__in=moves)).update(
+            grouped_into=Case(
+                *(
+                    When(Q(pk=head) | Q(grouped_into=head), then=Value(item))
+                    for head, item in moves.items()
+                ),
+                output_field=BigIntegerField(),
             )
+        )
 
 
 def digest_window() -> timedelta:

@@ -120,6 +120,35 @@ def test_other_integrations_and_other_kinds_are_other_items(owner, reviewer, par
     assert not Notification.objects.filter(grouped_into__isnull=False).exists()
 
 
+def test_one_batch_regroups_each_integration_into_its_own_newest_item(owner, reviewer, partner):
+    """notify_many (the SLA sweep's batches) moves every group it adds to in one statement:
+    each earlier item and its repeats point at that group's new item, never another's."""
+    from accounts.notifications import Notice, notify_many
+
+    one, two = IntegrationFactory(partner=partner), IntegrationFactory(partner=partner)
+    start = timezone.now() - timedelta(hours=2)
+    moves(one, reviewer, [Stage.ENABLE, Stage.DEVELOP], start)
+    moves(two, reviewer, [Stage.ENABLE, Stage.DEVELOP], start)
+    with time_machine.travel(start + timedelta(minutes=45), tick=False):
+        notify_many(
+            Notice(
+                "stage_changed",
+                to=[owner.email],
+                context={"integration": each, "transition": each.history.latest("at")},
+                key=f"batch:{each.pk}",
+                link=f"/integrations/{each.pk}/",
+            )
+            for each in (one, two)
+        )
+    newest = {item.integration_id: item for item in items(owner)}
+    assert set(newest) == {one.pk, two.pk}
+    for integration in (one, two):
+        item = newest[integration.pk]
+        assert item.key == f"stage_changed:batch:{integration.pk}"
+        assert {r.integration_id for r in item.repeats.all()} == {integration.pk}
+        assert item.repeats.count() == 2
+
+
 def test_each_person_has_their_own_items(owner, member, reviewer, integration):
     start = timezone.now() - timedelta(hours=2)
     moves(integration, reviewer, [Stage.ENABLE], start)
