@@ -365,7 +365,9 @@ def review_decision_preview(
     name = integration.name
     if not review_round.is_open:
         return DecisionPreview(
-            f"Decide the review of “{name}”", [], ["This review round is already decided."]
+            f"Decide the review of “{name}”",
+            [f"This review round of “{name}” is already decided."],
+            ["There is nothing left to decide in it."],
         )
     facts = facts_of(integration)
     if decision == ReviewRound.Status.APPROVED:
@@ -381,12 +383,17 @@ def review_decision_preview(
         f"{Stage.DEVELOP.label}. Your summary goes to the partner with the move."
     ]
     move = integration_move(integration=integration, facts=facts, user=user, to=Stage.DEVELOP)
-    if move is not None:
-        _happens, *follows = move_consequences(
-            integration=integration, facts=facts, move=move, user=user
-        )
-        lines.extend(follows)
-    return DecisionPreview(f"Request changes to “{name}”?", lines, [])
+    if move is None:
+        blocked = [
+            f"“{name}” is in {integration.get_stage_display()}: only an integration in Review "
+            f"goes back to {Stage.DEVELOP.label}."
+        ]
+        return DecisionPreview(f"Request changes to “{name}”?", lines, blocked)
+    _happens, *follows = move_consequences(
+        integration=integration, facts=facts, move=move, user=user
+    )
+    blocked = [unmet.message for unmet in move.unmet]
+    return DecisionPreview(f"Request changes to “{name}”?", lines + follows, blocked)
 
 
 def reverse_transition(*, source: str, target: str) -> Transition | None:

@@ -715,7 +715,7 @@ def _decision_confirmation(request, review_round: ReviewRound):
     preview = selectors.review_decision_preview(
         review_round=review_round, decision=decision, user=request.user
     )
-    sentence, *details = preview.lines or [""]
+    sentence, *details = preview.lines
     approve = decision == ReviewRound.Status.APPROVED
     confirmation = Confirmation(
         title=preview.title,

@@ -47,7 +47,7 @@ def timestamp(value, style: str = "datetime", zone: str = ""):
             f"{date_format(local, FORMATS['datetime'])} {local.tzname()}",
             date_format(local, fmt),
         )
-    return format_html('<time datetime="{}">{}</time>', iso, moment_text(value, style, zone))
+    return format_html('<time datetime="{}">{}</time>', iso, _words(local, style))
 
 
 def _local(value: datetime, zone: str) -> datetime:
@@ -64,7 +64,10 @@ def moment_text(value, style: str = "datetime", zone: str = "") -> str:
     "28 Nov 2026, 19:05 CET". `—` for nothing."""
     if value in (None, ""):
         return "—"
-    local = _local(value, zone)
+    return _words(_local(value, zone), style)
+
+
+def _words(local: datetime, style: str) -> str:
     return f"{date_format(local, FORMATS.get(style, FORMATS['datetime']))} {local.tzname()}"
 
 

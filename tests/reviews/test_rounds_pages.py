@@ -6,7 +6,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from integrations.models import Stage
+from integrations.models import Integration, Stage
 from reviews.models import FeedbackItem, FeedbackReply, ReviewRound
 from tests.factories import (
     FeedbackItemFactory,
@@ -310,7 +310,15 @@ def test_a_decided_round_or_an_unknown_decision_has_nothing_to_confirm(client_as
     assert f'<form method="post" action="{url}"' not in html
     ReviewRound.objects.update(status=ReviewRound.Status.APPROVED)
     html = client_as(reviewer).get(url, {"decision": "approved"}).content.decode()
-    assert "This review round is already decided." in html
+    assert "is already decided." in html and "nothing left to decide" in html
+    assert f'<form method="post" action="{url}"' not in html
+
+
+def test_requesting_changes_outside_review_says_why_not(client_as, reviewer, item):
+    Integration.objects.filter(pk=item.round.integration_id).update(stage=Stage.RELEASE)
+    url = f"/review/rounds/{item.round_id}/decide/"
+    html = client_as(reviewer).get(url, {"decision": "changes_requested"}).content.decode()
+    assert "only an integration in Review goes back to Develop" in html
     assert f'<form method="post" action="{url}"' not in html
 
 
