@@ -1,5 +1,6 @@
 """`make demo` runs on SQLite, which the rest of the suite (on PostgreSQL) never touches: its
-database migrates, takes the demo data, and serves the main pages to each demo account."""
+database migrates, takes the demo data, and serves the main pages to each demo account; its
+worker claims and runs verifications."""
 
 import json
 import os
@@ -77,3 +78,64 @@ def test_the_demo_database_serves_every_main_page(tmp_path):
     assert {page: status for page, status in statuses.items() if status != 200} == {}
     assert set(found["editions"]) - {""} <= set(found["simulated"])  # "" is an error run's
     assert found["run_page_says_simulated"]
+
+
+RUN_SCRIPT = """
+import json
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from reviews import services
+from reviews.models import VerificationRun
+from tests.factories import IntegrationFactory, MembershipFactory, UserFactory
+from tests.vault import BaoServer, enable_engine, runtime_app
+
+program, partner = BaoServer().start(), BaoServer().start()
+try:
+    enable_engine(program.client(), "transit", "transit")
+    from django.conf import settings
+    settings.VIP_VAULT_ADDR, settings.VIP_VAULT_TOKEN = program.url, "root"
+    owner = MembershipFactory().user
+    reviewer = UserFactory(groups=["reviewers"])
+    # An audit integration: audit.device is required, and fails without inspector credentials.
+    integration = IntegrationFactory(partner=owner.memberships.get().partner, category="audit")
+    target = services.target_create(
+        integration=integration, actor=owner, data=runtime_app(partner, "admin/demo")
+    )
+    statuses = []
+    for waive in (False, True):
+        if waive:
+            services.waiver_grant(
+                target=target, actor=reviewer, check="audit.device", justification="reviewed"
+            )
+        run = VerificationRun.objects.create(integration=integration, target=target)
+        services.run_execute(run_id=run.pk)
+        again = services.run_execute(run_id=run.pk)  # a finished run is not claimed again
+        run.refresh_from_db()
+        statuses.append([run.status, run.attempt, run.results.count() > 5, again])
+    print(json.dumps(statuses))
+finally:
+    program.stop()
+    partner.stop()
+"""
+
+
+def test_a_verification_run_claims_and_decides_on_sqlite(tmp_path):
+    """The worker claims a run and reads its target in plain SQL: on SQLite too, a run passes
+    or fails as on PostgreSQL, the integration's category and an open waiver reach the checks,
+    and a finished run is never claimed again."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "VIP_ALLOW_PRIVATE_TARGETS": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        ["failed", 1, True, None],
+        ["passed", 1, True, None],
+    ]
