@@ -16,7 +16,9 @@ timed phase by phase in one process; direct hvac calls ≈ 25 ms):
 - the results: one conditional INSERT per 0.25 s of checks, ≈ 1.3 ms;
 - before the worker starts (queued → started ≈ 4.5–6 ms): the request's durable commit of the
   run ≈ 1.3 ms, publishing the task ≈ 0.6–1.8 ms, the broker to the worker ≈ 1.4 ms;
-- after `finished_at`, outside the measure: the notification and the badges, ≈ 10 ms.
+- after `finished_at`, outside the measure: the badges (≈ 1 ms unless it is the evidence
+  target); the notice is the default queue's (`run_notify`): in the verification worker it
+  cost ≈ 10 ms a run alone and ≈ 100–160 ms under (d)'s load, holding a thread all along.
 The ratio moves by ±0.05 from one run of this script to the next on this VM.
 The worker of the `verification` queue (a thread pool) closes each thread's database
 connection after each run; that reconnect adds ≈ 6 ms a run on loopback (measured with

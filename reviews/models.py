@@ -136,11 +136,19 @@ class VerificationRun(models.Model):
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set with the run's end, cleared once its people are told (reviews.services.run_notify, on
+    # the default queue; beat's reaper tells those whose task was lost).
+    notice_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-queued_at", "-pk"]
         indexes = [
             models.Index(fields=["integration", "-queued_at"], name="run_integration_idx"),
+            models.Index(
+                fields=["finished_at"],
+                name="run_notice_pending_idx",
+                condition=models.Q(notice_pending=True),
+            ),
             models.Index(
                 fields=["status", "started_at"],
                 name="run_open_idx",

@@ -664,20 +664,49 @@ def _finish(
     run_id: int, attempt: int | None = None, *, was: str = RunStatus.RUNNING, **fields
 ) -> bool:
     """End a run that is still `was` (of this attempt, if given) and tell what depends on it.
-    Every way a run ends comes here: the end and its notifications commit together; then a
-    run of the evidence target decides its badges, whoever asked for it."""
+    Every way a run ends comes here: the end commits with its notice owed (`notice_pending`),
+    which the default queue's `run_notify` gives (a verification worker keeps to runs: the
+    notice's lookups and rendering cost a thread pool more than a run's own database work);
+    then a run of the evidence target decides its badges, whoever asked for it."""
     runs = VerificationRun.objects.filter(pk=run_id, status=was)
     if attempt is not None:
         runs = runs.filter(attempt=attempt)
+    finished_at = fields.pop("finished_at", timezone.now())
     with transaction.atomic():
-        ended = bool(runs.update(finished_at=fields.pop("finished_at", timezone.now()), **fields))
-        if not ended:
+        if not runs.update(finished_at=finished_at, notice_pending=True, **fields):
             return False
-        run = VerificationRun.objects.select_related(
-            "target", "integration__partner", "requested_by"
-        ).get(pk=run_id)
-        _notify_finished(run)
+        transaction.on_commit(partial(_queue_notice, run_id), robust=True)
+    run = VerificationRun.objects.select_related("target", "integration").get(pk=run_id)
     run_finished.send(sender=VerificationRun, run=run)  # the evidence target's: badges follow
+    return True
+
+
+def _queue_notice(run_id: int) -> None:
+    """After a run's end commits: its notice, on the default queue. A broker that refuses it
+    loses nothing: beat's reaper gives the notices still owed (`runs_reap`)."""
+    from reviews import tasks  # tasks import this module: the one way round is at call time
+
+    try:
+        tasks.run_notify.delay(run_id)
+    except BrokerError:
+        logger.warning("could not queue the notice of run %s; the reaper gives it", run_id)
+
+
+def run_notify(*, run_id: int) -> bool:
+    """Tell a finished run's people how it ended, once: the run's row is locked while its
+    notice is recorded, and a notice given is not owed any more (the task and the reaper, or a
+    task delivered twice, tell them once). Returns whether this call told them."""
+    with transaction.atomic():
+        run = (
+            VerificationRun.objects.select_for_update(of=("self",))
+            .select_related("target", "integration__partner", "requested_by")
+            .filter(pk=run_id, notice_pending=True)
+            .first()
+        )
+        if run is None:
+            return False
+        _notify_finished(run)
+        VerificationRun.objects.filter(pk=run_id).update(notice_pending=False)
     return True
 
 
@@ -812,10 +841,17 @@ def run_time_out(*, run_id: int) -> None:
     _finish(run_id, status=RunStatus.ERROR, reason=reason)
 
 
+# A run's notice is given by its task within moments; the reaper gives those still owed after
+# this long, up to this many a minute (oldest first).
+NOTICE_GRACE = timedelta(minutes=1)
+NOTICES_PER_REAP = 500
+
+
 def runs_reap(*, now=None) -> int:
     """Runs that can no longer finish end `error`: running past the time limit (their worker
     stopped, or they ran over) or queued for too long (no worker took them). Beat calls this
-    every minute; each run is ended through the same path as any other."""
+    every minute; each run is ended through the same path as any other. It also gives the
+    notices of ended runs whose task was lost. Returns how many runs it ended."""
     now = now or timezone.now()
     reaped = 0
     stuck_running = VerificationRun.objects.filter(
@@ -837,4 +873,10 @@ def runs_reap(*, now=None) -> int:
             reason="No worker picked the run up in time.",
             finished_at=now,
         )
+    # Notices whose task was lost (the broker refused it, or its worker stopped).
+    owed = VerificationRun.objects.filter(
+        notice_pending=True, finished_at__lt=now - NOTICE_GRACE
+    ).order_by("finished_at")
+    for run_id in list(owed.values_list("pk", flat=True)[:NOTICES_PER_REAP]):
+        run_notify(run_id=run_id)
     return reaped

@@ -25,5 +25,11 @@ def run_execute(run_id: int) -> str | None:
 
 
 @shared_task
+def run_notify(run_id: int) -> bool:
+    """A finished run's notice (the default queue; see services._finish)."""
+    return services.run_notify(run_id=run_id)
+
+
+@shared_task
 def runs_reap() -> int:
     return services.runs_reap()

@@ -15,7 +15,7 @@ from integrations.models import Stage
 from integrations.services import integration_intake
 from pipeline.services import integration_transition, review_decide
 from reviews import rounds
-from reviews.services import runs_reap
+from reviews.services import run_notify, runs_reap
 from support_sla import services as support_services
 from support_sla.models import StandingRecord
 from support_sla.sweep import sla_sweep
@@ -91,7 +91,7 @@ def test_review_feedback_replies_and_decisions(partner, everyone, owner, member,
 
 @pytest.mark.parametrize("requester", ["reviewer", "member"])
 def test_a_finished_verification_reaches_the_partners_people_and_the_requester(
-    integration, everyone, owner, member, reviewer, requester
+    integration, everyone, owner, member, reviewer, requester, django_capture_on_commit_callbacks
 ):
     asked_by = {"reviewer": reviewer, "member": member}[requester]
     run = VerificationRunFactory(
@@ -101,14 +101,42 @@ def test_a_finished_verification_reaches_the_partners_people_and_the_requester(
         finished_at=None,
         requested_by=asked_by,
     )
-    assert runs_reap() == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the notice's task, after commit
+        assert runs_reap() == 1
     expected = {member.email, owner.email, asked_by.email}
     assert recipients("verification_finished") == sorted(expected)
     row = Notification.objects.filter(event="verification_finished").first()
     assert row.title == f"Verification error: {integration.name} on {run.target.name}"
     assert row.link == f"/verifications/{run.pk}/"
-    assert runs_reap() == 0  # ended once, told once
+    run.refresh_from_db()
+    assert not run.notice_pending
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs_reap(now=timezone.now() + timedelta(hours=1)) == 0  # ended once, told once
+    assert run_notify(run_id=run.pk) is False  # a task delivered twice tells nobody again
     assert len(recipients("verification_finished")) == len(expected)
+
+
+def test_a_notice_whose_task_was_lost_is_given_by_the_reaper_once(
+    integration, everyone, owner, member
+):
+    """The run's end commits with its notice owed; when its task never runs (the broker lost
+    it), beat's reaper gives it after a minute, once."""
+    run = VerificationRunFactory(
+        target__integration=integration,
+        status="running",
+        started_at=timezone.now() - timedelta(hours=2),
+        finished_at=None,
+    )
+    assert runs_reap() == 1  # no after-commit here: the task is lost
+    run.refresh_from_db()
+    assert run.notice_pending and recipients("verification_finished") == []
+    assert runs_reap(now=run.finished_at + timedelta(seconds=30)) == 0
+    assert recipients("verification_finished") == []  # its task may still come
+    partner_people = sorted([member.email, owner.email])
+    runs_reap(now=run.finished_at + timedelta(minutes=2))
+    assert recipients("verification_finished") == partner_people
+    runs_reap(now=run.finished_at + timedelta(minutes=3))
+    assert recipients("verification_finished") == partner_people
 
 
 def test_badge_changes(partner, everyone, owner, member, admin, django_capture_on_commit_callbacks):

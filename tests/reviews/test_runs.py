@@ -134,6 +134,8 @@ def test_a_broker_that_is_down_leaves_no_phantom_run(target, owner):
     run = VerificationRun.objects.get(pk=int(result.stdout.strip().splitlines()[-1]))
     assert run.status == "error"
     assert "task queue is unavailable" in run.reason
+    # Its notice could not be queued either: still owed, for the reaper to give.
+    assert run.notice_pending
 
 
 def test_a_program_vault_that_is_down_saves_nothing(integration, owner, settings, bao):
