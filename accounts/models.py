@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 class UserManager(BaseUserManager):
@@ -178,8 +179,9 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     # The in-app list groups repeats (accounts.notifications.notify): one item per integration
-    # and event within GROUP_WINDOW of the group's first. The newest row is the item; the
-    # others point at it. E-mail is per row, as ever.
+    # and event within GROUP_WINDOW of the group's first. A group's rows share its
+    # `group_started_at`; the newest is the item (no `grouped_into`), and each earlier item
+    # points at the one that followed it. E-mail is per row, as ever.
     integration = models.ForeignKey(
         "integrations.Integration",
         on_delete=models.SET_NULL,
@@ -188,7 +190,7 @@ class Notification(models.Model):
         related_name="notifications",
     )
     grouped_into = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats"
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     group_started_at = models.DateTimeField(null=True, blank=True)
 
@@ -232,6 +234,25 @@ class Notification(models.Model):
     def title(self) -> str:
         """The subject without the e-mail prefix."""
         return self.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
+
+    @property
+    def repeats(self) -> models.QuerySet:
+        """The earlier rows of this item's group (none for a row in no group)."""
+        if self.user_id is None or self.integration_id is None or self.group_started_at is None:
+            return Notification.objects.none()
+        return Notification.objects.filter(
+            user=self.user_id,
+            event=self.event,
+            integration=self.integration_id,
+            group_started_at=self.group_started_at,
+            grouped_into__isnull=False,
+        ).exclude(pk=self.pk)
+
+    @cached_property
+    def earlier(self) -> list["Notification"]:
+        """`repeats` as the list shows them, newest first (accounts.selectors.with_repeats
+        fills it for a whole page with one query)."""
+        return list(self.repeats.order_by("-created_at", "-pk"))
 
 
 class NotificationSettings(models.Model):

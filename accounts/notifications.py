@@ -36,7 +36,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, Max, Q, Value, When
+from django.db.models import BigIntegerField, Case, Max, Value, When
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -270,10 +270,13 @@ def _open_groups(about: list[tuple[str, object]], users, now) -> dict:
 
 
 def _group_into_new_rows(rows: list[Notification], groups: dict, now) -> None:
-    """The rows just recorded become their groups' items; the earlier item and its repeats
-    point at them. A row recorded earlier (the same occurrence reported again) changes
-    nothing. Two events committed at the same instant may each start an item (each groups
-    before the other commits): the one slack, as with the digests."""
+    """The rows just recorded become their groups' items: each group's earlier item points at
+    its new one, in one statement for the whole batch that changes one row a group (the rows
+    before it keep pointing where they did: a group is told by its `group_started_at`, so a
+    sweep's batches cost the same however long their groups grow). A row recorded earlier
+    (the same occurrence reported again) changes nothing. Two events committed at the same
+    instant may each start an item (each groups before the other commits): the one slack, as
+    with the digests."""
     keys = {row.key for row in rows if row.user_id}
     new = {
         (user_id, event, integration_id): pk
@@ -282,13 +285,10 @@ def _group_into_new_rows(rows: list[Notification], groups: dict, now) -> None:
         ).values_list("user", "event", "integration", "pk")
     }
     moves = {head: new[group] for group, (head, _started) in groups.items() if group in new}
-    if moves:  # one statement for the whole batch: each earlier item and its repeats
-        Notification.objects.filter(Q(pk__in=moves) | Q(grouped_into__in=moves)).update(
+    if moves:
+        Notification.objects.filter(pk__in=moves).update(
             grouped_into=Case(
-                *(
-                    When(Q(pk=head) | Q(grouped_into=head), then=Value(item))
-                    for head, item in moves.items()
-                ),
+                *(When(pk=head, then=Value(item)) for head, item in moves.items()),
                 output_field=BigIntegerField(),
             )
         )

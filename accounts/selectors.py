@@ -2,7 +2,7 @@
 notification list and its unread count."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import ApiToken, Notification, User
@@ -56,10 +56,26 @@ def notifications_for(
         items = items.filter(event=kind)
     if integration_id is not None:
         items = items.filter(integration_id=integration_id)
-    repeats = Notification.objects.only(*_LISTED_FIELDS, "grouped_into").order_by(
-        "-created_at", "-pk"
-    )
-    return items.only(*_LISTED_FIELDS).prefetch_related(Prefetch("repeats", queryset=repeats))
+    return items.only(*_LISTED_FIELDS, "user_id", "group_started_at")
+
+
+def with_repeats(items: list[Notification]) -> list[Notification]:
+    """`items` (a page of `notifications_for`) with each one's `earlier` rows filled, newest
+    first, in one query."""
+    grouped = [item for item in items if item.integration_id and item.group_started_at]
+    found: dict[tuple, list[Notification]] = {}
+    if grouped:
+        rows = Notification.objects.filter(
+            user=grouped[0].user_id,
+            integration__in={item.integration_id for item in grouped},
+            group_started_at__in={item.group_started_at for item in grouped},
+            grouped_into__isnull=False,
+        ).only(*_LISTED_FIELDS, "user_id", "group_started_at")
+        for row in rows.order_by("-created_at", "-pk"):
+            found.setdefault((row.event, row.integration_id, row.group_started_at), []).append(row)
+    for item in items:
+        item.earlier = found.get((item.event, item.integration_id, item.group_started_at), [])
+    return items
 
 
 def notification_integrations(*, user: User) -> list[tuple[int, str]]:

@@ -172,7 +172,9 @@ def _page(request, number, filters: NotificationFilterForm):
         kind=filters.value("kind") or "",
         integration_id=filters.value("integration"),
     )
-    return Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(number)
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(number)
+    page.object_list = selectors.with_repeats(list(page.object_list))
+    return page
 
 
 @login_required

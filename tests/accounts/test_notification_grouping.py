@@ -122,7 +122,7 @@ def test_other_integrations_and_other_kinds_are_other_items(owner, reviewer, par
 
 def test_one_batch_regroups_each_integration_into_its_own_newest_item(owner, reviewer, partner):
     """notify_many (the SLA sweep's batches) moves every group it adds to in one statement:
-    each earlier item and its repeats point at that group's new item, never another's."""
+    each group's earlier item points at its new item, never another's."""
     from accounts.notifications import Notice, notify_many
 
     one, two = IntegrationFactory(partner=partner), IntegrationFactory(partner=partner)
@@ -147,6 +147,8 @@ def test_one_batch_regroups_each_integration_into_its_own_newest_item(owner, rev
         assert item.key == f"stage_changed:batch:{integration.pk}"
         assert {r.integration_id for r in item.repeats.all()} == {integration.pk}
         assert item.repeats.count() == 2
+        # Only the group's previous item was moved: a batch changes one row a group.
+        assert Notification.objects.filter(grouped_into=item).count() == 1
 
 
 def test_each_person_has_their_own_items(owner, member, reviewer, integration):
@@ -268,3 +270,21 @@ def test_filters_stay_in_the_pages_links_and_after_mark_all_read(
     region = client.post(mark_all, {"page": "1"}, headers={"HX-Request": "true"}).content.decode()
     assert 'href="?kind=stage_changed&amp;page=2"' in region
     assert unread_count(user=owner) == 0
+
+
+def test_a_page_of_groups_reads_their_repeats_in_one_query(
+    client_as, owner, reviewer, partner, django_assert_num_queries
+):
+    """However many groups a page shows, their earlier rows come in one query; and a group's
+    rows are told by when it started, so each item lists only its own."""
+    start = timezone.now() - timedelta(hours=2)
+    many = IntegrationFactory.create_batch(4, partner=partner)
+    for count, integration in enumerate(many, start=2):
+        moves(integration, reviewer, [Stage.ENABLE, Stage.DEVELOP, Stage.WITHDRAWN][:count], start)
+    client = client_as(owner)
+    client.get(LIST)  # warm the session
+    # session, user, groups, the filter's choices, count, page, the page's repeats, unread
+    with django_assert_num_queries(8):
+        html = client.get(LIST).content.decode()
+    assert html.count('class="list-group-item') == 4
+    assert html.count("and 1 earlier like it") == 1 and html.count("and 2 earlier like it") == 3
