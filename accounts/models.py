@@ -221,6 +221,11 @@ class Notification(models.Model):
                 name="notification_group_idx",
                 condition=models.Q(grouped_into__isnull=True),
             ),
+            models.Index(  # a group's earlier rows (Notification.repeats)
+                fields=["user", "integration", "group_started_at"],
+                name="notification_repeats_idx",
+                condition=models.Q(grouped_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
