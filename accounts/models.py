@@ -241,15 +241,24 @@ class Notification(models.Model):
         return self.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
 
     @property
+    def group_key(self) -> tuple | None:
+        """What the rows of one group share: (user, event, integration, group start); None for
+        a row in no group."""
+        if self.user_id is None or self.integration_id is None or self.group_started_at is None:
+            return None
+        return (self.user_id, self.event, self.integration_id, self.group_started_at)
+
+    @property
     def repeats(self) -> models.QuerySet:
         """The earlier rows of this item's group (none for a row in no group)."""
-        if self.user_id is None or self.integration_id is None or self.group_started_at is None:
+        if self.group_key is None:
             return Notification.objects.none()
+        user, event, integration, started = self.group_key
         return Notification.objects.filter(
-            user=self.user_id,
-            event=self.event,
-            integration=self.integration_id,
-            group_started_at=self.group_started_at,
+            user=user,
+            event=event,
+            integration=integration,
+            group_started_at=started,
             grouped_into__isnull=False,
         ).exclude(pk=self.pk)
 

@@ -62,19 +62,19 @@ def notifications_for(
 def with_repeats(items: list[Notification]) -> list[Notification]:
     """`items` (a page of `notifications_for`) with each one's `earlier` rows filled, newest
     first, in one query."""
-    grouped = [item for item in items if item.integration_id and item.group_started_at]
+    grouped = [item for item in items if item.group_key is not None]
     found: dict[tuple, list[Notification]] = {}
     if grouped:
         rows = Notification.objects.filter(
-            user=grouped[0].user_id,
+            user__in={item.user_id for item in grouped},
             integration__in={item.integration_id for item in grouped},
             group_started_at__in={item.group_started_at for item in grouped},
             grouped_into__isnull=False,
         ).only(*_LISTED_FIELDS, "user_id", "group_started_at")
         for row in rows.order_by("-created_at", "-pk"):
-            found.setdefault((row.event, row.integration_id, row.group_started_at), []).append(row)
+            found.setdefault(row.group_key, []).append(row)
     for item in items:
-        item.earlier = found.get((item.event, item.integration_id, item.group_started_at), [])
+        item.earlier = found.get(item.group_key, [])
     return items
 
 
